@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rnn_tui.errors import ConfigError
@@ -110,15 +110,21 @@ _TYPES: dict[str, type] = {f.name: f.type for f in dataclasses.fields(TrainConfi
 FIELDS: dict[str, FieldSpec] = {
     spec.name: spec
     for spec in [
-        FieldSpec("corpus", "Data", "text file to train on (empty: The Time Machine)", optional=True),
+        FieldSpec(
+            "corpus", "Data", "text file to train on (empty: The Time Machine)", optional=True
+        ),
         FieldSpec("preprocess", "Data", "seed | d2l | clean | raw", choices=PREPROCESS_MODES),
-        FieldSpec("val_fraction", "Data", "last fraction of the text held out", minimum=0, maximum=0.5),
+        FieldSpec(
+            "val_fraction", "Data", "last fraction of the text held out", minimum=0, maximum=0.5
+        ),
         FieldSpec("cell", "Model", "recurrent cell", choices=CELLS),
         FieldSpec("nonlinearity", "Model", "vanilla RNN activation", choices=NONLINEARITIES),
         FieldSpec("layers", "Model", "stacked recurrent layers", minimum=1, maximum=MAX_LAYERS),
         FieldSpec("hidden", "Model", "hidden units per layer", minimum=1, maximum=8192),
         FieldSpec("embedding", "Model", "onehot | vocab | dimension of a learned embedding"),
-        FieldSpec("dropout", "Model", "between layers and before the output", minimum=0, maximum=0.9),
+        FieldSpec(
+            "dropout", "Model", "between layers and before the output", minimum=0, maximum=0.9
+        ),
         FieldSpec("optimizer", "Optimization", "adam | adamw | sgd | rmsprop", choices=OPTIMIZERS),
         FieldSpec("lr", "Optimization", "learning rate", minimum=1e-8, maximum=100),
         FieldSpec("schedule", "Optimization", "constant | cosine | step", choices=SCHEDULES),
@@ -127,15 +133,29 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("num_steps", "Optimization", "time steps per sequence", minimum=1, maximum=4096),
         FieldSpec("batching", "Optimization", "random | sequential", choices=BATCHING_MODES),
         FieldSpec("epochs", "Run", "passes over the training text", minimum=1, maximum=100_000),
-        FieldSpec("steps", "Run", "optimizer steps (overrides epochs)",
-                  minimum=1, maximum=10_000_000, optional=True),
-        FieldSpec("epoch_steps", "Run", "steps per reported epoch (empty: one pass)",
-                  minimum=1, maximum=10_000_000, optional=True),
+        FieldSpec(
+            "steps",
+            "Run",
+            "optimizer steps (overrides epochs)",
+            minimum=1,
+            maximum=10_000_000,
+            optional=True,
+        ),
+        FieldSpec(
+            "epoch_steps",
+            "Run",
+            "steps per reported epoch (empty: one pass)",
+            minimum=1,
+            maximum=10_000_000,
+            optional=True,
+        ),
         FieldSpec("time_budget", "Run", "stop after this many seconds", minimum=1, optional=True),
         FieldSpec("seed", "Run", "random seed", minimum=0, maximum=2**63 - 1),
         FieldSpec("device", "Run", "auto | cpu | cuda", choices=DEVICES),
         FieldSpec("sample_prefix", "Run", "prefix of the text sampled each epoch"),
-        FieldSpec("sample_length", "Run", "characters sampled each epoch", minimum=0, maximum=10_000),
+        FieldSpec(
+            "sample_length", "Run", "characters sampled each epoch", minimum=0, maximum=10_000
+        ),
     ]
 }
 
@@ -278,30 +298,86 @@ PRESETS: dict[str, dict[str, Any]] = {
     # The notebook: nn.RNN(hidden 128) on the lowercased, line-joined book, Adam 1e-2,
     # 20 random batches, each reported as an "epoch".
     "seed": dict(
-        preprocess="seed", cell="rnn", nonlinearity="tanh", layers=1, hidden=128,
-        embedding="vocab", dropout=0.0, optimizer="adam", lr=1e-2, schedule="constant",
-        clip=0.0, batch_size=32, num_steps=35, batching="random", epochs=20, steps=None,
-        epoch_steps=1, time_budget=None,
+        preprocess="seed",
+        cell="rnn",
+        nonlinearity="tanh",
+        layers=1,
+        hidden=128,
+        embedding="vocab",
+        dropout=0.0,
+        optimizer="adam",
+        lr=1e-2,
+        schedule="constant",
+        clip=0.0,
+        batch_size=32,
+        num_steps=35,
+        batching="random",
+        epochs=20,
+        steps=None,
+        epoch_steps=1,
+        time_budget=None,
     ),
     # d2l's RNN chapter: letters only, one-hot input, SGD lr 1 with clipping.
     "d2l": dict(
-        preprocess="d2l", cell="rnn", nonlinearity="tanh", layers=1, hidden=256,
-        embedding="onehot", dropout=0.0, optimizer="sgd", lr=1.0, schedule="constant",
-        clip=1.0, batch_size=32, num_steps=35, batching="sequential", epochs=50, steps=None,
-        epoch_steps=None, time_budget=None,
+        preprocess="d2l",
+        cell="rnn",
+        nonlinearity="tanh",
+        layers=1,
+        hidden=256,
+        embedding="onehot",
+        dropout=0.0,
+        optimizer="sgd",
+        lr=1.0,
+        schedule="constant",
+        clip=1.0,
+        batch_size=32,
+        num_steps=35,
+        batching="sequential",
+        epochs=50,
+        steps=None,
+        epoch_steps=None,
+        time_budget=None,
     ),
     # The best validation perplexity we reach on a 2-core CPU in two minutes.
     "best": dict(
-        preprocess="seed", val_fraction=0.1, cell="lstm", layers=2, hidden=384,
-        embedding="64", dropout=0.1, optimizer="adamw", lr=4e-3, schedule="cosine",
-        clip=1.0, batch_size=64, num_steps=64, batching="sequential", epochs=1000,
-        steps=None, epoch_steps=None, time_budget=120.0,
+        preprocess="seed",
+        val_fraction=0.1,
+        cell="lstm",
+        layers=2,
+        hidden=384,
+        embedding="64",
+        dropout=0.1,
+        optimizer="adamw",
+        lr=4e-3,
+        schedule="cosine",
+        clip=1.0,
+        batch_size=64,
+        num_steps=64,
+        batching="sequential",
+        epochs=1000,
+        steps=None,
+        epoch_steps=None,
+        time_budget=120.0,
     ),
     # A few seconds on a laptop: for trying the app out.
     "quick": dict(
-        preprocess="clean", cell="gru", layers=1, hidden=128, embedding="32", dropout=0.0,
-        optimizer="adam", lr=5e-3, schedule="constant", clip=1.0, batch_size=32, num_steps=35,
-        batching="sequential", epochs=3, steps=None, epoch_steps=None, time_budget=None,
+        preprocess="clean",
+        cell="gru",
+        layers=1,
+        hidden=128,
+        embedding="32",
+        dropout=0.0,
+        optimizer="adam",
+        lr=5e-3,
+        schedule="constant",
+        clip=1.0,
+        batch_size=32,
+        num_steps=35,
+        batching="sequential",
+        epochs=3,
+        steps=None,
+        epoch_steps=None,
+        time_budget=None,
     ),
 }
 

@@ -64,7 +64,9 @@ class CharRNN(nn.Module):
             return self.embedding(tokens)
         return F.one_hot(tokens, self.input_size).to(self.head.weight.dtype)
 
-    def forward(self, tokens: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+    def forward(
+        self, tokens: torch.Tensor, state: State | None = None
+    ) -> tuple[torch.Tensor, State]:
         """tokens: (time, batch) ints. Returns logits (time, batch, vocab) and the new state."""
         outputs, state = self.rnn(self.encode_input(tokens), state)
         return self.head(self.drop(outputs)), state

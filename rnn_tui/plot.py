@@ -1,0 +1,94 @@
+"""Perplexity plots: a PNG through matplotlib (optional extra) or a plotext chart as text."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    xs: list[float]
+    ys: list[float]
+    dashed: bool = False
+
+
+def has_matplotlib() -> bool:
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def finite_points(xs: list[float], ys: list[float]) -> tuple[list[float], list[float]]:
+    """Drop points plotext or a log axis cannot draw (inf, nan, <= 0)."""
+    kept = [
+        (x, y)
+        for x, y in zip(xs, ys, strict=True)
+        if math.isfinite(x) and math.isfinite(y) and y > 0
+    ]
+    return [x for x, _ in kept], [y for _, y in kept]
+
+
+def save_png(
+    series: list[Series],
+    path: str | Path,
+    *,
+    xlabel: str = "epoch",
+    title: str = "Perplexity",
+    log_y: bool = False,
+) -> Path:
+    """Write the curves as a PNG, atomically; needs matplotlib."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    path = Path(path)
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    for item in series:
+        xs, ys = finite_points(item.xs, item.ys)
+        ax.plot(xs, ys, label=item.label, linestyle="--" if item.dashed else "-")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("perplexity")
+    ax.set_title(title)
+    if log_y:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    if series:
+        ax.legend()
+    fig.tight_layout()
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent or ".")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format="png")
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def text_chart(
+    series: list[Series],
+    *,
+    width: int = 80,
+    height: int = 20,
+    xlabel: str = "epoch",
+    title: str = "Perplexity",
+) -> str:
+    """A plotext chart as a string, for terminals without matplotlib."""
+    import plotext as plt
+
+    plt.clear_figure()
+    plt.plotsize(width, height)
+    plt.theme("clear")
+    plt.title(title)
+    plt.xlabel(xlabel)
+    for item in series:
+        xs, ys = finite_points(item.xs, item.ys)
+        if xs:
+            plt.plot(xs, ys, label=item.label)
+    return plt.build()

@@ -1,0 +1,468 @@
+"""Trainer: a TrainConfig in, typed events out.
+
+The trainer checks a stop flag between steps, keeps the last and the best
+checkpoint, and ends a diverging run with a message instead of a crash.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.nn import functional as F
+
+from rnn_tui.batching import Batch, Batching
+from rnn_tui.checkpoint import load_checkpoint, save_checkpoint
+from rnn_tui.config import TrainConfig
+from rnn_tui.corpus import Corpus, check_trainable, load_corpus
+from rnn_tui.errors import CheckpointError, ConfigError, RnnTuiError
+from rnn_tui.events import EndReason, EpochEnd, Event, RunEnd, RunStart, StepEnd
+from rnn_tui.model import CharRNN, State, count_parameters, detach_state
+from rnn_tui.sample import sample_text
+
+MAX_LOSS_FOR_EXP = 700.0  # math.exp overflows a little above 709
+DIVERGENCE_FACTOR = 4.0  # a loss this many times a uniform guess's is exploding
+LAST_CHECKPOINT = "last.pt"
+BEST_CHECKPOINT = "best.pt"
+
+
+def perplexity(loss: float) -> float:
+    """exp(loss), capped where exp would overflow, so events never carry inf."""
+    return math.exp(min(loss, MAX_LOSS_FOR_EXP))
+
+
+def resolve_device(requested: str) -> torch.device:
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ConfigError({"device": "CUDA is not available on this machine; use cpu or auto"})
+    return torch.device(requested)
+
+
+def lr_factor(schedule: str, progress: float) -> float:
+    """Multiplier of the base learning rate at `progress` in [0, 1] of the run."""
+    progress = min(max(progress, 0.0), 1.0)
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+    if schedule == "step":  # halve at each quarter of the run
+        return 0.5 ** min(int(progress * 4), 3)
+    return 1.0
+
+
+def make_optimizer(name: str, params: Any, lr: float) -> torch.optim.Optimizer:
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr)
+    raise ConfigError({"optimizer": f"unknown optimizer {name!r}"})
+
+
+class Trainer:
+    """Runs one training run. `prepare()` raises RnnTuiError for bad input (corpus,
+    checkpoint, device); `run()` never raises: it reports how the run ended in RunEnd."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        *,
+        on_event: Callable[[Event], None] | None = None,
+        out_dir: str | Path | None = None,
+        corpus: Corpus | None = None,
+        resume: str | Path | None = None,
+    ):
+        self.config = config.checked()
+        self.on_event = on_event or (lambda event: None)
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.corpus = corpus
+        self.resume_path = Path(resume) if resume is not None else None
+        self._stop = threading.Event()
+        self._prepared = False
+
+    # -- control -----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask the run to stop; it does so before its next step, saving a checkpoint."""
+        self._stop.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    # -- setup -------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        if self._prepared:
+            return
+        config = self.config
+        resumed = load_checkpoint(self.resume_path) if self.resume_path else None
+        if resumed is not None:
+            config = self.config = _resumable_config(resumed["config"], config, self.resume_path)
+        self.device = resolve_device(config.device)
+        if self.corpus is None:
+            self.corpus = load_corpus(config.corpus, config.preprocess, config.val_fraction)
+        check_trainable(self.corpus, config.batch_size, config.num_steps, config.val_fraction)
+        self.vocab = self.corpus.vocab
+        if resumed is not None and resumed["vocab"] != self.vocab.to_list():
+            raise CheckpointError(f"{self.resume_path} was trained on a different vocabulary")
+        self.batching = Batching(config.batching, config.batch_size, config.num_steps)
+        pass_steps = self.batching.steps_per_epoch(len(self.corpus.train))
+        self.steps_per_epoch = config.epoch_steps or pass_steps
+        self.total_steps = config.steps or config.epochs * self.steps_per_epoch
+
+        torch.manual_seed(config.seed)
+        self.model = CharRNN.from_config(config, len(self.vocab)).to(self.device)
+        self.optimizer = make_optimizer(config.optimizer, self.model.parameters(), config.lr)
+        self.params = count_parameters(self.model)
+        self._restore(resumed)
+        self._prepared = True
+
+    def _restore(self, payload: dict[str, Any] | None) -> None:
+        self.step = 0
+        self.epoch = 1
+        self.batch_in_epoch = 0
+        self.epoch_loss_sum = 0.0
+        self.tokens = 0
+        self.train_seconds = 0.0
+        self.wall_before = 0.0
+        self.best_val_ppl: float | None = None
+        self.best_train_ppl: float | None = None
+        self.last_train_ppl: float | None = None
+        self.state: State | None = None
+        self.last_checkpoint: str | None = None
+        self.best_checkpoint: str | None = None
+        if payload is None:
+            return
+        self.model.load_state_dict(payload["model"])
+        self.optimizer.load_state_dict(payload["optimizer"])
+        progress = payload["progress"]
+        for key in (
+            "step",
+            "epoch",
+            "batch_in_epoch",
+            "epoch_loss_sum",
+            "tokens",
+            "train_seconds",
+            "best_val_ppl",
+            "best_train_ppl",
+            "last_train_ppl",
+            "best_checkpoint",
+        ):
+            setattr(self, key, progress[key])
+        self.wall_before = progress["wall_seconds"]
+        state = payload.get("state")
+        if state is not None:
+            self.state = tuple(state) if isinstance(state, list) else state
+            self.state = _to_device(self.state, self.device)
+        torch.set_rng_state(payload["rng"]["torch"])
+        if self.device.type == "cuda" and payload["rng"].get("cuda") is not None:
+            torch.cuda.set_rng_state(payload["rng"]["cuda"])
+        self.last_checkpoint = str(self.resume_path)
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def run(self) -> RunEnd:
+        try:
+            self.prepare()
+        except RnnTuiError as exc:
+            return self._emit_end("error", str(exc))
+        self._start_wall = time.perf_counter()
+        self.start_step = self.step
+        self.on_event(
+            RunStart(
+                config=self.config.to_dict(),
+                device=str(self.device),
+                params_pytorch=self.params,
+                vocab_size=len(self.vocab),
+                train_tokens=len(self.corpus.train),
+                val_tokens=len(self.corpus.val),
+                steps_per_epoch=self.steps_per_epoch,
+                total_steps=self.total_steps,
+                start_step=self.step,
+                out_dir=str(self.out_dir) if self.out_dir else None,
+            )
+        )
+        try:
+            reason, message = self._loop()
+        except Exception as exc:  # a bug or an I/O failure: report it, keep what was saved
+            return self._emit_end("error", f"{type(exc).__name__}: {exc}".splitlines()[0])
+        return self._emit_end(reason, message)
+
+    def _loop(self) -> tuple[EndReason, str]:
+        config = self.config
+        uniform_loss = math.log(len(self.vocab))
+        divergence_loss = max(DIVERGENCE_FACTOR * uniform_loss, uniform_loss + 5.0)
+        while self.step < self.total_steps:
+            batches = self._epoch_batches(self.epoch, self.batch_in_epoch)
+            for inputs, targets in batches:
+                if self._stop.is_set():
+                    self._save(is_best=False)
+                    return "stopped", f"stopped at step {self.step}"
+                if self._out_of_time():
+                    self._end_epoch()
+                    return "finished", f"time budget of {config.time_budget:g} s reached"
+                loss = self._train_step(inputs, targets)
+                if not math.isfinite(loss) or loss > divergence_loss:
+                    return "diverged", self._divergence_message(loss)
+                self.step += 1
+                self.batch_in_epoch += 1
+                self.epoch_loss_sum += loss
+                self.tokens += inputs.numel()
+                self.on_event(
+                    StepEnd(
+                        step=self.step,
+                        epoch=self.epoch,
+                        loss=loss,
+                        ppl=perplexity(loss),
+                        lr=self.optimizer.param_groups[0]["lr"],
+                        tokens_per_s=self.tokens_per_s,
+                        tokens=self.tokens,
+                        elapsed=self.wall_seconds,
+                    )
+                )
+                if self.batch_in_epoch >= self.steps_per_epoch or self.step >= self.total_steps:
+                    break
+            self._end_epoch()
+        return "finished", f"finished {self.step} steps"
+
+    def _epoch_batches(self, epoch: int, start: int) -> Iterator[Batch]:
+        """The epoch's batches from index `start`; an epoch of epoch_steps may span passes."""
+        sequential = self.config.batching == "sequential"
+        pass_steps = self.batching.steps_per_epoch(len(self.corpus.train))
+        first_pass, offset = divmod(start, pass_steps)
+        for repeat in itertools.count(first_pass):
+            resuming = repeat == first_pass and offset > 0
+            if sequential and not resuming:
+                self.state = None  # a new pass starts new streams
+            yield from self.batching.epoch(
+                self.corpus.train,
+                self.config.seed + repeat * 7919,
+                epoch,
+                start=offset if repeat == first_pass else 0,
+            )
+
+    def _train_step(self, inputs: torch.Tensor, targets: torch.Tensor) -> float:
+        started = time.perf_counter()
+        config = self.config
+        inputs = inputs.to(self.device, non_blocking=True)
+        targets = targets.to(self.device, non_blocking=True)
+        for group in self.optimizer.param_groups:
+            group["lr"] = config.lr * lr_factor(config.schedule, self._progress())
+        self.model.train()
+        state = detach_state(self.state) if config.batching == "sequential" else None
+        logits, state = self.model(inputs, state)
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.clip)
+        value = loss.item()
+        if math.isfinite(value):
+            self.optimizer.step()
+        self.state = detach_state(state) if config.batching == "sequential" else None
+        self.train_seconds += time.perf_counter() - started
+        return value
+
+    def _end_epoch(self) -> None:
+        steps_done = self.batch_in_epoch
+        if steps_done == 0:
+            return
+        train_loss = self.epoch_loss_sum / steps_done
+        self.last_train_ppl = perplexity(train_loss)
+        val_loss = self.evaluate()
+        val_ppl = perplexity(val_loss) if val_loss is not None else None
+        if val_ppl is not None:
+            is_best = self.best_val_ppl is None or val_ppl < self.best_val_ppl
+            if is_best:
+                self.best_val_ppl = val_ppl
+        else:
+            is_best = self.best_train_ppl is None or self.last_train_ppl < self.best_train_ppl
+        if self.best_train_ppl is None or self.last_train_ppl < self.best_train_ppl:
+            self.best_train_ppl = self.last_train_ppl
+        sample = self._epoch_sample()
+        finished_epoch = self.epoch
+        self.epoch += 1
+        self.batch_in_epoch = 0
+        self.epoch_loss_sum = 0.0
+        checkpoint = self._save(is_best=is_best)
+        self.on_event(
+            EpochEnd(
+                epoch=finished_epoch,
+                step=self.step,
+                train_loss=train_loss,
+                train_ppl=self.last_train_ppl,
+                val_loss=val_loss,
+                val_ppl=val_ppl,
+                tokens_per_s=self.tokens_per_s,
+                tokens=self.tokens,
+                elapsed=self.wall_seconds,
+                sample=sample,
+                is_best=is_best,
+                checkpoint=checkpoint,
+            )
+        )
+
+    @torch.no_grad()
+    def evaluate(self) -> float | None:
+        """Mean loss per character over the whole validation text; None without one."""
+        data = self.corpus.val
+        if len(data) < 2:
+            return None
+        num_steps = self.config.num_steps
+        streams = max(1, min(self.config.batch_size, (len(data) - 1) // num_steps))
+        stream_len = (len(data) - 1) // streams
+        inputs = data[: streams * stream_len].view(streams, stream_len)
+        targets = data[1 : 1 + streams * stream_len].view(streams, stream_len)
+        self.model.eval()
+        total, count, state = 0.0, 0, None
+        for begin in range(0, stream_len, num_steps):
+            x = inputs[:, begin : begin + num_steps].t().long().to(self.device)
+            y = targets[:, begin : begin + num_steps].t().long().to(self.device)
+            logits, state = self.model(x, state)
+            total += F.cross_entropy(
+                logits.view(-1, logits.size(-1)), y.reshape(-1), reduction="sum"
+            ).item()
+            count += y.numel()
+        self.model.train()
+        loss = total / count
+        return loss if math.isfinite(loss) else MAX_LOSS_FOR_EXP
+
+    def _epoch_sample(self) -> str:
+        length = self.config.sample_length
+        prefix = "".join(c for c in self.config.sample_prefix if c in self.vocab.stoi)
+        if length == 0:
+            return ""
+        if not prefix:
+            prefix = self.vocab.decode(self.corpus.train[:1].tolist())
+        # Its own seeded generator: sampling never shifts the training random stream.
+        return sample_text(
+            self.model,
+            self.vocab,
+            prefix,
+            length,
+            temperature=0.6,
+            seed=self.config.seed + self.epoch,
+        )
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    def checkpoint_payload(self) -> dict[str, Any]:
+        state = self.state
+        if isinstance(state, tuple):
+            state = [s.detach().cpu() for s in state]
+        elif state is not None:
+            state = state.detach().cpu()
+        return {
+            "config": self.config.to_dict(),
+            "vocab": self.vocab.to_list(),
+            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "state": state,
+            "rng": {
+                "torch": torch.get_rng_state(),
+                "cuda": torch.cuda.get_rng_state() if self.device.type == "cuda" else None,
+            },
+            "progress": {
+                "step": self.step,
+                "epoch": self.epoch,
+                "batch_in_epoch": self.batch_in_epoch,
+                "epoch_loss_sum": self.epoch_loss_sum,
+                "tokens": self.tokens,
+                "train_seconds": self.train_seconds,
+                "wall_seconds": self.wall_seconds,
+                "best_val_ppl": self.best_val_ppl,
+                "best_train_ppl": self.best_train_ppl,
+                "last_train_ppl": self.last_train_ppl,
+                "best_checkpoint": self.best_checkpoint,
+            },
+            "params": self.params,
+            "torch_version": torch.__version__,
+        }
+
+    def _save(self, is_best: bool) -> str | None:
+        if self.out_dir is None:
+            return None
+        if is_best:
+            self.best_checkpoint = str(self.out_dir / BEST_CHECKPOINT)
+        payload = self.checkpoint_payload()
+        last = save_checkpoint(self.out_dir / LAST_CHECKPOINT, payload)
+        self.last_checkpoint = str(last)
+        if is_best:
+            save_checkpoint(self.out_dir / BEST_CHECKPOINT, payload)
+        return self.last_checkpoint
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    @property
+    def wall_seconds(self) -> float:
+        return self.wall_before + time.perf_counter() - self._start_wall
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.tokens / self.train_seconds if self.train_seconds > 0 else 0.0
+
+    def _progress(self) -> float:
+        progress = self.step / self.total_steps
+        if self.config.time_budget:
+            progress = max(progress, self.wall_seconds / self.config.time_budget)
+        return progress
+
+    def _out_of_time(self) -> bool:
+        budget = self.config.time_budget
+        return budget is not None and self.wall_seconds >= budget
+
+    def _divergence_message(self, loss: float) -> str:
+        what = (
+            "became NaN"
+            if loss != loss
+            else ("became infinite" if math.isinf(loss) else f"exploded to {loss:.3g}")
+        )
+        advice = f"lower the learning rate (now {self.config.lr:g})"
+        if self.config.clip == 0:
+            advice += " or turn on gradient clipping (--clip 1)"
+        kept = (
+            f"; the last good checkpoint is {self.last_checkpoint}" if self.last_checkpoint else ""
+        )
+        return f"loss {what} at step {self.step + 1}: {advice}{kept}"
+
+    def _emit_end(self, reason: EndReason, message: str) -> RunEnd:
+        end = RunEnd(
+            reason=reason,
+            message=message,
+            step=getattr(self, "step", 0),
+            epoch=max(getattr(self, "epoch", 1) - 1, 0),
+            best_val_ppl=getattr(self, "best_val_ppl", None),
+            final_train_ppl=getattr(self, "last_train_ppl", None),
+            tokens_per_s=self.tokens_per_s if self._prepared else 0.0,
+            elapsed=self.wall_seconds if hasattr(self, "_start_wall") else 0.0,
+            checkpoint=getattr(self, "last_checkpoint", None),
+            best_checkpoint=getattr(self, "best_checkpoint", None),
+        )
+        self.on_event(end)
+        return end
+
+
+def _resumable_config(saved: dict[str, Any], requested: TrainConfig, path: Path) -> TrainConfig:
+    """The saved config, with only the run length allowed to change on resume."""
+    config = TrainConfig.from_dict(saved)
+    changes = {
+        name: getattr(requested, name)
+        for name in ("epochs", "steps", "time_budget", "device")
+        if getattr(requested, name) != getattr(config, name)
+    }
+    return config.replace(**changes).checked()
+
+
+def _to_device(state: State, device: torch.device) -> State:
+    if isinstance(state, tuple):
+        return tuple(s.to(device) for s in state)  # type: ignore[return-value]
+    return state.to(device)
