@@ -1,0 +1,57 @@
+"""The Textual front end: a thin shell of screens over the engine.
+
+torch is never imported on the UI thread at start-up: the first frame comes first,
+and the training worker imports it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from rnn_tui.config import TrainConfig
+from rnn_tui.ui.screens.params import ParamsScreen
+from rnn_tui.ui.screens.runs import RunsScreen
+from rnn_tui.ui.screens.sample import SampleScreen
+from rnn_tui.ui.screens.train import TrainScreen
+
+MIN_WIDTH, MIN_HEIGHT = 60, 20
+
+
+class RnnTuiApp(App):
+    """Shared state lives here; each screen reads it when shown."""
+
+    TITLE = "rnn-tui"
+    SUB_TITLE = "character-level RNN, GRU and LSTM language models"
+    CSS_PATH = "app.tcss"
+    MODES: ClassVar = {
+        "train": TrainScreen,
+        "sample": SampleScreen,
+        "params": ParamsScreen,
+        "runs": RunsScreen,
+    }
+    DEFAULT_MODE = "train"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "switch_mode('train')", "Train", id="screen.train"),
+        Binding("f3", "switch_mode('sample')", "Sample", id="screen.sample"),
+        Binding("f4", "switch_mode('params')", "Params", id="screen.params"),
+        Binding("f5", "switch_mode('runs')", "Runs", id="screen.runs"),
+        Binding("f1,question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+c", "quit", "Quit", id="app.quit", priority=True, show=False),
+        Binding("f10", "quit", "Quit", id="app.quit_f10"),
+    ]
+
+    def __init__(self, *, store_path: str | None = None) -> None:
+        super().__init__()
+        self.store_path = store_path
+        # The Train form's last valid config; the Params screen shows its model.
+        self.form_config: TrainConfig = TrainConfig()
+        # The checkpoint the Sample screen opens by default: the latest run's.
+        self.latest_checkpoint: str | None = None
+
+
+def run_app() -> int:
+    RnnTuiApp().run()
+    return 0
