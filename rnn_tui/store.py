@@ -744,7 +744,8 @@ class RunRecorder:
 
     Step rows go to a list; `flush` writes them with one executemany in one transaction,
     together with the run's progress (steps, epochs, best and last perplexities), so a
-    run that dies keeps everything up to its last flush.
+    run that dies keeps everything up to its last flush. Call it (and `flush`) from one
+    thread, the one that trains; other threads read through the store.
     """
 
     def __init__(
@@ -863,6 +864,8 @@ class RunRecorder:
             summary["checkpoint"] = event.checkpoint
         if event.best_checkpoint:
             summary["best_checkpoint"] = event.best_checkpoint
+        # None means "not known at the end": keep what the last flush wrote.
+        summary = {key: value for key, value in summary.items() if value is not None}
         self.store.finish_run(self.run_id, event.reason, event.message, **summary)
 
     def flush(self) -> None:
