@@ -1,12 +1,398 @@
-"""Placeholder: replaced by the params screen."""
+"""Parameters screen: a CharRNN's parameter count, layer by layer, textbook vs PyTorch.
 
+The table is arithmetic on the sizes (rnn_tui.params), so it is recomputed on every
+keystroke of the side form. It opens on the seed's worked example (a 2-layer vanilla RNN,
+input 1, hidden 3, output 1: 40 by the textbook, 46 in PyTorch); `f` loads the Train
+form's model, whose vocabulary size is read from its corpus in a thread worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+
+from rnn_tui.config import CELLS, MAX_LAYERS, TrainConfig, embedding_dim
+from rnn_tui.params import BIAS_NOTE, ParamReport, ParamRow, count_params
+
+DEFAULT_VOCAB = 28  # The Time Machine after "clean"/"d2l" preprocessing: 26 letters, space, …
+
+CELL_LABELS = {"rnn": "RNN (vanilla)", "gru": "GRU", "lstm": "LSTM"}
+
+
+@dataclass(frozen=True)
+class ModelSizes:
+    """What the side form describes. embedding None: one-hot/raw input of input_size."""
+
+    cell: str = "rnn"
+    input_size: int = 1
+    hidden: int = 3
+    layers: int = 2
+    output_size: int = 1
+    embedding: int | None = None
+
+    def report(self, *, per_gate: bool = True) -> ParamReport:
+        return count_params(
+            self.cell,
+            self.input_size,
+            self.hidden,
+            self.layers,
+            self.output_size,
+            embedding=None if self.embedding is None else (self.input_size, self.embedding),
+            per_gate=per_gate,
+        )
+
+    def describe(self) -> str:
+        shape = f"{self.layers}×{self.hidden}"
+        embed = f", embedding {self.embedding}" if self.embedding else ""
+        return (
+            f"{CELL_LABELS[self.cell]} {shape}, input {self.input_size}{embed}, "
+            f"output {self.output_size}"
+        )
+
+
+WORKED_EXAMPLE = ModelSizes()
+
+# field id -> (label, minimum, maximum, optional)
+_FIELDS: dict[str, tuple[str, int, int, bool]] = {
+    "input_size": ("input", 1, 1_000_000, False),
+    "hidden": ("hidden", 1, 65_536, False),
+    "layers": ("layers", 1, MAX_LAYERS, False),
+    "output_size": ("output", 1, 1_000_000, False),
+    "embedding": ("embedding", 1, 65_536, True),
+}
+
+
+def parse_size(text: str, minimum: int, maximum: int, optional: bool) -> int | None:
+    """A form field as a whole number in [minimum, maximum]; raises ValueError with a message."""
+    text = text.strip().replace("_", "")
+    if not text:
+        if optional:
+            return None
+        raise ValueError("required")
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+    if value < minimum:
+        raise ValueError(f"must be at least {minimum}")
+    if value > maximum:
+        raise ValueError(f"must be at most {maximum:,}")
+    return value
+
+
+def form_model_sizes(config: TrainConfig, vocab_size: int) -> ModelSizes:
+    """The CharRNN `CharRNN.from_config(config, vocab_size)` builds, as form sizes."""
+    dim = embedding_dim(config.embedding, vocab_size)
+    return ModelSizes(
+        cell=config.cell,
+        input_size=vocab_size,
+        hidden=config.hidden,
+        layers=config.layers,
+        output_size=vocab_size,
+        embedding=None if dim is None or dim < 0 else dim,
+    )
+
+
+def _shape(row: ParamRow) -> str:
+    return "×".join(str(n) for n in row.shape)
 
 
 class ParamsScreen(Screen):
+    """Layer-by-layer parameter table with a side form that recomputes it live."""
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "use_form_model", "Form model", id="params.form_model"),
+        Binding("e", "worked_example", "Worked example", id="params.worked_example"),
+        Binding("p", "toggle_gates", "Gate rows", id="params.toggle_gates"),
+        Binding("t", "focus_table", "Table", id="params.focus_table"),
+    ]
+
+    DEFAULT_CSS = """
+    ParamsScreen {
+        #params-body { height: 1fr; }
+        #params-form {
+            width: 30;
+            height: 1fr;
+            padding: 0 1;
+            background: $panel;
+            border-right: vkey $primary 50%;
+        }
+        #params-form-title { text-style: bold; color: $primary; padding-bottom: 1; }
+        .field { height: auto; margin-bottom: 1; }
+        .field Label { color: $text-muted; }
+        .field Input, .field Select { width: 1fr; }
+        .field Input { background: $boost; }
+        .field-error { color: $error; height: auto; display: none; }
+        .field-error.-shown { display: block; }
+        #params-main { width: 1fr; height: 1fr; padding: 0 1; }
+        #params-totals { height: auto; text-style: bold; color: $text-primary; }
+        #params-summary { height: auto; color: $text-muted; }
+        #params-note { height: auto; color: $text-warning; }
+        #params-status { height: auto; color: $error; display: none; }
+        #params-status.-shown { display: block; }
+        #params-table { height: 1fr; margin-top: 1; }
+        #params-detail { height: auto; max-height: 3; color: $text-muted; }
+
+        &.-narrow {
+            #params-body { layout: vertical; }
+            #params-form {
+                width: 1fr;
+                height: auto;
+                max-height: 6;
+                layout: grid;
+                grid-size: 6;
+                grid-columns: 2fr 1fr 1fr 1fr 1fr 1fr;
+                grid-gutter: 0 1;
+                border-right: none;
+                border-bottom: hkey $primary 50%;
+            }
+            #params-form-title { display: none; }
+            .field { margin-bottom: 0; }
+            #params-main { height: 1fr; }
+            #params-table { margin-top: 0; }
+        }
+    }
+    """
+
+    class VocabSize(Message):
+        """The Train form's vocabulary size, read off the UI thread."""
+
+        def __init__(self, config: TrainConfig, vocab_size: int, note: str) -> None:
+            super().__init__()
+            self.config = config
+            self.vocab_size = vocab_size
+            self.note = note
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: ModelSizes = WORKED_EXAMPLE
+        self.report: ParamReport = WORKED_EXAMPLE.report()
+        self.per_gate = True
+        self._vocab_cache: dict[tuple[str, str, int], int] = {}
+        self._details: dict[str, str] = {}  # row key -> the line shown under the table
+
+    # -- layout ---------------------------------------------------------------------------
+
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("params")
+        with Horizontal(id="params-body"):
+            with VerticalScroll(id="params-form"):
+                yield Static("Model", id="params-form-title")
+                with Vertical(classes="field"):
+                    yield Label("cell")
+                    yield Select(
+                        [(CELL_LABELS[c], c) for c in CELLS],
+                        value=WORKED_EXAMPLE.cell,
+                        allow_blank=False,
+                        compact=True,
+                        id="cell",
+                    )
+                for field_id, (label, *_rest) in _FIELDS.items():
+                    with Vertical(classes="field"):
+                        yield Label(label)
+                        value = getattr(WORKED_EXAMPLE, field_id)
+                        yield Input(
+                            "" if value is None else str(value),
+                            placeholder="one-hot" if field_id == "embedding" else "",
+                            compact=True,
+                            id=field_id,
+                        )
+                        yield Static("", classes="field-error", id=f"{field_id}-error")
+            with Vertical(id="params-main"):
+                yield Static(id="params-totals")
+                yield Static(id="params-summary")
+                yield Static(BIAS_NOTE, id="params-note")
+                yield Static(id="params-status")
+                yield DataTable(id="params-table", cursor_type="row", zebra_stripes=True)
+                yield Static(id="params-detail")
         yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, key in (
+            ("parameter", "name"),
+            ("gate", "gate"),
+            ("shape", "shape"),
+            ("textbook", "textbook"),
+            ("PyTorch", "pytorch"),
+            ("formula", "formula"),
+        ):
+            table.add_column(label, key=key)
+        self._show(self.sizes)
+
+    # -- the table ------------------------------------------------------------------------
+
+    def _show(self, sizes: ModelSizes) -> None:
+        self.sizes = sizes
+        self.report = sizes.report(per_gate=self.per_gate)
+        report = self.report
+        self.query_one("#params-totals", Static).update(
+            f"Textbook {report.total_textbook:,}   PyTorch {report.total_pytorch:,}   "
+            f"(+{report.total_pytorch - report.total_textbook:,})"
+        )
+        self.query_one("#params-summary", Static).update(f"{sizes.describe()}. {report.summary()}")
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        self._details = {"total": f"total: {report.summary()}"}
+        rows_by_layer: dict[str, list[ParamRow]] = {}
+        for row in report.rows:
+            rows_by_layer.setdefault(row.layer, []).append(row)
+        for layer, textbook, pytorch in report.layer_totals():
+            for i, row in enumerate(rows_by_layer[layer]):
+                formula = row.formula.split(" (", 1)[0]
+                if row.formula != formula:
+                    formula += " (second bias)"
+                table.add_row(
+                    row.name,
+                    row.gate or "",
+                    _shape(row),
+                    Text(f"{row.textbook:,}", justify="right"),
+                    Text(f"{row.pytorch:,}", justify="right"),
+                    formula,
+                    key=f"{row.name}:{row.gate or ''}:{i}",
+                )
+                gate = f" ({row.gate} gate)" if row.gate else ""
+                self._details[f"{row.name}:{row.gate or ''}:{i}"] = (
+                    f"{row.name}{gate}: {row.formula}"
+                )
+            table.add_row(
+                Text(f"{layer} subtotal", style="bold"),
+                "",
+                "",
+                Text(f"{textbook:,}", style="bold", justify="right"),
+                Text(f"{pytorch:,}", style="bold", justify="right"),
+                "",
+                key=f"subtotal:{layer}",
+            )
+            self._details[f"subtotal:{layer}"] = (
+                f"{layer}: textbook {textbook:,}, PyTorch {pytorch:,}"
+            )
+        table.add_row(
+            Text("total", style="bold reverse"),
+            "",
+            "",
+            Text(f"{report.total_textbook:,}", style="bold reverse", justify="right"),
+            Text(f"{report.total_pytorch:,}", style="bold reverse", justify="right"),
+            Text(f"+{report.total_pytorch - report.total_textbook:,} in PyTorch", style="bold"),
+            key="total",
+        )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.query_one("#params-detail", Static).update(
+            self._details.get(event.row_key.value or "", "")
+        )
+
+    # -- the form -------------------------------------------------------------------------
+
+    def _read_form(self) -> ModelSizes | None:
+        """The form's sizes, showing each field's problem beside it; None when any is bad."""
+        values: dict[str, int | None] = {}
+        ok = True
+        for field_id, (_label, minimum, maximum, optional) in _FIELDS.items():
+            error = self.query_one(f"#{field_id}-error", Static)
+            try:
+                values[field_id] = parse_size(
+                    self.query_one(f"#{field_id}", Input).value, minimum, maximum, optional
+                )
+            except ValueError as exc:
+                ok = False
+                error.update(str(exc))
+                error.add_class("-shown")
+                self.query_one(f"#{field_id}", Input).add_class("-invalid")
+            else:
+                error.update("")
+                error.remove_class("-shown")
+                self.query_one(f"#{field_id}", Input).remove_class("-invalid")
+        status = self.query_one("#params-status", Static)
+        if not ok:
+            status.update("Fix the highlighted field; the table shows the last valid model.")
+            status.add_class("-shown")
+            return None
+        status.remove_class("-shown")
+        cell = self.query_one("#cell", Select).value
+        return ModelSizes(cell=str(cell), **values)  # type: ignore[arg-type]
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _form_changed(self) -> None:
+        sizes = self._read_form()
+        if sizes is not None and sizes != self.sizes:
+            self._show(sizes)
+
+    def _fill_form(self, sizes: ModelSizes) -> None:
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#cell", Select).value = sizes.cell
+            for field_id in _FIELDS:
+                value = getattr(sizes, field_id)
+                self.query_one(f"#{field_id}", Input).value = "" if value is None else str(value)
+        self._read_form()  # clears stale messages
+        self._show(sizes)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_worked_example(self) -> None:
+        self._fill_form(WORKED_EXAMPLE)
+        self.notify("The seed's worked example: textbook 40, PyTorch 46", timeout=3)
+
+    def action_toggle_gates(self) -> None:
+        self.per_gate = not self.per_gate
+        self._show(self.sizes)
+        self.notify("One row per gate" if self.per_gate else "One row per tensor", timeout=2)
+
+    def action_focus_table(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_use_form_model(self) -> None:
+        config: TrainConfig = getattr(self.app, "form_config", None) or TrainConfig()
+        self._vocab_size(config)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="vocab")
+    def _vocab_size(self, config: TrainConfig) -> None:
+        """Read and preprocess the corpus (can take a moment) to learn its vocabulary size."""
+        from rnn_tui.corpus import preprocess, read_text, timemachine_path
+        from rnn_tui.errors import RnnTuiError
+
+        try:
+            path = config.corpus or str(timemachine_path())
+            from pathlib import Path
+
+            key = (path, config.preprocess, Path(path).expanduser().stat().st_mtime_ns)
+            if key not in self._vocab_cache:
+                text = preprocess(read_text(path), config.preprocess)
+                self._vocab_cache[key] = len(set(text))
+            size = self._vocab_cache[key]
+            note = f"vocabulary of {config.corpus_label} ({config.preprocess}): {size}"
+        except (RnnTuiError, OSError) as exc:
+            size = DEFAULT_VOCAB
+            note = f"vocabulary size assumed {DEFAULT_VOCAB} ({exc})"
+        self.post_message(self.VocabSize(config, size, note))
+
+    @on(VocabSize)
+    def _vocab_known(self, message: VocabSize) -> None:
+        config = message.config
+        problems = {
+            k: v
+            for k, v in config.validate().items()
+            if k in ("cell", "layers", "hidden", "embedding")
+        }
+        if problems:
+            listed = "; ".join(f"{k} {v}" for k, v in problems.items())
+            self.notify(f"The Train form's model is not valid: {listed}", severity="error")
+            return
+        self._fill_form(form_model_sizes(config, message.vocab_size))
+        self.notify(f"Train form's model; {message.note}", timeout=4)
