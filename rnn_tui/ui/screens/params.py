@@ -111,11 +111,15 @@ class ParamsScreen(Screen):
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
 
+    # The table has focus first so the letter keys work; tab moves into the form and
+    # escape comes back.
+    AUTO_FOCUS = "#params-table"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "use_form_model", "Form model", id="params.form_model"),
         Binding("e", "worked_example", "Worked example", id="params.worked_example"),
         Binding("p", "toggle_gates", "Gate rows", id="params.toggle_gates"),
-        Binding("t", "focus_table", "Table", id="params.focus_table"),
+        Binding("t,escape", "focus_table", "Table", id="params.focus_table", show=False),
     ]
 
     DEFAULT_CSS = """
