@@ -12,6 +12,8 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from rnn_tui.config import TrainConfig
+from rnn_tui.ui.commands import RnnTuiCommands
+from rnn_tui.ui.screens.help import HelpScreen
 from rnn_tui.ui.screens.params import ParamsScreen
 from rnn_tui.ui.screens.runs import RunsScreen
 from rnn_tui.ui.screens.sample import SampleScreen
@@ -42,6 +44,8 @@ class RnnTuiApp(App):
         Binding("ctrl+c", "quit", "Quit", id="app.quit", priority=True, show=False),
         Binding("f10", "quit", "Quit", id="app.quit_f10"),
     ]
+    # Textual's system commands (themes, keys, quit) plus ours: training, screens, presets.
+    COMMANDS: ClassVar = App.COMMANDS | {RnnTuiCommands}
 
     def __init__(self, *, store_path: str | None = None) -> None:
         super().__init__()
@@ -50,6 +54,13 @@ class RnnTuiApp(App):
         self.form_config: TrainConfig = TrainConfig()
         # The checkpoint the Sample screen opens by default: the latest run's.
         self.latest_checkpoint: str | None = None
+
+    def action_help(self) -> None:
+        """Show every key of the app and of the current screen (F1 or ? again closes it)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(self.screen))
 
 
 def run_app() -> int:

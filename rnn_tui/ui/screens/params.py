@@ -119,7 +119,7 @@ class ParamsScreen(Screen):
         Binding("f", "use_form_model", "Form model", id="params.form_model"),
         Binding("e", "worked_example", "Worked example", id="params.worked_example"),
         Binding("p", "toggle_gates", "Gate rows", id="params.toggle_gates"),
-        Binding("t,escape", "focus_table", "Table", id="params.focus_table", show=False),
+        Binding("t,escape", "focus_table", "Focus the table", id="params.focus_table", show=False),
     ]
 
     DEFAULT_CSS = """

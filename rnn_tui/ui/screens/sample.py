@@ -148,8 +148,10 @@ class SampleScreen(Screen):
         Binding("s", "stop", "Stop", id="sample.stop"),
         Binding("c", "copy", "Copy", id="sample.copy"),
         Binding("l", "latest", "Latest checkpoint", id="sample.latest"),
-        Binding("o,escape", "focus_output", "Output", id="sample.focus_output", show=False),
-        Binding("p", "focus_prompt", "Prompt", id="sample.focus_prompt", show=False),
+        Binding(
+            "o,escape", "focus_output", "Focus the output", id="sample.focus_output", show=False
+        ),
+        Binding("p", "focus_prompt", "Focus the prompt", id="sample.focus_prompt", show=False),
     ]
 
     DEFAULT_CSS = """
