@@ -29,3 +29,29 @@ def timemachine_cache(
     shutil.copyfile(timemachine_file, cache / "timemachine.txt")
     monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(cache))
     return cache
+
+
+TINY_TEXT = (
+    "The Time Traveller (for so it will be convenient to speak of him)\n"
+    "was expounding a recondite matter to us. His grey eyes shone and\n"
+    "twinkled, and his usually pale face was flushed and animated. The\n"
+    "fire burned brightly, and the soft radiance of the incandescent\n"
+    "lights in the lilies of silver caught the bubbles that flashed and\n"
+    "passed in our glasses.\n"
+) * 6
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    """About 2 KB of text: enough for batch 4 x 8 steps, small enough for fast tests."""
+    path = tmp_path / "tiny.txt"
+    path.write_text(TINY_TEXT, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run store and corpus cache in tmp_path, never in the user's home."""
+    monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path
