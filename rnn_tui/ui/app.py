@@ -17,7 +17,8 @@ from rnn_tui.ui.screens.help import HelpScreen
 from rnn_tui.ui.screens.params import ParamsScreen
 from rnn_tui.ui.screens.runs import RunsScreen
 from rnn_tui.ui.screens.sample import SampleScreen
-from rnn_tui.ui.screens.train import TrainScreen
+from rnn_tui.ui.screens.train import QuitScreen, TrainScreen
+from rnn_tui.ui.training import TrainingController
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
 
@@ -54,6 +55,56 @@ class RnnTuiApp(App):
         self.form_config: TrainConfig = TrainConfig()
         # The checkpoint the Sample screen opens by default: the latest run's.
         self.latest_checkpoint: str | None = None
+        # Runs the training queue in a thread worker; the screens read its LiveRuns.
+        self.controller = TrainingController(self)
+        self._confirming_quit = False
+
+    # -- training (the Train screen's keys and the command palette call these)
+
+    async def _train_screen(self) -> TrainScreen:
+        if not isinstance(self.screen, TrainScreen):
+            await self.switch_mode("train")
+        screen = self.screen
+        assert isinstance(screen, TrainScreen)
+        return screen
+
+    async def action_start_training(self) -> None:
+        """Start the Train form's run (or sweep)."""
+        (await self._train_screen()).start_training()
+
+    def action_stop_training(self) -> None:
+        """Stop the current run (it saves a checkpoint) and cancel the rest of the queue."""
+        if not self.controller.running:
+            return
+        self.controller.stop()
+        for screen in self.screen_stack:
+            if isinstance(screen, TrainScreen):
+                screen.stop_training()
+                return
+
+    async def action_apply_preset(self, name: str) -> None:
+        """Fill the Train form from a preset (seed, d2l, best, quick)."""
+        (await self._train_screen()).form.apply_preset(name)
+
+    async def action_quit(self) -> None:
+        """Quit; while a run is going, ask first, then stop it and wait for its checkpoint."""
+        if not self.controller.running:
+            self.exit()
+            return
+        if self._confirming_quit:
+            return
+        self._confirming_quit = True
+
+        async def answered(stop_and_quit: bool | None) -> None:
+            self._confirming_quit = False
+            if not stop_and_quit:
+                return
+            self.controller.stop()
+            self.notify("stopping: saving the checkpoint…", timeout=30)
+            await self.controller.wait()
+            self.exit()
+
+        self.push_screen(QuitScreen(), answered)
 
     def action_help(self) -> None:
         """Show every key of the app and of the current screen (F1 or ? again closes it)."""

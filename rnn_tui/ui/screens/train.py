@@ -1,12 +1,423 @@
-"""Placeholder: replaced by the train screen."""
+"""The Train screen: the hyperparameter form, Start/Stop, and the live run.
 
+The training itself runs in `app.controller` (rnn_tui.ui.training); this screen only
+reads its LiveRun on a timer (`REPAINT_S`), so the repaint rate does not depend on how
+fast steps come.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical
+from textual.events import Resize
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Header, Label, ProgressBar, RichLog, Static
+
+from rnn_tui.errors import RnnTuiError
+from rnn_tui.ui.training import LiveRun
+from rnn_tui.ui.widgets.config_form import ConfigForm
+from rnn_tui.ui.widgets.ppl_chart import PplChart
+
+if TYPE_CHECKING:
+    from rnn_tui.ui.training import TrainingController
+
+REPAINT_S = 0.25
+NARROW_WIDTH = 110  # below this the form and the live panel stack vertically
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """mm:ss, or h:mm:ss from an hour; '--:--' when unknown."""
+    if seconds is None or seconds != seconds or seconds < 0 or seconds == float("inf"):
+        return "--:--"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def status_text(live: LiveRun | None, queue_index: int, queue_total: int) -> str:
+    """The one-line status: run k/n, state, device, tokens/s, best val ppl, elapsed."""
+    if live is None:
+        return "idle: set the hyperparameters, then press s to start"
+    with live.lock:
+        status, start, last, end = live.status, live.start, live.last_step, live.end
+        best = live.best_val_ppl
+        started_at = live.started_at
+    parts = []
+    if queue_total > 1:
+        parts.append(f"run {queue_index + 1}/{queue_total}")
+    parts.append(status)
+    if start is not None:
+        parts.append(start.device)
+    tokens = end.tokens_per_s if end is not None else (last.tokens_per_s if last else None)
+    if tokens is not None:
+        parts.append(f"{tokens:,.0f} tok/s")
+    parts.append(f"best val ppl {best:.3f}" if best is not None else "best val ppl –")
+    if end is not None:
+        elapsed: float | None = end.elapsed
+    elif last is not None:
+        elapsed = last.elapsed
+    elif started_at is not None:
+        elapsed = time.monotonic() - started_at
+    else:
+        elapsed = None
+    if elapsed is not None:
+        parts.append(f"elapsed {fmt_duration(elapsed)}")
+    return "  ·  ".join(parts)
 
 
 class TrainScreen(Screen):
+    """Form on the left (or on top when narrow); chart, progress and log beside it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "app.start_training", "Start", id="train.start"),
+        Binding("x", "app.stop_training", "Stop", id="train.stop"),
+        Binding("escape", "app.stop_training", "Stop", id="train.stop_escape", show=False),
+        Binding("l", "toggle_log", "Log y", id="train.log_scale"),
+        Binding("e", "toggle_x_axis", "Step/epoch", id="train.x_axis"),
+    ]
+
+    DEFAULT_CSS = """
+    TrainScreen {
+        #train-body {
+            layout: horizontal;
+            height: 1fr;
+        }
+        #form {
+            width: 48;
+            height: 1fr;
+            border-right: vkey $panel;
+        }
+        #live {
+            width: 1fr;
+            height: 1fr;
+        }
+        #controls {
+            height: 1;
+            padding: 0 1;
+        }
+        #controls Button {
+            margin-right: 1;
+        }
+        #status {
+            height: 1;
+            width: 1fr;
+            padding: 0 1;
+            color: $text-muted;
+        }
+        #progress-row {
+            height: 1;
+            padding: 0 1;
+        }
+        #progress {
+            width: 1fr;
+        }
+        #progress Bar {
+            width: 1fr;
+        }
+        #queue {
+            width: 12;
+            color: $accent;
+        }
+        #eta {
+            width: 14;
+            padding-left: 1;
+            color: $text-muted;
+        }
+        #chart {
+            height: 2fr;
+            min-height: 6;
+        }
+        #log {
+            height: 1fr;
+            min-height: 3;
+            border-top: hkey $panel;
+            background: $surface;
+        }
+        &.-narrow #train-body {
+            layout: vertical;
+        }
+        &.-narrow #form {
+            width: 1fr;
+            height: 2fr;
+            border-right: none;
+            border-bottom: hkey $panel;
+        }
+        &.-narrow #live {
+            height: 3fr;
+        }
+        &.-narrow #chart {
+            min-height: 5;
+        }
+        &.-narrow #log {
+            min-height: 2;
+        }
+    }
+    """
+
+    x_axis: reactive[str] = reactive("step")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown_run: LiveRun | None = None
+        self._shown_version = -1
+        self._log_index = 0
+        self._chart_key: tuple[int, int, str, int] | None = None
+        self._start_label = "Start (s)"
+        self._texts: dict[str, str] = {}
+
+    # -- layout
+
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("train")
+        with Horizontal(id="train-body"):
+            yield ConfigForm(getattr(self.app, "form_config", None), id="form")
+            with Vertical(id="live"):
+                with Horizontal(id="controls"):
+                    yield Button("Start (s)", id="start", variant="success", compact=True)
+                    yield Button(
+                        "Stop (x)", id="stop", variant="error", compact=True, disabled=True
+                    )
+                    yield Label("", id="queue")
+                yield Static(status_text(None, 0, 0), id="status")
+                with Horizontal(id="progress-row"):
+                    yield ProgressBar(
+                        total=100, id="progress", show_eta=False, show_percentage=True
+                    )
+                    yield Label("eta --:--", id="eta")
+                yield PplChart(id="chart", title="perplexity", x_label="step")
+                yield RichLog(id="log", wrap=True, markup=False, highlight=False, max_lines=5000)
         yield Footer()
+
+    def on_mount(self) -> None:
+        self._apply_width(self.size.width or self.app.size.width)
+        self.set_interval(REPAINT_S, self.repaint_live)
+        self.query_one("#log", RichLog).write(
+            Text(
+                "Each epoch logs its perplexities and a text sample here. "
+                "Fill the form (or pick a preset), then press s.",
+                style="dim",
+            )
+        )
+
+    def on_resize(self, event: Resize) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.set_class(width < NARROW_WIDTH, "-narrow")
+
+    # -- helpers
+
+    @property
+    def controller(self) -> TrainingController:
+        return self.app.controller  # type: ignore[attr-defined]
+
+    @property
+    def form(self) -> ConfigForm:
+        return self.query_one("#form", ConfigForm)
+
+    @property
+    def chart(self) -> PplChart:
+        return self.query_one("#chart", PplChart)
+
+    # -- actions (the app's start/stop actions call these)
+
+    def start_training(self) -> bool:
+        """Start the form's run or sweep; False (with a notification) when it cannot."""
+        if self.controller.running:
+            self.notify("a run is already going: stop it first (x)", severity="warning")
+            return False
+        form = self.form
+        if not form.is_valid:
+            bad = ", ".join(f"{name} {message}" for name, message in form.errors.items())
+            self.notify(f"fix the form first: {bad}", severity="error", title="cannot start")
+            return False
+        try:
+            self.controller.start(form.configs)
+        except RnnTuiError as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        log = self.query_one("#log", RichLog)
+        log.clear()
+        self._shown_run = None
+        self._log_index = 0
+        self._update_buttons()
+        self.repaint_live()
+        return True
+
+    def stop_training(self) -> None:
+        if not self.controller.running:
+            return
+        self.controller.stop()
+        self.query_one("#log", RichLog).write(
+            Text("stopping: the run saves a checkpoint after this step…", style="bold")
+        )
+        self._update_buttons()
+
+    def action_toggle_log(self) -> None:
+        self.chart.action_toggle_log()
+
+    def action_toggle_x_axis(self) -> None:
+        self.x_axis = "epoch" if self.x_axis == "step" else "step"
+
+    def watch_x_axis(self) -> None:
+        self._chart_key = None
+        if self.is_mounted:
+            self.chart.x_label = self.x_axis
+            self._repaint_chart()
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.app.run_action("start_training")
+
+    @on(Button.Pressed, "#stop")
+    def _stop_pressed(self) -> None:
+        self.app.run_action("stop_training")
+
+    @on(ConfigForm.Changed)
+    def _form_changed(self) -> None:
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        # Assign only on change: every assignment restyles and may re-layout the screen,
+        # and this runs a few times a second during a run.
+        running = self.controller.running
+        form = self.form
+        start = self.query_one("#start", Button)
+        disabled = running or not form.is_valid
+        if start.disabled != disabled:
+            start.disabled = disabled
+        stop = self.query_one("#stop", Button)
+        disabled = not running or self.controller.stopping
+        if stop.disabled != disabled:
+            stop.disabled = disabled
+        n = len(form.configs)
+        label = f"Start {n} runs (s)" if n > 1 else "Start (s)"
+        if label != self._start_label:
+            self._start_label = label
+            start.label = label
+
+    def _set_text(self, selector: str, text: str) -> None:
+        """Update a fixed-size one-line widget without a layout pass, only on change."""
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            self.query_one(selector, Static).update(text, layout=False)
+
+    # -- the live view (on a timer)
+
+    def repaint_live(self) -> None:
+        controller = self.controller
+        live = controller.current
+        self._update_buttons()
+        self._set_text(
+            "#queue",
+            f"run {controller.queue_index + 1}/{controller.queue_total}"
+            if controller.queue_total > 1
+            else "",
+        )
+        self._set_text("#status", status_text(live, controller.queue_index, controller.queue_total))
+        if live is None:
+            return
+        if live is not self._shown_run:
+            self._shown_run = live
+            self._shown_version = -1
+            self._log_index = 0
+            self._chart_key = None
+        self._repaint_progress(live)
+        if live.version == self._shown_version:
+            return
+        self._shown_version = live.version
+        new_lines = live.log_since(self._log_index)
+        if new_lines:
+            self._log_index += len(new_lines)
+            log = self.query_one("#log", RichLog)
+            variables = self.app.theme_variables
+            for line in new_lines:
+                style = variables.get(line.style, line.style) if line.style else ""
+                log.write(Text(line.text, style=style))
+        self._repaint_chart()
+
+    def _repaint_progress(self, live: LiveRun) -> None:
+        total, done = live.progress()
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=total, progress=done)
+        eta = live.eta_seconds()
+        self._set_text("#eta", f"eta {fmt_duration(eta)}" if live.end is None else live.status)
+
+    def _repaint_chart(self) -> None:
+        live = self._shown_run
+        if live is None:
+            return
+        with live.lock:
+            key = (id(live), len(live.step_x), self.x_axis, len(live.epochs))
+        if key == self._chart_key:
+            return
+        self._chart_key = key
+        epochs = live.epoch_points()
+        val = [(p, p.val_ppl) for p in epochs if p.val_ppl is not None]
+        if self.x_axis == "epoch":
+            series = [
+                ("train", [p.epoch for p in epochs], [p.train_ppl for p in epochs]),
+                ("validation", [p.epoch for p, _ in val], [v for _, v in val]),
+            ]
+        else:
+            xs, ys = live.step_points()
+            series = [
+                ("train", xs, ys),
+                ("validation", [p.step for p, _ in val], [v for _, v in val]),
+            ]
+        self.chart.set_series([s for s in series if s[1]])
+
+
+class QuitScreen(ModalScreen[bool]):
+    """Asks before quitting while a run is going."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Stop and quit", id="quit.yes"),
+        Binding("n,escape", "answer(False)", "Keep training", id="quit.no"),
+    ]
+
+    DEFAULT_CSS = """
+    QuitScreen {
+        align: center middle;
+        #dialog {
+            grid-size: 2;
+            grid-gutter: 1 2;
+            grid-rows: auto 1;
+            padding: 1 2;
+            width: 60;
+            max-width: 90%;
+            height: auto;
+            border: thick $warning;
+            background: $surface;
+        }
+        #question {
+            column-span: 2;
+            width: 1fr;
+        }
+        Button {
+            width: 1fr;
+        }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Grid(id="dialog"):
+            yield Label(
+                "A run is going. Stop it (its checkpoint is saved) and quit?", id="question"
+            )
+            yield Button("Stop and quit (y)", variant="warning", id="yes", compact=True)
+            yield Button("Keep training (n)", variant="primary", id="no", compact=True)
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
