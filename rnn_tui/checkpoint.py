@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,11 +43,20 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(f"checkpoint not found: {path}")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "GLOBAL" not in str(exc):  # no refused global object: a broken file
+            raise CheckpointError(
+                f"{path} is not a readable rnn-tui checkpoint (corrupt, truncated or foreign)"
+            ) from None
+        raise CheckpointError(
+            f"{path} holds Python objects other than tensors and plain data; "
+            "refusing to unpickle it (it is not an rnn-tui checkpoint)"
+        ) from None
     except Exception as exc:  # torch raises many types for truncated or foreign files
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(
             f"{path} is not a readable rnn-tui checkpoint (corrupt, truncated or foreign): "
-            f"{reason[:160]}"
+            f"{reason[:120]}"
         ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not an rnn-tui checkpoint")

@@ -81,7 +81,7 @@ class Trainer:
         resume: str | Path | None = None,
     ):
         self.config = config.checked()
-        self.on_event = on_event or (lambda event: None)
+        self.on_event = on_event if on_event is not None else (lambda event: None)
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.corpus = corpus
         self.resume_path = Path(resume) if resume is not None else None
@@ -385,7 +385,7 @@ class Trainer:
                 "best_checkpoint": self.best_checkpoint,
             },
             "params": self.params,
-            "torch_version": torch.__version__,
+            "torch_version": str(torch.__version__),
         }
 
     def _save(self, is_best: bool) -> str | None:

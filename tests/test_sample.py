@@ -1,0 +1,93 @@
+"""Sampling: streaming, O(length), greedy and top-k, clear vocabulary errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from rnn_tui.corpus import Vocab
+from rnn_tui.errors import VocabError
+from rnn_tui.model import CharRNN
+from rnn_tui.sample import _pick, generate, sample_text
+
+VOCAB = Vocab("abcdefgh ")
+
+
+def full_forward_reference(model, prefix, length, temperature, top_k, seed):
+    """The slow, obviously right way: the whole model once per character."""
+    generator = torch.Generator().manual_seed(seed)
+    out = []
+    with torch.no_grad():
+        logits, state = model(VOCAB.encode(prefix).view(-1, 1))
+        last = logits[-1, 0]
+        for _ in range(length):
+            index = _pick(last, temperature, top_k, generator)
+            out.append(VOCAB.chars[index])
+            logits, state = model(torch.tensor([[index]]), state)
+            last = logits[-1, 0]
+    return "".join(out)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("embedding", [None, 4])
+def test_fast_path_equals_the_full_model(cell, embedding):
+    torch.manual_seed(0)
+    model = CharRNN(len(VOCAB), cell=cell, hidden=12, layers=2, embedding=embedding).eval()
+    fast = "".join(generate(model, VOCAB, "abc", 60, temperature=1.0, top_k=4, seed=5))
+    assert fast == full_forward_reference(model, "abc", 60, 1.0, 4, 5)
+
+
+def test_relu_rnn_fast_path():
+    torch.manual_seed(1)
+    model = CharRNN(len(VOCAB), cell="rnn", nonlinearity="relu", hidden=10, layers=2)
+    fast = "".join(generate(model, VOCAB, "ab", 30, temperature=0.7, seed=2))
+    assert fast == full_forward_reference(model.eval(), "ab", 30, 0.7, None, 2)
+
+
+def test_streams_and_runs_the_prefix_once():
+    torch.manual_seed(0)
+    model = CharRNN(len(VOCAB), cell="lstm", hidden=8)
+    calls = []
+    model.register_forward_hook(lambda module, args, output: calls.append(args[0].shape))
+    stream = generate(model, VOCAB, "abcdefg", 50, temperature=1.0, seed=0)
+    first = next(stream)
+    assert first in VOCAB.chars and calls == [torch.Size([7, 1])]
+    rest = list(stream)
+    assert len(rest) == 49
+    assert calls == [torch.Size([7, 1])]  # each new character costs one cell step, never the prefix
+
+
+def test_greedy_is_deterministic_and_top_k_1_is_greedy():
+    torch.manual_seed(0)
+    model = CharRNN(len(VOCAB), cell="gru", hidden=8)
+    greedy = sample_text(model, VOCAB, "ab", 20, temperature=0)
+    assert greedy == sample_text(model, VOCAB, "ab", 20, temperature=0, seed=123)
+    assert greedy == sample_text(model, VOCAB, "ab", 20, temperature=1.5, top_k=1, seed=9)
+    assert len(greedy) == 22 and greedy.startswith("ab")
+
+
+def test_seeded_sampling_repeats():
+    torch.manual_seed(0)
+    model = CharRNN(len(VOCAB), cell="rnn", hidden=8)
+    a = sample_text(model, VOCAB, "a", 40, temperature=1.0, seed=7)
+    assert a == sample_text(model, VOCAB, "a", 40, temperature=1.0, seed=7)
+    assert a != sample_text(model, VOCAB, "a", 40, temperature=1.0, seed=8)
+
+
+def test_top_k_only_picks_among_the_k_most_likely():
+    logits = torch.tensor([0.0, 5.0, 4.0, -1.0, 3.0])
+    generator = torch.Generator().manual_seed(0)
+    picks = {_pick(logits, 2.0, 2, generator) for _ in range(200)}
+    assert picks == {1, 2}
+
+
+def test_unknown_prefix_characters_are_named():
+    model = CharRNN(len(VOCAB), hidden=4)
+    with pytest.raises(VocabError, match="'Q', 'Z'"):
+        next(generate(model, VOCAB, "aQbZ", 5))
+
+
+def test_model_mode_is_restored():
+    model = CharRNN(len(VOCAB), hidden=4).train()
+    list(generate(model, VOCAB, "a", 3, seed=0))
+    assert model.training

@@ -1,0 +1,209 @@
+"""Trainer: seeded losses, events, exact resume, stop, divergence, time budget."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from rnn_tui.checkpoint import load_checkpoint
+from rnn_tui.config import TrainConfig
+from rnn_tui.events import EpochEnd, RunEnd, RunStart, StepEnd
+from rnn_tui.train import Trainer, lr_factor, perplexity
+
+
+def tiny_config(corpus: Path, **changes) -> TrainConfig:
+    base = TrainConfig(
+        corpus=str(corpus),
+        cell="gru",
+        hidden=16,
+        layers=1,
+        batch_size=8,
+        num_steps=16,
+        epochs=2,
+        lr=1e-2,
+        sample_length=10,
+        seed=3,
+    )
+    return base.replace(**changes)
+
+
+class Collector(list):
+    def __call__(self, event):
+        self.append(event)
+
+    def of(self, kind):
+        return [e for e in self if isinstance(e, kind)]
+
+
+def run(config: TrainConfig, out_dir: Path | None = None, **kwargs) -> Collector:
+    events = Collector()
+    Trainer(config, on_event=events, out_dir=out_dir, **kwargs).run()
+    return events
+
+
+def test_seeded_losses_are_the_expected_numbers(tiny_corpus):
+    events = run(tiny_config(tiny_corpus, cell="rnn", batching="random", epochs=1))
+    losses = [e.loss for e in events.of(StepEnd)]
+    assert len(losses) == 14
+    # Uniform guessing over the 28-character vocabulary costs ln 28 = 3.33 nats.
+    assert losses[0] == pytest.approx(3.40437, abs=1e-4)
+    assert losses[-1] == pytest.approx(2.89843, abs=1e-4)
+
+
+def test_same_seed_same_losses_other_seed_different(tiny_corpus):
+    first = [e.loss for e in run(tiny_config(tiny_corpus)).of(StepEnd)]
+    again = [e.loss for e in run(tiny_config(tiny_corpus)).of(StepEnd)]
+    other = [e.loss for e in run(tiny_config(tiny_corpus, seed=4)).of(StepEnd)]
+    assert first == again
+    assert first != other
+
+
+def test_event_sequence_and_fields(tiny_corpus, tmp_path):
+    events = run(tiny_config(tiny_corpus), out_dir=tmp_path / "out")
+    start, *_ = events.of(RunStart)
+    steps, epochs, (end,) = events.of(StepEnd), events.of(EpochEnd), events.of(RunEnd)
+    assert isinstance(events[0], RunStart) and events[-1] is end
+    assert start.vocab_size == 28 and start.steps_per_epoch == 14 and start.total_steps == 28
+    assert (start.train_tokens, start.val_tokens) == (1894, 211)
+    assert [s.step for s in steps] == list(range(1, 29))
+    assert [e.epoch for e in epochs] == [1, 2]
+    assert end.reason == "finished" and end.step == 28 and end.epoch == 2
+    for event in steps:
+        assert event.ppl == pytest.approx(math.exp(event.loss))
+        assert event.tokens == event.step * 128
+        assert event.tokens_per_s > 0
+    epoch = epochs[0]
+    assert epoch.train_loss == pytest.approx(sum(s.loss for s in steps[:14]) / 14)
+    assert epoch.val_ppl is not None and epoch.val_ppl == pytest.approx(math.exp(epoch.val_loss))
+    assert epoch.sample.startswith("the time traveller") and len(epoch.sample) == 18 + 10
+    assert end.best_val_ppl == min(e.val_ppl for e in epochs)
+    assert Path(end.checkpoint).name == "last.pt" and Path(end.best_checkpoint).is_file()
+
+
+def test_no_validation_when_fraction_is_zero(tiny_corpus):
+    events = run(tiny_config(tiny_corpus, val_fraction=0.0, epochs=1))
+    (epoch,) = events.of(EpochEnd)
+    assert epoch.val_ppl is None and epoch.val_loss is None
+    assert epoch.is_best
+
+
+@pytest.mark.parametrize("batching", ["sequential", "random"])
+@pytest.mark.parametrize("stop_at", [7, 14, 20])
+def test_resume_continues_exactly(tiny_corpus, tmp_path, batching, stop_at):
+    config = tiny_config(tiny_corpus, batching=batching, dropout=0.2, layers=2, cell="lstm")
+    full = [e.loss for e in run(config).of(StepEnd)]
+
+    out = tmp_path / f"run-{batching}-{stop_at}"
+    first = Collector()
+    trainer = Trainer(config, on_event=first, out_dir=out)
+
+    def stop_after(event):
+        first(event)
+        if isinstance(event, StepEnd) and event.step == stop_at:
+            trainer.stop()
+
+    trainer.on_event = stop_after
+    end = trainer.run()
+    assert end.reason == "stopped" and end.step == stop_at
+    resumed = run(config, out_dir=out, resume=out / "last.pt")
+    losses = [e.loss for e in first.of(StepEnd)] + [e.loss for e in resumed.of(StepEnd)]
+    assert losses == full
+    assert resumed.of(RunStart)[0].start_step == stop_at
+    assert resumed.of(RunEnd)[0].step == 28
+
+
+def test_stop_saves_a_checkpoint_with_progress(tiny_corpus, tmp_path):
+    trainer = Trainer(tiny_config(tiny_corpus), out_dir=tmp_path)
+    trainer.on_event = lambda e: trainer.stop() if isinstance(e, StepEnd) and e.step == 3 else None
+    end = trainer.run()
+    assert end.reason == "stopped" and end.message == "stopped at step 3"
+    payload = load_checkpoint(end.checkpoint)
+    assert payload["progress"]["step"] == 3 and payload["progress"]["batch_in_epoch"] == 3
+
+
+def test_divergence_stops_with_advice_and_finite_events(tiny_corpus, tmp_path):
+    config = tiny_config(tiny_corpus, optimizer="sgd", lr=90.0, clip=0.0, epochs=5)
+    events = run(config, out_dir=tmp_path)
+    (end,) = events.of(RunEnd)
+    assert end.reason == "diverged"
+    assert "lower the learning rate (now 90)" in end.message
+    assert "turn on gradient clipping (--clip 1)" in end.message
+    for event in events.of(StepEnd):
+        assert math.isfinite(event.loss) and math.isfinite(event.ppl)
+
+
+def test_perplexity_is_capped_not_infinite():
+    assert perplexity(1e6) == math.exp(700)
+    assert perplexity(0.0) == 1.0
+
+
+def test_time_budget_ends_the_run_as_finished(tiny_corpus):
+    events = run(tiny_config(tiny_corpus, epochs=100_000, time_budget=1.0))
+    (end,) = events.of(RunEnd)
+    assert end.reason == "finished" and "time budget of 1 s reached" in end.message
+    assert 1.0 <= end.elapsed < 3.0
+    assert events.of(EpochEnd)[-1].val_ppl is not None  # the last, partial epoch is evaluated
+
+
+def test_epoch_steps_make_the_notebooks_one_batch_epochs(tiny_corpus):
+    events = run(tiny_config(tiny_corpus, epochs=5, epoch_steps=1, batching="random"))
+    assert [e.step for e in events.of(EpochEnd)] == [1, 2, 3, 4, 5]
+
+
+def test_epoch_steps_longer_than_a_pass(tiny_corpus):
+    events = run(tiny_config(tiny_corpus, epochs=1, epoch_steps=25))
+    assert len(events.of(StepEnd)) == 25
+
+
+def test_steps_override_epochs(tiny_corpus):
+    events = run(tiny_config(tiny_corpus, epochs=50, steps=17))
+    assert events.of(RunEnd)[0].step == 17
+    assert [e.step for e in events.of(EpochEnd)] == [14, 17]
+
+
+def test_bad_corpus_is_an_error_end_not_a_crash(tmp_path):
+    events = run(tiny_config(tmp_path / "missing.txt"))
+    (end,) = events.of(RunEnd)
+    assert end.reason == "error" and end.message == f"corpus not found: {tmp_path / 'missing.txt'}"
+
+
+def test_too_short_corpus_message(tmp_path):
+    path = tmp_path / "short.txt"
+    path.write_text("abc " * 20)
+    end = run(tiny_config(path, batch_size=32, num_steps=35)).of(RunEnd)[0]
+    assert end.reason == "error"
+    assert "corpus too short: 79 characters after preprocessing" in end.message
+    assert "needs at least 1,246" in end.message and end.message.endswith("(short.txt)") is False
+
+
+def test_cuda_requested_without_cuda(tiny_corpus):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    end = run(tiny_config(tiny_corpus, device="cuda")).of(RunEnd)[0]
+    assert end.reason == "error" and "CUDA is not available" in end.message
+
+
+@pytest.mark.parametrize(
+    ("schedule", "progress", "factor"),
+    [
+        ("constant", 0.7, 1.0),
+        ("cosine", 0.0, 1.0),
+        ("cosine", 0.5, 0.5),
+        ("cosine", 1.0, 0.0),
+        ("step", 0.1, 1.0),
+        ("step", 0.3, 0.5),
+        ("step", 0.99, 0.125),
+    ],
+)
+def test_schedules(schedule, progress, factor):
+    assert lr_factor(schedule, progress) == pytest.approx(factor, abs=1e-12)
+
+
+def test_cosine_schedule_reaches_the_optimizer(tiny_corpus):
+    events = run(tiny_config(tiny_corpus, schedule="cosine", epochs=1))
+    lrs = [e.lr for e in events.of(StepEnd)]
+    assert lrs[0] == pytest.approx(1e-2) and lrs == sorted(lrs, reverse=True)
+    assert lrs[-1] == pytest.approx(1e-2 * lr_factor("cosine", 13 / 14))
