@@ -99,12 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="also time training with and without the run store",
     )
 
-    try:
-        from rnn_tui.runs_cli import add_runs_parser
-    except ImportError:  # pragma: no cover - the run store is part of the package
-        pass
-    else:
-        add_runs_parser(commands)
+    from rnn_tui.runs_cli import add_runs_parser
+
+    add_runs_parser(commands)
+    parser.subcommands = dict(commands.choices)  # type: ignore[attr-defined]
     return parser
 
 
@@ -121,7 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_app()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # name the subcommand whose --help lists the right flags
+        command_parser = parser.subcommands.get(args.command, parser)
+        command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help()
         return 0

@@ -49,9 +49,9 @@ def tiny_corpus(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run store and corpus cache in tmp_path, never in the user's home."""
+    """Every test's run store and corpus cache live in its tmp_path, never in the home."""
     monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "cache"))
     return tmp_path

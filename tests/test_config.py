@@ -1,0 +1,123 @@
+"""TrainConfig: validation messages, parsing, presets, sweeps."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnn_tui.config import (
+    FIELDS,
+    PRESETS,
+    TrainConfig,
+    embedding_dim,
+    expand_sweep,
+    from_strings,
+    preset,
+    varied_fields,
+)
+from rnn_tui.errors import ConfigError
+
+
+def test_defaults_are_valid_and_every_field_has_a_spec():
+    assert TrainConfig().validate() == {}
+    assert set(FIELDS) == set(TrainConfig().to_dict())
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "message"),
+    [
+        ("hidden", "abc", "must be a whole number"),
+        ("hidden", "0", "must be at least 1"),
+        ("layers", "9", "must be at most 8"),
+        ("lr", "-1", "must be at least 1e-08"),
+        ("lr", "fast", "must be a number"),
+        ("cell", "transformer", "must be one of rnn, gru, lstm"),
+        ("dropout", "0.95", "must be at most 0.9"),
+        ("val_fraction", "0.6", "must be at most 0.5"),
+        ("batch_size", "", "is required"),
+    ],
+)
+def test_each_bad_field_gets_a_human_message(field, text, message):
+    with pytest.raises(ConfigError) as info:
+        from_strings({field: text})
+    assert info.value.errors == {field: message}
+
+
+def test_several_errors_are_reported_together():
+    with pytest.raises(ConfigError) as info:
+        from_strings({"hidden": "x", "lr": "0", "optimizer": "lbfgs"})
+    assert set(info.value.errors) == {"hidden", "lr", "optimizer"}
+    assert str(info.value).startswith("hidden: must be a whole number")
+
+
+def test_parsing_accepts_what_people_type():
+    config = from_strings(
+        {"hidden": "1_024", "lr": "3e-4", "steps": "", "cell": "LSTM", "epochs": "20.0"}
+    )
+    assert (config.hidden, config.lr, config.steps, config.cell, config.epochs) == (
+        1024,
+        3e-4,
+        None,
+        "lstm",
+        20,
+    )
+
+
+def test_embedding_choices():
+    assert embedding_dim("onehot", 28) is None
+    assert embedding_dim("vocab", 28) == 28
+    assert embedding_dim("64", 28) == 64
+    assert embedding_dim("-3", 28) == -1
+    with pytest.raises(ConfigError, match="embedding: use onehot, vocab"):
+        from_strings({"embedding": "big"})
+
+
+def test_presets_are_valid_and_the_seed_is_the_notebook():
+    for name in PRESETS:
+        assert preset(name).validate() == {}, name
+    seed = preset("seed")
+    assert (seed.cell, seed.hidden, seed.batch_size, seed.num_steps, seed.optimizer, seed.lr) == (
+        "rnn",
+        128,
+        32,
+        35,
+        "adam",
+        0.01,
+    )
+    assert (seed.preprocess, seed.batching, seed.epochs, seed.epoch_steps) == (
+        "seed",
+        "random",
+        20,
+        1,
+    )
+    with pytest.raises(ConfigError, match="unknown preset 'nope'"):
+        preset("nope")
+
+
+def test_sweep_is_the_cross_product_in_order():
+    configs = expand_sweep({"hidden": "128,200,300", "batch_size": "16, 64"})
+    assert [(c.hidden, c.batch_size) for c in configs] == [
+        (128, 16),
+        (128, 64),
+        (200, 16),
+        (200, 64),
+        (300, 16),
+        (300, 64),
+    ]
+    assert varied_fields(configs) == ["hidden", "batch_size"]
+
+
+def test_sweep_errors():
+    with pytest.raises(ConfigError) as info:
+        expand_sweep({"hidden": "128,,300", "device": "cpu,cuda"})
+    assert info.value.errors == {
+        "hidden": "has an empty item in its list",
+        "device": "cannot hold a list",
+    }
+    with pytest.raises(ConfigError, match="hidden: must be a whole number"):
+        expand_sweep({"hidden": "128,big"})
+
+
+def test_round_trip_through_dict_ignores_unknown_keys():
+    config = preset("best")
+    data = config.to_dict() | {"from_the_future": 1}
+    assert TrainConfig.from_dict(data) == config
