@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.params import BIAS_NOTE, count_params, report_for_config
+from rnn_tui.ui import app as app_module
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.params import ParamsScreen
 
@@ -17,6 +18,16 @@ from rnn_tui.ui.screens.params import ParamsScreen
 def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def make_app(mode: str = "params") -> RnnTuiApp:
+    """The real app started on `mode` instead of Train, whose form is slow to build."""
+
+    class App(RnnTuiApp):
+        DEFAULT_MODE = mode
+        CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+    return App()
 
 
 def totals(screen: ParamsScreen) -> tuple[int, int]:
@@ -41,7 +52,7 @@ async def open_params(pilot) -> ParamsScreen:
 
 
 async def test_opens_on_the_worked_example() -> None:
-    app = RnnTuiApp()
+    app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_params(pilot)
         assert totals(screen) == (40, 46)
@@ -64,7 +75,7 @@ async def test_lstm_form_matches_count_params_and_pytorch() -> None:
 
     from rnn_tui.model import CharRNN
 
-    app = RnnTuiApp()
+    app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_params(pilot)
         screen.query_one("#cell", Select).value = "lstm"
@@ -89,7 +100,7 @@ def _keys(screen: ParamsScreen) -> list[str]:
 
 
 async def test_invalid_sizes_show_a_message_and_keep_the_table() -> None:
-    app = RnnTuiApp()
+    app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_params(pilot)
         hidden = screen.query_one("#hidden", Input)
@@ -112,7 +123,7 @@ async def test_form_model_reads_the_vocabulary_then_e_resets(tmp_path: Path) -> 
     corpus = tmp_path / "tiny.txt"
     corpus.write_text("abc abd\nabe\n", encoding="utf-8")  # clean: "abc abd abe" -> 6 chars
     config = TrainConfig(corpus=str(corpus), cell="gru", layers=2, hidden=8, embedding="5")
-    app = RnnTuiApp()
+    app = make_app()
     app.form_config = config
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_params(pilot)

@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import Button, Input, Static, TextArea
 
 from rnn_tui.config import TrainConfig
+from rnn_tui.ui import app as app_module
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.sample import NO_CHECKPOINT, SampleScreen
 
@@ -19,6 +20,16 @@ PROMPT = "the time traveller"
 def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def make_app(mode: str = "sample") -> RnnTuiApp:
+    """The real app started on `mode` instead of Train, whose form is slow to build."""
+
+    class App(RnnTuiApp):
+        DEFAULT_MODE = mode
+        CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+    return App()
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +88,7 @@ async def test_generates_what_the_engine_generates_and_copies_it(
     from rnn_tui.checkpoint import load_model
     from rnn_tui.sample import sample_text
 
-    app = RnnTuiApp()
+    app = make_app()
     app.latest_checkpoint = str(checkpoint)
     copied: list[str] = []
     monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
@@ -127,7 +138,7 @@ async def test_no_checkpoint_corrupt_checkpoint_and_bad_numbers(tmp_path: Path) 
     from rnn_tui.checkpoint import load_model
     from rnn_tui.errors import CheckpointError
 
-    app = RnnTuiApp()
+    app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_sample(pilot)
         assert text_of(screen, "#model-info") == NO_CHECKPOINT
@@ -173,7 +184,7 @@ async def test_no_checkpoint_corrupt_checkpoint_and_bad_numbers(tmp_path: Path) 
 async def test_unknown_prompt_before_the_model_loaded_then_follow_latest(
     checkpoint: Path,
 ) -> None:
-    app = RnnTuiApp()
+    app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_sample(pilot)
         field = screen.query_one("#checkpoint", Input)

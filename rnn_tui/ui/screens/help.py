@@ -17,10 +17,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 INTRO = (
-    "rnn-tui trains character-level RNN, GRU and LSTM language models. "
-    "F2–F5 switch screens; ctrl+p opens the command palette (every action, the presets, "
-    "themes). Letter keys act when no text field has focus: escape leaves a field, "
-    "enter in a field submits it."
+    "F2–F5 switch screens; ctrl+p searches every command, preset and theme. "
+    "Letter keys act when no text field has focus: escape leaves a field, enter submits it."
 )
 
 SCREEN_NAMES = {
@@ -52,11 +50,16 @@ def describe(binding: Binding) -> str:
     return action.replace("_", " ").capitalize()
 
 
-def help_rows(node: DOMNode) -> list[tuple[str, str]]:
-    """(keys, description) per action: keys bound to the same action share one row."""
+def help_rows(node: DOMNode, shadowed: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """(keys, description) per action: keys bound to the same action share one row.
+
+    Keys in `shadowed` (taken first by a priority binding elsewhere) are left out.
+    """
     rows: dict[tuple[str, str], list[str]] = {}
     app = node.app
     for binding in node_bindings(node):
+        if binding.key in shadowed:
+            continue
         group = (binding.action, describe(binding))
         key = app.get_key_display(binding)
         keys = rows.setdefault(group, [])
@@ -79,7 +82,8 @@ class HelpScreen(ModalScreen[None]):
         #help-dialog {
             width: 90;
             max-width: 95%;
-            height: 90%;
+            height: auto;
+            max-height: 95%;
             padding: 0 1;
             background: $panel;
             border: round $primary;
@@ -88,7 +92,7 @@ class HelpScreen(ModalScreen[None]):
             border-subtitle-color: $text-muted;
         }
         #help-intro { height: auto; margin-bottom: 1; color: $text-muted; }
-        #help-keys { height: 1fr; background: $panel; }
+        #help-keys { height: auto; max-height: 70vh; background: $panel; }
     }
     """
 
@@ -109,12 +113,13 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_column("key", key="key")
         table.add_column("what it does", key="action")
+        priority = frozenset(b.key for b in node_bindings(self.app) if b.priority)
         sections = [
-            (f"On the {screen_title(target)} screen", target),
-            ("Everywhere", self.app),
+            (f"On the {screen_title(target)} screen", target, priority),
+            ("Everywhere", self.app, frozenset()),
         ]
-        for title, node in sections:
-            rows = help_rows(node)
+        for title, node, shadowed in sections:
+            rows = help_rows(node, shadowed)
             if not rows:
                 continue
             table.add_row(Text(title, style="bold"), "", key=f"section:{title}")

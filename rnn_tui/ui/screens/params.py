@@ -245,7 +245,7 @@ class ParamsScreen(Screen):
             f"Textbook {report.total_textbook:,}   PyTorch {report.total_pytorch:,}   "
             f"(+{report.total_pytorch - report.total_textbook:,})"
         )
-        self.query_one("#params-summary", Static).update(f"{sizes.describe()}. {report.summary()}")
+        self.query_one("#params-summary", Static).update(report.summary())
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()

@@ -170,7 +170,7 @@ class SampleScreen(Screen):
         #length { width: 8; }
         #temperature { width: 6; }
         #top_k { width: 6; }
-        #seed { width: 1fr; min-width: 6; }
+        #seed { width: 1fr; min-width: 6; max-width: 14; }
         #generate { margin-left: 1; min-width: 10; }
         #sample-errors { color: $error; height: auto; display: none; }
         #sample-errors.-shown { display: block; }

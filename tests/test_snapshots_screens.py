@@ -1,0 +1,67 @@
+"""Snapshots of the Sample (no checkpoint), Parameters (worked example) and Help screens.
+
+At 80×24 (the smallest supported terminal) and 120×40. Update with
+`pytest tests/test_snapshots_screens.py --snapshot-update`, then look at the report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from rnn_tui.ui import app as app_module
+from rnn_tui.ui.app import RnnTuiApp
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def make_app(mode: str = "sample") -> RnnTuiApp:
+    """The real app started on `mode` instead of Train, whose form is slow to build."""
+
+    class App(RnnTuiApp):
+        DEFAULT_MODE = mode
+        CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+    return App()
+
+
+def _after(*keys: str):
+    """Press the keys, then freeze: no blinking cursors, no running workers."""
+
+    async def run_before(pilot) -> None:
+        await pilot.press(*keys)
+        await _still(pilot)
+
+    return run_before
+
+
+async def _still(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        assert isinstance(widget, (Input, TextArea))
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_sample_screen_without_checkpoint(snap_compare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app("sample"), terminal_size=size, run_before=_after())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_params_screen_worked_example(snap_compare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app("params"), terminal_size=size, run_before=_after())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help_screen(snap_compare, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app("params"), terminal_size=size, run_before=_after("f1"))

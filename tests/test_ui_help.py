@@ -1,0 +1,81 @@
+"""Help screen (F1, ?) and the command palette provider (ctrl+p)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rnn_tui.config import PRESETS
+from rnn_tui.ui import app as app_module
+from rnn_tui.ui.app import RnnTuiApp
+from rnn_tui.ui.commands import RnnTuiCommands
+from rnn_tui.ui.screens.help import HelpScreen
+from rnn_tui.ui.screens.params import ParamsScreen
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def make_app(mode: str = "params") -> RnnTuiApp:
+    """The real app started on `mode` instead of Train, whose form is slow to build."""
+
+    class App(RnnTuiApp):
+        DEFAULT_MODE = mode
+        CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+    return App()
+
+
+async def test_help_opens_with_f1_and_question_mark_and_lists_live_bindings() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f4")  # the params table has focus: "?" is not typed anywhere
+        await pilot.pause()
+        for key in ("f1", "question_mark"):
+            await pilot.press(key)
+            await pilot.pause()
+            help_screen = app.screen
+            assert isinstance(help_screen, HelpScreen)
+            lines = help_screen.key_lines()
+            assert "f2  Train" in lines and "f3  Sample" in lines
+            assert "f1 / ?  Help" in lines
+            assert "On the Parameters screen" in lines and "Everywhere" in lines
+            # The screen's own keys come from its bindings, not from a copy.
+            for binding in ParamsScreen.BINDINGS:
+                assert any(line.endswith(binding.description) for line in lines)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, ParamsScreen)
+
+
+async def test_palette_offers_presets_screens_and_training() -> None:
+    app = make_app("sample")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        provider = RnnTuiCommands(app.screen)
+        found = [hit.text async for hit in provider.discover()]
+        for name in ("Screen: Train", "Screen: Sample", "Screen: Parameters", "Screen: Runs"):
+            assert name in found
+        assert [f"Preset: {name}" for name in PRESETS] == [
+            text for text in found if text.startswith("Preset: ")
+        ]
+        assert "Preset: seed" in found
+        assert {"Start training", "Stop training", "Sample: Generate"} <= set(found)
+        assert [hit.text async for hit in provider.search("preset seed")][0] == "Preset: seed"
+
+        # Through the real palette: ctrl+p, type, enter; the built-in commands stay.
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"parameters")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ParamsScreen)
+        providers = {p() if not isinstance(p, type) else p for p in app.COMMANDS}
+        assert RnnTuiCommands in providers
+        assert any(p.__name__ == "SystemCommandsProvider" for p in providers)
