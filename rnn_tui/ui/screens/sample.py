@@ -500,7 +500,7 @@ class SampleScreen(Screen):
         if buffer:
             self.post_message(self.Chunk(run, "".join(buffer)))
         if worker.is_cancelled:
-            note = f"stopped after {count:,} of {request.length:,} characters · {note}"
+            note = f"stopped early ({request.length:,} asked) · {note}"
         self.post_message(self.Finished(run, count, time.perf_counter() - start, note))
 
     @on(Chunk)
