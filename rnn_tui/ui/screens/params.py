@@ -9,6 +9,7 @@ form's model, whose vocabulary size is read from its corpus in a thread worker.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -172,9 +173,12 @@ class ParamsScreen(Screen):
     class VocabSize(Message):
         """The Train form's vocabulary size, read off the UI thread."""
 
-        def __init__(self, config: TrainConfig, vocab_size: int, note: str) -> None:
+        def __init__(
+            self, config: TrainConfig, guess: ModelSizes, vocab_size: int, note: str
+        ) -> None:
             super().__init__()
             self.config = config
+            self.guess = guess
             self.vocab_size = vocab_size
             self.note = note
 
@@ -362,33 +366,12 @@ class ParamsScreen(Screen):
         self.query_one(DataTable).focus()
 
     def action_use_form_model(self) -> None:
+        """Show the Train form's model now with a guessed vocabulary size, then the real one.
+
+        The corpus is read in a thread worker (it may need The Time Machine's download);
+        its answer replaces the guess unless the form was edited meanwhile.
+        """
         config: TrainConfig = getattr(self.app, "form_config", None) or TrainConfig()
-        self._vocab_size(config)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="vocab")
-    def _vocab_size(self, config: TrainConfig) -> None:
-        """Read and preprocess the corpus (can take a moment) to learn its vocabulary size."""
-        from rnn_tui.corpus import preprocess, read_text, timemachine_path
-        from rnn_tui.errors import RnnTuiError
-
-        try:
-            path = config.corpus or str(timemachine_path())
-            from pathlib import Path
-
-            key = (path, config.preprocess, Path(path).expanduser().stat().st_mtime_ns)
-            if key not in self._vocab_cache:
-                text = preprocess(read_text(path), config.preprocess)
-                self._vocab_cache[key] = len(set(text))
-            size = self._vocab_cache[key]
-            note = f"vocabulary of {config.corpus_label} ({config.preprocess}): {size}"
-        except (RnnTuiError, OSError) as exc:
-            size = DEFAULT_VOCAB
-            note = f"vocabulary size assumed {DEFAULT_VOCAB} ({exc})"
-        self.post_message(self.VocabSize(config, size, note))
-
-    @on(VocabSize)
-    def _vocab_known(self, message: VocabSize) -> None:
-        config = message.config
         problems = {
             k: v
             for k, v in config.validate().items()
@@ -398,5 +381,33 @@ class ParamsScreen(Screen):
             listed = "; ".join(f"{k} {v}" for k, v in problems.items())
             self.notify(f"The Train form's model is not valid: {listed}", severity="error")
             return
-        self._fill_form(form_model_sizes(config, message.vocab_size))
+        guess = form_model_sizes(config, DEFAULT_VOCAB)
+        self._fill_form(guess)
+        self.notify(f"Train form's model; reading {config.corpus_label}'s vocabulary…", timeout=2)
+        self._vocab_size(config, guess)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="vocab")
+    def _vocab_size(self, config: TrainConfig, guess: ModelSizes) -> None:
+        """Read and preprocess the corpus (can take a moment) to learn its vocabulary size."""
+        from rnn_tui.corpus import preprocess, read_text, timemachine_path
+        from rnn_tui.errors import RnnTuiError
+
+        try:
+            path = config.corpus or str(timemachine_path(timeout=10.0))
+            key = (path, config.preprocess, Path(path).expanduser().stat().st_mtime_ns)
+            if key not in self._vocab_cache:
+                text = preprocess(read_text(path), config.preprocess)
+                self._vocab_cache[key] = len(set(text))
+            size = self._vocab_cache[key]
+            note = f"vocabulary of {config.corpus_label} ({config.preprocess}): {size}"
+        except (RnnTuiError, OSError) as exc:
+            size = DEFAULT_VOCAB
+            note = f"vocabulary size assumed {DEFAULT_VOCAB} ({exc})"
+        self.post_message(self.VocabSize(config, guess, size, note))
+
+    @on(VocabSize)
+    def _vocab_known(self, message: VocabSize) -> None:
+        if self.sizes != message.guess:
+            return  # the user changed the form meanwhile: keep their numbers
+        self._fill_form(form_model_sizes(message.config, message.vocab_size))
         self.notify(f"Train form's model; {message.note}", timeout=4)
