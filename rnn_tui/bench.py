@@ -145,6 +145,36 @@ def training_speed(
     }
 
 
+def store_overhead(
+    corpus: Corpus, config: TrainConfig, steps: int, rounds: int, device: str
+) -> dict[str, Any]:
+    """Training tokens/s with the run store recording every step, against none, alternately.
+
+    Both runs write the same output folder (checkpoints, metrics.jsonl); only the store differs.
+    """
+    import tempfile
+
+    from rnn_tui.runner import RunSession
+    from rnn_tui.store import RunStore
+
+    base = config.replace(device=device, sample_length=0, epoch_steps=None, steps=steps)
+    with tempfile.TemporaryDirectory() as tmp, RunStore(f"{tmp}/runs.sqlite3") as store:
+        recorded, bare = [], []
+        for index in range(rounds):
+            with_store = RunSession(base, store=store, corpus=corpus)
+            recorded.append(with_store.run().tokens_per_s)
+            without = RunSession(base, out_dir=f"{tmp}/bare{index}", corpus=corpus)
+            bare.append(without.run().tokens_per_s)
+    ratios = [a / b for a, b in zip(recorded, bare, strict=True)]
+    return {
+        "with_store_tokens_per_s": statistics.median(recorded),
+        "without_store_tokens_per_s": statistics.median(bare),
+        "cost_percent": (1 - statistics.median(ratios)) * 100,
+        "steps_per_round": steps,
+        "rounds": rounds,
+    }
+
+
 def sampling_speed(vocab_size: int = 44, chars: int = 1000, repeats: int = 7) -> dict[str, Any]:
     """Milliseconds to sample `chars` characters from a 2x256 LSTM on the CPU."""
     from rnn_tui.corpus import Vocab
@@ -220,9 +250,7 @@ def bench_command(args: argparse.Namespace) -> int:
         f"(min {sampling['ms_min']:.0f}, max {sampling['ms_max']:.0f})"
     )
     if args.store_overhead:
-        from rnn_tui.bench_store import store_overhead
-
-        overhead = store_overhead(corpus, seed, args.seconds, args.rounds)
+        overhead = store_overhead(corpus, seed, speed["steps_per_round"], args.rounds, args.device)
         result["store_overhead"] = overhead
         say(
             f"  run store: {overhead['with_store_tokens_per_s']:,.0f} tok/s recorded vs "

@@ -203,6 +203,9 @@ class Trainer:
         divergence_loss = max(DIVERGENCE_FACTOR * uniform_loss, uniform_loss + 5.0)
         while self.step < self.total_steps:
             batches = self._epoch_batches(self.epoch, self.batch_in_epoch)
+            # Training time runs from fetching a batch to the end of the step's listeners,
+            # so tokens/s counts everything a step costs except evaluation and checkpoints.
+            mark = time.perf_counter()
             for inputs, targets in batches:
                 if self._stop.is_set():
                     self._save(is_best=False)
@@ -217,6 +220,9 @@ class Trainer:
                 self.batch_in_epoch += 1
                 self.epoch_loss_sum += loss
                 self.tokens += inputs.numel()
+                now = time.perf_counter()
+                self.train_seconds += now - mark
+                mark = now
                 self.on_event(
                     StepEnd(
                         step=self.step,
@@ -229,6 +235,9 @@ class Trainer:
                         elapsed=self.wall_seconds,
                     )
                 )
+                now = time.perf_counter()
+                self.train_seconds += now - mark  # the listeners' share
+                mark = now
                 if self.batch_in_epoch >= self.steps_per_epoch or self.step >= self.total_steps:
                     break
             self._end_epoch()
@@ -251,7 +260,6 @@ class Trainer:
             )
 
     def _train_step(self, inputs: torch.Tensor, targets: torch.Tensor) -> float:
-        started = time.perf_counter()
         config = self.config
         inputs = inputs.to(self.device, non_blocking=True)
         targets = targets.to(self.device, non_blocking=True)
@@ -269,7 +277,6 @@ class Trainer:
         if math.isfinite(value):
             self.optimizer.step()
         self.state = detach_state(state) if config.batching == "sequential" else None
-        self.train_seconds += time.perf_counter() - started
         return value
 
     def _end_epoch(self) -> None:
