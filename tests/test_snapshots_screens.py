@@ -17,12 +17,6 @@ from rnn_tui.ui.app import RnnTuiApp
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
-@pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "cache"))
-
-
 def make_app(mode: str = "sample") -> RnnTuiApp:
     """The real app started on `mode` instead of Train, whose form is slow to build."""
 

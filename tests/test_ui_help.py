@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from rnn_tui.config import PRESETS
 from rnn_tui.ui import app as app_module
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.commands import RnnTuiCommands
 from rnn_tui.ui.screens.help import HelpScreen
 from rnn_tui.ui.screens.params import ParamsScreen
-
-
-@pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def make_app(mode: str = "params") -> RnnTuiApp:

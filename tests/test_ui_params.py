@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
 from rnn_tui.config import TrainConfig
@@ -12,12 +11,6 @@ from rnn_tui.params import BIAS_NOTE, count_params, report_for_config
 from rnn_tui.ui import app as app_module
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.params import ParamsScreen
-
-
-@pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def make_app(mode: str = "params") -> RnnTuiApp:

@@ -16,12 +16,6 @@ from rnn_tui.ui.screens.sample import NO_CHECKPOINT, SampleScreen
 PROMPT = "the time traveller"
 
 
-@pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "cache"))
-
-
 def make_app(mode: str = "sample") -> RnnTuiApp:
     """The real app started on `mode` instead of Train, whose form is slow to build."""
 
@@ -35,8 +29,6 @@ def make_app(mode: str = "sample") -> RnnTuiApp:
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny model trained with the engine on a lowercase corpus (about a second)."""
-    from rnn_tui.checkpoint import load_model
-    from rnn_tui.errors import CheckpointError
     from rnn_tui.train import Trainer
 
     root = tmp_path_factory.mktemp("sample")
@@ -47,20 +39,6 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     end = Trainer(config, out_dir=root / "run").run()
     assert end.checkpoint, end.message
-    try:
-        load_model(end.checkpoint)
-    except CheckpointError as exc:
-        # Workaround until the trainer stores torch.__version__ as a plain str: a
-        # TorchVersion is refused by torch.load(weights_only=True).
-        if "Weights only load failed" not in str(exc):
-            raise
-        import torch
-
-        from rnn_tui.checkpoint import save_checkpoint
-
-        payload = torch.load(end.checkpoint, weights_only=False)
-        payload["torch_version"] = str(payload["torch_version"])
-        save_checkpoint(end.checkpoint, payload)
     return Path(end.checkpoint)
 
 
