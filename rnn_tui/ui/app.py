@@ -106,6 +106,37 @@ class RnnTuiApp(App):
 
         self.push_screen(QuitScreen(), answered)
 
+    # -- the Runs screen's actions
+
+    async def clone_into_form(self, config: TrainConfig) -> None:
+        """Show the Train screen with its form filled from `config`."""
+        (await self._train_screen()).form.load_config(config)
+
+    async def resume_run(self, run_id: int) -> bool:
+        """Continue a stopped or interrupted run from its last checkpoint, under its own id,
+        then show the Train screen; False (with a notification) when it cannot."""
+        from rnn_tui.errors import RnnTuiError
+        from rnn_tui.store import RunStore
+        from rnn_tui.ui.screens.runs import resume_plan
+
+        try:
+            with RunStore(self.store_path) as store:
+                config, checkpoint = resume_plan(store.get_run(run_id))
+            self.controller.start([config], resume=checkpoint, resume_run_id=run_id)
+        except RnnTuiError as exc:
+            self.notify(str(exc), severity="error", title="cannot resume")
+            return False
+        await self._train_screen()
+        return True
+
+    async def open_in_sample(self, checkpoint: str) -> None:
+        """Show the Sample screen on this checkpoint."""
+        self.latest_checkpoint = checkpoint
+        await self.switch_mode("sample")
+        follow = getattr(self.screen, "action_latest", None)  # the field follows it now
+        if follow is not None:
+            follow()
+
     def action_help(self) -> None:
         """Show every key of the app and of the current screen (F1 or ? again closes it)."""
         if isinstance(self.screen, HelpScreen):

@@ -1,0 +1,268 @@
+"""RunsTable: the stored runs as a sortable DataTable that keeps its cursor across refreshes.
+
+The Runs screen hands it the store's rows every second; the table sorts them, updates only
+the cells that changed when the rows are the same (a live run's steps, perplexity and
+tokens/s), and rebuilds otherwise, keeping the highlighted run highlighted. A first column
+shows which runs are marked for the chart. Pressing a header sorts by it (again: reverse).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import DataTable
+
+from rnn_tui.compare import fmt_count, fmt_ppl, fmt_rate
+from rnn_tui.store import RunRow
+
+MARK = "●"
+NAME_WIDTH = 24  # longer names end in an ellipsis; `rnn-tui runs show` has them whole
+
+# Status -> theme variable for its colour (the CLI's colours, as theme colours).
+STATUS_STYLE = {
+    "running": ("primary", True),
+    "finished": ("success", False),
+    "stopped": ("warning", False),
+    "diverged": ("error", False),
+    "interrupted": ("secondary", False),
+    "error": ("error", True),
+}
+
+
+def _none_last(value: Any) -> tuple[bool, Any]:
+    return (value is None, value)
+
+
+# column key -> (header, right-aligned, sort key)
+COLUMNS: dict[str, tuple[str, bool, Callable[[RunRow], Any]]] = {
+    "id": ("ID", True, lambda r: r.id),
+    "name": ("Name", False, lambda r: r.name.lower()),
+    "status": ("Status", False, lambda r: r.status),
+    "cell": ("Cell", False, lambda r: r.cell or None),
+    "layers": ("Layers", True, lambda r: r.layers),
+    "hidden": ("Hidden", True, lambda r: r.hidden),
+    "batch": ("Batch", True, lambda r: r.batch_size),
+    "lr": ("LR", True, lambda r: r.lr),
+    "best": ("Best val", True, lambda r: r.best_val_ppl),
+    "steps": ("Steps", True, lambda r: r.steps),
+    "tok_s": ("Tok/s", True, lambda r: r.tokens_per_s),
+    "date": ("Started", False, lambda r: r.created),
+}
+SORTABLE = tuple(COLUMNS)
+DEFAULT_SORT = ("date", True)  # newest first, like `rnn-tui runs list`
+
+
+def short_when(stamp: float) -> str:
+    """The CLI's start time: month-day hour:minute, local time."""
+    return time.strftime("%m-%d %H:%M", time.localtime(stamp))
+
+
+def short_name(name: str, width: int = NAME_WIDTH) -> str:
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def fmt_lr(value: Any) -> str:
+    if value is None:
+        return "-"
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def fmt_int(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def cell_texts(run: RunRow) -> dict[str, str]:
+    """The text of every column but the mark, the way `rnn-tui runs list` writes it."""
+    return {
+        "id": str(run.id),
+        "name": short_name(run.name),
+        "status": run.status,
+        "cell": run.cell or "-",
+        "layers": fmt_int(run.layers),
+        "hidden": fmt_int(run.hidden),
+        "batch": fmt_int(run.batch_size),
+        "lr": fmt_lr(run.lr),
+        "best": fmt_ppl(run.best_val_ppl),
+        "steps": fmt_count(run.steps),
+        "tok_s": fmt_rate(run.tokens_per_s),
+        "date": short_when(run.created),
+    }
+
+
+def sort_runs(runs: Iterable[RunRow], column: str, reverse: bool, marked: set[int]) -> list[RunRow]:
+    """Sorted by one column; runs without a value come last in either direction."""
+    if column == "mark":
+        key: Callable[[RunRow], Any] = lambda r: r.id not in marked  # noqa: E731
+    else:
+        key = COLUMNS[column][2]
+    runs = list(runs)
+    known = [r for r in runs if key(r) is not None]
+    unknown = [r for r in runs if key(r) is None]
+    # Ties keep a stable, useful order: newest first.
+    known.sort(key=lambda r: (-r.created, -r.id))
+    known.sort(key=key, reverse=reverse)
+    return known + unknown
+
+
+class RunsTable(DataTable):
+    """Runs, one per row (the row key is the run id as text)."""
+
+    DEFAULT_CSS = """
+    RunsTable {
+        height: 1fr;
+        min-height: 4;
+    }
+    """
+
+    BINDINGS: ClassVar = []
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's spelling
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.sort_column, self.sort_reverse = DEFAULT_SORT
+        self.marked: set[int] = set()
+        self.runs: list[RunRow] = []  # in the order shown
+        self._shown: dict[int, dict[str, Any]] = {}  # run id -> cells as shown
+
+    # -- reading
+
+    @property
+    def highlighted_id(self) -> int | None:
+        """The run under the cursor, or None when the table is empty."""
+        if not self.runs or self.cursor_row < 0 or self.cursor_row >= len(self.runs):
+            return None
+        return self.runs[self.cursor_row].id
+
+    @property
+    def highlighted_run(self) -> RunRow | None:
+        run_id = self.highlighted_id
+        return None if run_id is None else self.run_by_id(run_id)
+
+    def run_by_id(self, run_id: int) -> RunRow | None:
+        return next((run for run in self.runs if run.id == run_id), None)
+
+    def shown_ids(self) -> list[int]:
+        return [run.id for run in self.runs]
+
+    # -- writing
+
+    def on_mount(self) -> None:
+        self._build_columns()
+
+    def set_runs(self, runs: list[RunRow]) -> None:
+        """Show these runs (sorted); keeps the highlighted run under the cursor."""
+        ordered = sort_runs(runs, self.sort_column, self.sort_reverse, self.marked)
+        keep = self.highlighted_id
+        if [r.id for r in ordered] == self.shown_ids() and self.columns:
+            self.runs = ordered
+            for run in ordered:
+                cells = self._cells(run)
+                old = self._shown.get(run.id, {})
+                for column, value in cells.items():
+                    if old.get(column) != value:
+                        self.update_cell(str(run.id), column, value, update_width=True)
+                self._shown[run.id] = cells
+            return
+        self._rebuild(ordered, keep)
+
+    def toggle_mark(self, run_id: int) -> bool:
+        """Mark or unmark a run; True when it is marked now."""
+        if run_id in self.marked:
+            self.marked.discard(run_id)
+        else:
+            self.marked.add(run_id)
+        if run_id in self._shown:
+            value = self._mark_cell(run_id)
+            self.update_cell(str(run_id), "mark", value)
+            self._shown[run_id]["mark"] = value
+        return run_id in self.marked
+
+    def clear_marks(self) -> None:
+        for run_id in list(self.marked):
+            self.toggle_mark(run_id)
+
+    def sort_by(self, column: str, reverse: bool | None = None) -> None:
+        """Sort by a column; with `reverse` None, the same column again flips the order."""
+        if column not in COLUMNS and column != "mark":
+            return
+        if reverse is None:
+            reverse = not self.sort_reverse if column == self.sort_column else False
+        self.sort_column, self.sort_reverse = column, reverse
+        keep, runs = self.highlighted_id, self.runs
+        self._build_columns()
+        self._rebuild(sort_runs(runs, column, reverse, self.marked), keep)
+
+    def cycle_sort(self) -> None:
+        """The next column, ascending."""
+        order = list(SORTABLE)
+        index = order.index(self.sort_column) if self.sort_column in order else -1
+        self.sort_by(order[(index + 1) % len(order)], reverse=False)
+
+    def reverse_sort(self) -> None:
+        self.sort_by(self.sort_column, reverse=not self.sort_reverse)
+
+    def sort_description(self) -> str:
+        header = "marked" if self.sort_column == "mark" else COLUMNS[self.sort_column][0]
+        return f"{header.lower()} {'▼' if self.sort_reverse else '▲'}"
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.sort_by(str(event.column_key.value))
+
+    # -- internals
+
+    def _build_columns(self) -> None:
+        self.clear(columns=True)
+        self._shown.clear()
+        self.add_column(" ", key="mark", width=1)
+        for key, (header, right, _) in COLUMNS.items():
+            label = header
+            if key == self.sort_column:
+                label += " ▼" if self.sort_reverse else " ▲"
+            self.add_column(Text(label, justify="right" if right else "left"), key=key)
+        self.runs = []
+
+    def _rebuild(self, ordered: list[RunRow], keep: int | None) -> None:
+        old_index = self.cursor_row
+        scroll_y = self.scroll_y
+        self.clear()
+        self._shown.clear()
+        self.runs = ordered
+        for run in ordered:
+            cells = self._cells(run)
+            self._shown[run.id] = cells
+            self.add_row(*cells.values(), key=str(run.id))
+        if not ordered:
+            return
+        ids = [r.id for r in ordered]
+        index = ids.index(keep) if keep in ids else min(max(old_index, 0), len(ids) - 1)
+        self.scroll_to(y=scroll_y, animate=False, immediate=True)
+        self.move_cursor(row=index, animate=False)
+
+    def _mark_cell(self, run_id: int) -> Text:
+        return Text(MARK if run_id in self.marked else " ", style="bold")
+
+    def _cells(self, run: RunRow) -> dict[str, Any]:
+        texts = cell_texts(run)
+        cells: dict[str, Any] = {"mark": self._mark_cell(run.id)}
+        for key, (_, right, _) in COLUMNS.items():
+            text = texts[key]
+            if key == "status":
+                cells[key] = Text(text, style=self._status_style(text))
+            else:
+                cells[key] = Text(text, justify="right" if right else "left")
+        return cells
+
+    def _status_style(self, status: str) -> Style | str:
+        variable, bold = STATUS_STYLE.get(status, ("", False))
+        colour = self.app.theme_variables.get(variable) if variable and self.is_attached else None
+        try:
+            return Style(color=colour, bold=bold) if colour else ("bold" if bold else "")
+        except Exception:  # noqa: BLE001 - a theme value rich cannot parse
+            return "bold" if bold else ""
