@@ -81,7 +81,7 @@ class TrainScreen(Screen):
         Binding("x", "app.stop_training", "Stop", id="train.stop"),
         Binding("escape", "app.stop_training", "Stop", id="train.stop_escape", show=False),
         Binding("l", "toggle_log", "Log y", id="train.log_scale"),
-        Binding("e", "toggle_x_axis", "Step/epoch", id="train.x_axis"),
+        Binding("e", "toggle_x_axis", "Step/epoch", id="train.x_axis", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -146,15 +146,22 @@ class TrainScreen(Screen):
         }
         &.-narrow #form {
             width: 1fr;
-            height: 2fr;
+            height: 3fr;
             border-right: none;
             border-bottom: hkey $panel;
         }
         &.-narrow #live {
-            height: 3fr;
+            height: 2fr;
+        }
+        /* once a run has started, the chart and the log get the room */
+        &.-narrow.-has-run #form {
+            height: 1fr;
+        }
+        &.-narrow.-has-run #live {
+            height: 2fr;
         }
         &.-narrow #chart {
-            min-height: 5;
+            min-height: 3;
         }
         &.-narrow #log {
             min-height: 2;
@@ -176,6 +183,9 @@ class TrainScreen(Screen):
     # -- layout
 
     def compose(self) -> ComposeResult:
+        # Decide the layout before the children get their styles: toggling a class on the
+        # screen later restyles all ~200 widgets of the form.
+        self._apply_width(self.app.size.width)
         yield Header()
         with Horizontal(id="train-body"):
             yield ConfigForm(getattr(self.app, "form_config", None), id="form")
@@ -197,8 +207,11 @@ class TrainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._apply_width(self.size.width or self.app.size.width)
         self.set_interval(REPAINT_S, self.repaint_live)
+        # After the first layout: a RichLog wraps what it is given at its width then.
+        self.call_after_refresh(self._write_intro)
+
+    def _write_intro(self) -> None:
         self.query_one("#log", RichLog).write(
             Text(
                 "Each epoch logs its perplexities and a text sample here. "
@@ -211,7 +224,9 @@ class TrainScreen(Screen):
         self._apply_width(event.size.width)
 
     def _apply_width(self, width: int) -> None:
-        self.set_class(width < NARROW_WIDTH, "-narrow")
+        narrow = width < NARROW_WIDTH
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
 
     # -- helpers
 
@@ -274,12 +289,12 @@ class TrainScreen(Screen):
             self._repaint_chart()
 
     @on(Button.Pressed, "#start")
-    def _start_pressed(self) -> None:
-        self.app.run_action("start_training")
+    async def _start_pressed(self) -> None:
+        await self.app.run_action("start_training")
 
     @on(Button.Pressed, "#stop")
-    def _stop_pressed(self) -> None:
-        self.app.run_action("stop_training")
+    async def _stop_pressed(self) -> None:
+        await self.app.run_action("stop_training")
 
     @on(ConfigForm.Changed)
     def _form_changed(self) -> None:
@@ -289,6 +304,8 @@ class TrainScreen(Screen):
         # Assign only on change: every assignment restyles and may re-layout the screen,
         # and this runs a few times a second during a run.
         running = self.controller.running
+        if running and not self.has_class("-has-run"):
+            self.add_class("-has-run")
         form = self.form
         start = self.query_one("#start", Button)
         disabled = running or not form.is_valid
@@ -312,7 +329,12 @@ class TrainScreen(Screen):
 
     # -- the live view (on a timer)
 
+    def on_screen_resume(self) -> None:
+        self.repaint_live()
+
     def repaint_live(self) -> None:
+        if not self.is_current:
+            return  # hidden, or under a modal: repainting would only cost the run time
         controller = self.controller
         live = controller.current
         self._update_buttons()

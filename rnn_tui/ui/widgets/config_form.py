@@ -158,9 +158,15 @@ class ConfigForm(VerticalScroll):
         & #form-message {
             color: $warning;
         }
+        & #form-message.-empty {
+            display: none;
+        }
         & #field-help {
+            dock: bottom;
+            height: 1;
             color: $text-muted;
             text-style: italic;
+            background: $panel;
         }
     }
     """
@@ -189,6 +195,7 @@ class ConfigForm(VerticalScroll):
         self._configs: list[TrainConfig] = []
         self._shown_errors: dict[str, str] = {}
         self._pending_vocab: tuple[str | None, str] | None = None
+        self._validated: dict[str, str] | None = None
         self._loading = False
 
     # -- layout
@@ -204,14 +211,14 @@ class ConfigForm(VerticalScroll):
                 tooltip="fill the form with a preset's values (the corpus is kept)",
             )
         yield Static("parameters: …", id="param-count")
-        yield Static("", id="form-message")
+        yield Static("", id="form-message", classes="-empty")
         group = None
         for spec in FIELDS.values():
             if spec.group != group:
                 group = spec.group
                 yield Static(group, classes="group-title")
             yield from self._field_row(spec.name)
-        yield Static(" ", id="field-help")
+        yield Static("tab: next field · a,b,… in a number field sweeps", id="field-help")
 
     def _field_row(self, name: str) -> ComposeResult:
         spec = FIELDS[name]
@@ -333,8 +340,11 @@ class ConfigForm(VerticalScroll):
 
     # -- validation
 
-    def _revalidate(self) -> None:
+    def _revalidate(self, force: bool = False) -> None:
         values = self.values()
+        if values == self._validated and not force:
+            return  # e.g. the Changed events every Input posts when it is mounted
+        self._validated = values
         errors: dict[str, str] = {}
         for name, text in values.items():
             message = field_error(name, text)
@@ -355,7 +365,9 @@ class ConfigForm(VerticalScroll):
         self._errors = errors
         self._configs = configs
         self._show_errors(errors)
-        self.query_one("#form-message", Static).update(message)
+        form_message = self.query_one("#form-message", Static)
+        form_message.update(message)
+        form_message.set_class(not message, "-empty")
         if configs and hasattr(self.app, "form_config"):
             self.app.form_config = configs[0]
         self._update_params(values)

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.align import Align
 from rich.text import Text
 from textual.app import RenderResult
 from textual.binding import Binding, BindingType
@@ -89,6 +90,8 @@ class PplChart(PlotextPlot):
         min-height: 5;
     }
     """
+
+    can_focus = True  # so `l` works from the keyboard
 
     log_y: reactive[bool] = reactive(False)
     x_label: reactive[str] = reactive("step")
@@ -176,7 +179,7 @@ class PplChart(PlotextPlot):
         try:
             plotted = self.plotted()
             if not plotted:
-                return Text("no data yet", style="dim", justify="center")
+                return Align.center(Text("no data yet", style="dim"), vertical="middle")
             plt = self.plt
             plt.clear_figure()
             plt.title(self.title)
