@@ -1,0 +1,328 @@
+"""The Train screen driven through Textual's pilot: form, validation, runs, stop, quit."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Input, RichLog, Select, Static
+
+from rnn_tui.config import TrainConfig
+from rnn_tui.errors import StoreError
+from rnn_tui.params import report_for_config
+from rnn_tui.ui.app import RnnTuiApp
+from rnn_tui.ui.screens.train import QuitScreen, TrainScreen, fmt_duration
+from rnn_tui.ui.widgets.config_form import ConfigForm, build_configs, field_error
+
+TINY = dict(
+    cell="rnn",
+    hidden="16",
+    batch_size="4",
+    num_steps="8",
+    epochs="2",
+    preprocess="clean",
+    sample_length="20",
+)
+
+
+@pytest.fixture
+def app(isolated_dirs: Path) -> RnnTuiApp:
+    return RnnTuiApp()
+
+
+def form_of(app: RnnTuiApp) -> ConfigForm:
+    assert isinstance(app.screen, TrainScreen)
+    return app.screen.form
+
+
+def log_text(app: RnnTuiApp) -> str:
+    log = app.screen.query_one("#log", RichLog)
+    return "\n".join(strip.text for strip in log.lines)
+
+
+async def settle(pilot) -> None:
+    """Let the workers (vocab, training) end and the screen repaint."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    pilot.app.screen.repaint_live()
+    await pilot.pause()
+
+
+async def fill_tiny(pilot, corpus: Path, **changes: str) -> ConfigForm:
+    form = form_of(pilot.app)
+    form.set_values({**TINY, "corpus": str(corpus), **changes})
+    await pilot.pause()
+    assert form.is_valid, form.errors
+    return form
+
+
+async def test_tiny_run_from_the_form(app: RnnTuiApp, tiny_corpus: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await fill_tiny(pilot, tiny_corpus)
+        # One field typed key by key, as a user would.
+        hidden = form.query_one("#field-hidden", Input)
+        hidden.value = ""
+        hidden.focus()
+        await pilot.press("1", "6")
+        assert hidden.value == "16"
+        await pilot.click("#start")
+        await settle(pilot)
+
+        live = app.controller.current
+        assert live is not None and live.end is not None
+        assert live.end.reason == "finished", live.end.message
+        text = log_text(app)
+        assert "Epoch 1, Loss " in text and "Epoch 2, Loss " in text
+        assert "finished: finished" in text
+        chart = app.screen.chart
+        counts = chart.point_counts()
+        assert counts["validation"] == 2 == len(live.epochs)
+        assert counts["train"] == live.start.total_steps == live.end.step
+        app.screen.action_toggle_x_axis()
+        assert chart.point_counts()["train"] == 2  # per epoch now
+        assert app.latest_checkpoint is not None and Path(app.latest_checkpoint).is_file()
+        assert live.summary is not None and live.summary["run_id"] == live.run_id
+
+    from rnn_tui.checkpoint import load_model
+    from rnn_tui.sample import generate
+
+    loaded = load_model(app.latest_checkpoint)
+    sample = "".join(generate(loaded.model, loaded.vocab, "the", 20, seed=0))
+    assert len(sample) == 20
+
+
+async def test_invalid_values_disable_start(app: RnnTuiApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = form_of(app)
+        start = app.screen.query_one("#start", Button)
+        await pilot.pause()
+        assert form.is_valid and not start.disabled
+
+        form.query_one("#field-hidden", Input).value = "abc"
+        form.query_one("#field-lr", Input).value = "-1"
+        await pilot.pause()
+        hidden_error = form.query_one("#error-hidden", Static)
+        assert str(hidden_error.render()) == "must be a whole number"
+        assert hidden_error.display
+        assert str(form.query_one("#error-lr", Static).render()) == "must be at least 1e-08"
+        assert start.disabled and not form.is_valid
+        assert form.query_one("#field-hidden", Input).has_class("-invalid")
+
+        await pilot.press("s")  # the key is refused too
+        assert not app.controller.running
+
+        form.query_one("#field-hidden", Input).value = "64,128"
+        form.query_one("#field-lr", Input).value = "0.002"
+        await pilot.pause()
+        assert form.is_valid and not start.disabled
+        assert not form.query_one("#error-hidden", Static).display
+        assert [c.hidden for c in form.configs] == [64, 128]
+        assert "2 runs" in str(start.label)
+
+
+def test_field_errors_and_sweeps_match_the_engine() -> None:
+    assert field_error("hidden", "abc") == "must be a whole number"
+    assert field_error("hidden", "128,abc") == "'abc': must be a whole number"
+    assert field_error("hidden", "128,,256") == "has an empty item in its list"
+    assert field_error("lr", "-1") == "must be at least 1e-08"
+    assert field_error("steps", "") is None  # optional
+    assert field_error("epochs", "") == "is required"
+    assert field_error("embedding", "zero") == "use onehot, vocab, or a positive whole number"
+    assert field_error("corpus", "a,b.txt") is None  # not split: a path may hold a comma
+    configs = build_configs({"hidden": "8,16", "lr": "0.1,0.01", "corpus": "a,b.txt"})
+    assert [(c.hidden, c.lr) for c in configs] == [(8, 0.1), (8, 0.01), (16, 0.1), (16, 0.01)]
+    assert {c.corpus for c in configs} == {"a,b.txt"}
+
+
+async def test_preset_fills_the_form(app: RnnTuiApp, tiny_corpus: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = form_of(app)
+        form.query_one("#field-corpus", Input).value = str(tiny_corpus)
+        form.query_one("#field-hidden", Input).value = "7"
+        form.query_one("#preset", Select).value = "seed"
+        await pilot.pause()
+        values = form.values()
+        assert values["hidden"] == "128"
+        assert values["optimizer"] == "adam"
+        assert values["lr"] == "0.01"
+        assert values["batching"] == "random"
+        assert values["embedding"] == "vocab"
+        assert values["corpus"] == str(tiny_corpus)  # presets keep the corpus
+        assert form.is_valid
+        assert app.form_config.hidden == 128 and app.form_config.batching == "random"
+
+        await app.run_action("apply_preset('d2l')")
+        await pilot.pause()
+        assert form.values()["optimizer"] == "sgd" and form.values()["hidden"] == "256"
+
+
+async def test_parameter_count_is_live(app: RnnTuiApp, tiny_corpus: Path) -> None:
+    from rnn_tui.corpus import load_corpus
+
+    vocab = len(load_corpus(str(tiny_corpus), "clean").vocab)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await fill_tiny(pilot, tiny_corpus, cell="lstm", layers="2", embedding="8")
+        await settle(pilot)
+        expected = report_for_config(form.configs[0], vocab).total_pytorch
+        assert form.param_count_text == f"parameters: {expected:,}  (vocab {vocab})"
+
+        form.set_values({"hidden": "16,32"})
+        await pilot.pause()
+        low = report_for_config(form.configs[0], vocab).total_pytorch
+        high = report_for_config(form.configs[1], vocab).total_pytorch
+        assert form.param_count_text == f"parameters: {low:,} – {high:,}  (vocab {vocab})"
+
+        form.set_values({"layers": "0"})
+        await pilot.pause()
+        assert form.param_count_text.startswith("parameters: –")
+
+
+async def test_stop_saves_a_checkpoint(app: RnnTuiApp, tiny_corpus: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await fill_tiny(pilot, tiny_corpus, epochs="500")
+        await pilot.click("#start")
+        assert app.controller.running
+        for _ in range(200):
+            live = app.controller.current
+            if live is not None and len(live.step_x) >= 3:
+                break
+            await asyncio.sleep(0.02)
+        await pilot.press("x")
+        await settle(pilot)
+        live = app.controller.current
+        assert live.end.reason == "stopped"
+        assert live.end.step < live.start.total_steps
+        assert live.end.checkpoint and Path(live.end.checkpoint).is_file()
+        assert app.latest_checkpoint is not None
+        assert "stopped: stopped at step" in log_text(app)
+        assert not app.screen.query_one("#start", Button).disabled
+
+
+async def test_sweep_runs_in_turn_and_is_recorded(app: RnnTuiApp, tiny_corpus: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await fill_tiny(pilot, tiny_corpus, hidden="8,12", epochs="1", sample_length="0")
+        await app.run_action("start_training")
+        await settle(pilot)
+        controller = app.controller
+        assert controller.queue_total == 2
+        assert [run.status for run in controller.runs] == ["finished", "finished"]
+        assert [run.label for run in controller.runs] == ["hidden=8", "hidden=12"]
+        assert controller.sweep_id is not None
+        assert "run 2/2" in str(app.screen.query_one("#status", Static).render())
+
+    from rnn_tui.store import RunStore
+
+    with RunStore() as store:
+        runs = store.sweep_runs(controller.sweep_id)
+    assert len(runs) == 2
+
+
+async def test_unavailable_store_still_trains(
+    app: RnnTuiApp, tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rnn_tui.store
+
+    def locked(*args, **kwargs):
+        raise StoreError("run database is locked")
+
+    monkeypatch.setattr(rnn_tui.store, "RunStore", locked)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await fill_tiny(pilot, tiny_corpus, epochs="1", sample_length="0")
+        await app.run_action("start_training")
+        await settle(pilot)
+        live = app.controller.current
+        assert live.end.reason == "finished"
+        assert live.run_id is None
+        assert Path(app.latest_checkpoint).is_file()
+        assert "unrecorded" in app.latest_checkpoint
+        messages = [n.message for n in app._notifications]
+        assert any("training without recording" in m for m in messages)
+
+
+async def test_an_exception_in_a_run_keeps_the_app_up(
+    app: RnnTuiApp, tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rnn_tui.runner import RunSession
+
+    def boom(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(RunSession, "run", boom)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await fill_tiny(pilot, tiny_corpus)
+        await app.run_action("start_training")
+        await settle(pilot)
+        assert app.is_running
+        live = app.controller.current
+        assert live.status == "error"
+        assert "error: RuntimeError: boom" in log_text(app)
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert errors and "boom" in errors[-1].message
+        assert not app.controller.running
+
+
+async def test_bad_corpus_is_reported(app: RnnTuiApp, tmp_path: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await fill_tiny(pilot, tmp_path / "missing.txt")
+        await app.run_action("start_training")
+        await settle(pilot)
+        assert app.controller.current.status == "error"
+        assert "corpus not found" in log_text(app)
+        assert "parameters: …" in form_of(app).param_count_text  # and no count invented
+
+
+async def test_quit_asks_while_training(app: RnnTuiApp, tiny_corpus: Path) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await fill_tiny(pilot, tiny_corpus, epochs="500")
+        await pilot.click("#start")
+        await app.run_action("quit")  # what f10 and ctrl+c do
+        await asyncio.sleep(0.05)
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("n")
+        assert isinstance(app.screen, TrainScreen) and app.controller.running
+        await app.run_action("quit")
+        await asyncio.sleep(0.05)
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("y")
+        for _ in range(300):
+            if not app.is_running:
+                break
+            await asyncio.sleep(0.02)
+    live = app.controller.current
+    assert live.end is not None and live.end.reason == "stopped"
+    assert live.end.checkpoint and Path(live.end.checkpoint).is_file()
+
+
+async def test_resizing_stacks_the_panels(app: RnnTuiApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert not screen.has_class("-narrow")
+        for size in [(80, 24), (40, 10), (200, 60), (80, 24)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+        assert screen.has_class("-narrow")
+        form = screen.query_one("#form")
+        live = screen.query_one("#live")
+        assert form.region.width == live.region.width == 80  # stacked, full width
+        assert form.region.bottom <= live.region.y
+
+
+def test_fmt_duration() -> None:
+    assert fmt_duration(None) == "--:--"
+    assert fmt_duration(65.4) == "01:05"
+    assert fmt_duration(3600 + 61) == "1:01:01"
+    assert fmt_duration(float("inf")) == "--:--"
+
+
+def test_load_config_round_trips(isolated_dirs: Path) -> None:
+    async def run() -> None:
+        app = RnnTuiApp()
+        async with app.run_test(size=(120, 40)) as pilot:
+            form = form_of(app)
+            config = TrainConfig(hidden=77, lr=0.003, steps=50, time_budget=12.5, cell="gru")
+            form.load_config(config)
+            await pilot.pause()
+            assert form.configs == [config]
+
+    asyncio.run(run())
