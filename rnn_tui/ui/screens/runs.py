@@ -343,12 +343,6 @@ class RunsScreen(Screen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_mark", "Mark", id="runs.mark"),
-        Binding("slash", "focus_filter", "Filter", id="runs.filter"),
-        Binding("o", "cycle_sort", "Sort", id="runs.sort"),
-        Binding("O", "reverse_sort", "Reverse sort", id="runs.reverse_sort", show=False),
-        Binding("a", "cycle_x_axis", "X axis", id="runs.x_axis"),
-        Binding("t", "toggle_train", "Train ppl", id="runs.train_ppl"),
-        Binding("l", "toggle_log", "Log y", id="runs.log_scale", show=False),
         Binding("c", "clone", "Clone", id="runs.clone"),
         Binding("r", "resume", "Resume", id="runs.resume"),
         Binding("n", "rename", "Rename", id="runs.rename"),
@@ -356,6 +350,12 @@ class RunsScreen(Screen):
         Binding("d", "delete", "Delete", id="runs.delete"),
         Binding("p", "open_sample", "Sample", id="runs.sample"),
         Binding("u", "sweep_summary", "Sweep", id="runs.sweep_summary"),
+        Binding("slash", "focus_filter", "Filter", id="runs.filter"),
+        Binding("o", "cycle_sort", "Sort", id="runs.sort"),
+        Binding("O", "reverse_sort", "Reverse sort", id="runs.reverse_sort", show=False),
+        Binding("a", "cycle_x_axis", "X axis", id="runs.x_axis"),
+        Binding("t", "toggle_train", "Train ppl", id="runs.train_ppl"),
+        Binding("l", "toggle_log", "Log y", id="runs.log_scale", show=False),
         Binding("x", "clear_marks", "Clear marks", id="runs.clear_marks", show=False),
         Binding("escape", "focus_table", "Focus the table", id="runs.focus_table", show=False),
     ]
@@ -638,7 +638,8 @@ class RunsScreen(Screen):
         parts = [f"#{run.id} {run.name}", run.status]
         if run.message:
             parts[-1] += f" ({run.message})"
-        parts.append(f"{fmt_count(run.params)} params")
+        if run.params:
+            parts.append(f"{fmt_count(run.params)} params")
         parts.append(f"{run.epochs} epoch{'s' if run.epochs != 1 else ''}")
         parts.append(f"{fmt_seconds(run.seconds)}")
         if run.final_val_ppl is not None:
