@@ -196,6 +196,7 @@ class ConfigForm(VerticalScroll):
         self._shown_errors: dict[str, str] = {}
         self._pending_vocab: tuple[str | None, str] | None = None
         self._validated: dict[str, str] | None = None
+        self._may_measure = False
         self._loading = False
 
     # -- layout
@@ -250,6 +251,13 @@ class ConfigForm(VerticalScroll):
 
     def on_mount(self) -> None:
         self._revalidate()
+        # Measuring the vocabulary imports torch in a thread: start only after the first
+        # frame, or the import competes with it for the GIL.
+        self.call_after_refresh(self._first_frame_shown)
+
+    def _first_frame_shown(self) -> None:
+        self._may_measure = True
+        self._update_params(self.values())
 
     # -- public API
 
@@ -408,7 +416,7 @@ class ConfigForm(VerticalScroll):
         size = _VOCAB_SIZES.get(key)
         if size is None:
             label.update("parameters: …")
-            if self._pending_vocab != key:
+            if self._may_measure and self._pending_vocab != key:
                 self._pending_vocab = key
                 self._measure_vocab(key)
             return
