@@ -8,24 +8,37 @@ import torch
 from rnn_tui.corpus import Vocab
 from rnn_tui.errors import VocabError
 from rnn_tui.model import CharRNN
-from rnn_tui.sample import _pick, generate, sample_text
+from rnn_tui.sample import Picker, generate, sample_text, single_step
 
 VOCAB = Vocab("abcdefgh ")
 
 
 def full_forward_reference(model, prefix, length, temperature, top_k, seed):
     """The slow, obviously right way: the whole model once per character."""
-    generator = torch.Generator().manual_seed(seed)
+    picker = Picker(len(VOCAB), temperature, top_k, torch.Generator().manual_seed(seed))
     out = []
     with torch.no_grad():
         logits, state = model(VOCAB.encode(prefix).view(-1, 1))
         last = logits[-1, 0]
         for _ in range(length):
-            index = _pick(last, temperature, top_k, generator)
+            index = picker(last)
             out.append(VOCAB.chars[index])
             logits, state = model(torch.tensor([[index]]), state)
             last = logits[-1, 0]
     return "".join(out)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_single_step_matches_the_module(cell):
+    torch.manual_seed(0)
+    model = CharRNN(len(VOCAB), cell=cell, hidden=12, layers=3, embedding=5).eval()
+    tokens = torch.tensor([[1], [4], [2], [7], [0]])
+    with torch.no_grad():
+        expected, _ = model(tokens)
+        _, state = model(tokens[:1])
+        step = single_step(model, state)
+        for t in range(1, len(tokens)):
+            assert torch.allclose(step(int(tokens[t])), expected[t, 0], atol=1e-6)
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
@@ -76,9 +89,17 @@ def test_seeded_sampling_repeats():
 
 def test_top_k_only_picks_among_the_k_most_likely():
     logits = torch.tensor([0.0, 5.0, 4.0, -1.0, 3.0])
-    generator = torch.Generator().manual_seed(0)
-    picks = {_pick(logits, 2.0, 2, generator) for _ in range(200)}
-    assert picks == {1, 2}
+    picker = Picker(5, 2.0, 2, torch.Generator().manual_seed(0))
+    assert {picker(logits) for _ in range(300)} == {1, 2}
+
+
+def test_picks_follow_the_softmax():
+    picker = Picker(2, 1.0, None, torch.Generator().manual_seed(0))
+    logits = torch.tensor([0.0, float(torch.log(torch.tensor(3.0)))])  # p = 0.25, 0.75
+    share = sum(picker(logits) for _ in range(4000)) / 4000
+    assert share == pytest.approx(0.75, abs=0.03)
+    cold = Picker(2, 0.25, None, torch.Generator().manual_seed(0))  # p = 1/82, 81/82
+    assert sum(cold(logits) for _ in range(1000)) / 1000 > 0.97
 
 
 def test_unknown_prefix_characters_are_named():
