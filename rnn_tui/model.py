@@ -7,6 +7,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from rnn_tui.config import TrainConfig, embedding_dim
+from rnn_tui.recurrence import vanilla_rnn
 
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
@@ -68,7 +69,11 @@ class CharRNN(nn.Module):
         self, tokens: torch.Tensor, state: State | None = None
     ) -> tuple[torch.Tensor, State]:
         """tokens: (time, batch) ints. Returns logits (time, batch, vocab) and the new state."""
-        outputs, state = self.rnn(self.encode_input(tokens), state)
+        inputs = self.encode_input(tokens)
+        if self.cell == "rnn" and inputs.device.type == "cpu":
+            outputs, state = vanilla_rnn(self.rnn, inputs, state, self.training)
+        else:
+            outputs, state = self.rnn(inputs, state)
         return self.head(self.drop(outputs)), state
 
     def init_state(self, batch_size: int, device: torch.device | str = "cpu") -> State:

@@ -56,14 +56,17 @@ def lr_factor(schedule: str, progress: float) -> float:
 
 
 def make_optimizer(name: str, params: Any, lr: float) -> torch.optim.Optimizer:
+    params = list(params)
+    # The fused kernels update every tensor in one call: about 10% of a small model's step.
+    fused = {"fused": True} if name in ("adam", "adamw", "sgd") else {}
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
+        return torch.optim.Adam(params, lr=lr, **fused)
     if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+        return torch.optim.AdamW(params, lr=lr, weight_decay=0.01, **fused)
     if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
+        return torch.optim.SGD(params, lr=lr, **fused)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr)
+        return torch.optim.RMSprop(params, lr=lr, foreach=True)
     raise ConfigError({"optimizer": f"unknown optimizer {name!r}"})
 
 
