@@ -8,6 +8,11 @@ from typing import Any, Literal
 EndReason = Literal["finished", "stopped", "diverged", "error"]
 
 
+def seed_line(epoch: int, loss: float, ppl: float) -> str:
+    """The notebook's own log line for an epoch's end (the CLI and the TUI both print it)."""
+    return f"Epoch {epoch}, Loss {loss:.4f}, Perplexity {ppl:.4f}"
+
+
 @dataclass(frozen=True)
 class RunStart:
     config: dict[str, Any]

@@ -18,16 +18,11 @@ from rich.progress import (
 
 from rnn_tui.config import TrainConfig, sweep_label, varied_fields
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd
+from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, seed_line
 from rnn_tui.plot import has_matplotlib, text_chart
 from rnn_tui.runner import RunSession
 
 EXIT_CODES = {"finished": 0, "stopped": 1, "diverged": 3, "error": 2}
-
-
-def seed_line(epoch: int, loss: float, ppl: float) -> str:
-    """The notebook's own log line."""
-    return f"Epoch {epoch}, Loss {loss:.4f}, Perplexity {ppl:.4f}"
 
 
 class ConsoleReporter:

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from rnn_tui.config import TrainConfig, sweep_label, varied_fields
 from rnn_tui.errors import RnnTuiError, StoreError
-from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd
+from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, seed_line
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -31,14 +31,6 @@ if TYPE_CHECKING:
 # How a finished run's log line is styled; the screen maps these to theme variables.
 BEST_CHECKPOINT = "best.pt"  # rnn_tui.train.BEST_CHECKPOINT (train.py imports torch)
 END_STYLE = {"finished": "success", "stopped": "warning", "diverged": "error", "error": "error"}
-
-
-def seed_line(epoch: int, loss: float, ppl: float) -> str:
-    """The notebook's log line (the same text as rnn_tui.train_cli.seed_line).
-
-    Repeated here so the UI does not import train_cli (and rich.progress) at start-up.
-    """
-    return f"Epoch {epoch}, Loss {loss:.4f}, Perplexity {ppl:.4f}"
 
 
 @dataclass(frozen=True)
