@@ -458,6 +458,11 @@ class RunStore:
                 )
         return len(dead)
 
+    def recover(self) -> int:
+        """Mark runs whose writer process died (on this host) as interrupted; returns how
+        many. Opening a store does this; a long-lived reader calls it now and then."""
+        return self._recover()
+
     def user_version(self) -> int:
         with self._read() as conn:
             return int(conn.execute("PRAGMA user_version").fetchone()[0])

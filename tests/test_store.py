@@ -516,13 +516,20 @@ def test_sigkilled_run_is_marked_interrupted(tmp_path):
         [sys.executable, "-c", _KILLED_CHILD, str(path)],
         stdout=subprocess.PIPE, text=True, env=child_env(),
     )  # fmt: skip
+    reader = RunStore(path)  # a long-lived reader, like the Runs screen's
     try:
         run_id = int(child.stdout.readline())
         with RunStore(path) as store:  # the writer is alive: still running
             assert store.get_run(run_id).status == "running"
+        assert reader.recover() == 0
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(timeout=10) == -signal.SIGKILL
+        assert reader.get_run(run_id).status == "running"  # until someone recovers
+        assert reader.recover() == 1
+        assert reader.get_run(run_id).status == "interrupted"
+        assert reader.recover() == 0
     finally:
+        reader.close()
         if child.poll() is None:  # pragma: no cover
             child.kill()
             child.wait()

@@ -535,9 +535,7 @@ class RunsScreen(Screen):
                 self._last_recover = now
                 # Runs whose `rnn-tui train` process died become 'interrupted' (the store
                 # does this when opened; this screen keeps one store open).
-                recover = getattr(store, "_recover", None)
-                if recover is not None:
-                    recover()
+                store.recover()
             snapshot = read_snapshot(store, text_filter, chart_ids, known)
         except RnnTuiError as exc:
             snapshot = Snapshot(text_filter, error=str(exc))
