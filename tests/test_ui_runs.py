@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, RichLog
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.events import EpochEnd, RunEnd, StepEnd
@@ -398,6 +398,12 @@ async def test_resume_continues_a_stopped_run_and_sample_opens_it(
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, TrainScreen))
         controller = pilot.app.controller
         await wait_for(pilot, lambda: not controller.running, timeout=30)
+        # Resuming starts like the Start key: a clean log with the resumed run in it.
+        train = pilot.app.screen
+        train.repaint_live()
+        log = "\n".join(strip.text for strip in train.query_one("#log", RichLog).lines)
+        assert "Each epoch logs" not in log  # the idle intro was cleared
+        assert f"run {run_id} " in log and "resumed at step" in log
         with RunStore(db_path(tmp_path)) as store:
             run = store.get_run(run_id)
             assert len(store.list_runs()) == 1  # the same run, not a new one
@@ -530,7 +536,7 @@ async def test_sweep_summary_marks_the_best_configuration(tmp_path: Path) -> Non
         assert not isinstance(pilot.app.screen, SweepSummaryScreen)
 
 
-async def test_u_opens_the_sweep_and_a_finished_queue_shows_its_summary(tmp_path: Path) -> None:
+async def test_u_opens_the_sweep_and_the_queue_shows_in_the_info_line(tmp_path: Path) -> None:
     sweep_id = sweep_of_three(tmp_path)
     async with RnnTuiApp().run_test(size=(120, 40)) as pilot:
         screen = await open_runs(pilot)
@@ -538,7 +544,8 @@ async def test_u_opens_the_sweep_and_a_finished_queue_shows_its_summary(tmp_path
         assert isinstance(pilot.app.screen, SweepSummaryScreen)
         await pilot.press("escape")
 
-        # The app's own queue: progress in the status line, then the summary at its end.
+        # The app's own queue: progress in the status line while it runs. (Its summary at
+        # the end is the controller's: tests/test_ui_train.py checks it with a real sweep.)
         fake = SimpleNamespace(
             running=True,
             queue_total=3,
@@ -550,12 +557,13 @@ async def test_u_opens_the_sweep_and_a_finished_queue_shows_its_summary(tmp_path
         await wait_for(
             pilot, lambda: "sweep run 2/3 (#2)" in str(screen.query_one("#runs-info").render())
         )
+        loads = screen.loads
         fake.running = False
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, SweepSummaryScreen))
-        assert pilot.app.screen.sweep_id == sweep_id
-        await pilot.press("escape")
-        await pilot.pause(0.5)  # shown once, not on every tick
-        assert isinstance(pilot.app.screen, RunsScreen)
+        await wait_for(
+            pilot, lambda: "sweep run" not in str(screen.query_one("#runs-info").render())
+        )
+        await wait_for(pilot, lambda: screen.loads > loads)  # and it re-reads the store
+        assert pilot.app.screen is screen
 
 
 # --------------------------------------------------------------------------- errors

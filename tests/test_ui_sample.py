@@ -183,3 +183,28 @@ async def test_unknown_prompt_before_the_model_loaded_then_follow_latest(
         await open_sample(pilot)
         assert field.value == str(checkpoint)
         assert "RNN 1×16" in text_of(screen, "#model-info")
+
+
+async def test_open_checkpoint_shows_it_and_stops_following_latest(
+    checkpoint: Path, tmp_path: Path
+) -> None:
+    app = make_app("params")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.latest_checkpoint = str(tmp_path / "latest.pt")  # another run's, newer
+        await app.open_in_sample(str(checkpoint))  # what the Runs screen's p/enter does
+        screen = app.screen
+        assert isinstance(screen, SampleScreen)
+        field = screen.query_one("#checkpoint", Input)
+        assert field.value == str(checkpoint)
+        for _ in range(200):  # loaded at once, without waiting for a keystroke pause
+            if "RNN 1×16" in text_of(screen, "#model-info"):
+                break
+            await pilot.pause(0.02)
+        assert "RNN 1×16" in text_of(screen, "#model-info")
+        assert app.latest_checkpoint == str(tmp_path / "latest.pt")  # left alone
+
+        await pilot.press("f4")
+        await open_sample(pilot)  # coming back keeps the chosen checkpoint
+        assert field.value == str(checkpoint)
+        await pilot.press("l")  # until the latest is asked for
+        assert field.value == str(tmp_path / "latest.pt")

@@ -200,16 +200,28 @@ async def test_stop_saves_a_checkpoint(app: RnnTuiApp, tiny_corpus: Path) -> Non
 
 
 async def test_sweep_runs_in_turn_and_is_recorded(app: RnnTuiApp, tiny_corpus: Path) -> None:
+    from rnn_tui.ui.screens.sweep_summary import SweepSummaryScreen
+
     async with app.run_test(size=(120, 40)) as pilot:
         await fill_tiny(pilot, tiny_corpus, hidden="8,12", epochs="1", sample_length="0")
         await app.run_action("start_training")
-        await settle(pilot)
+        train_screen = app.screen
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         controller = app.controller
         assert controller.queue_total == 2
         assert [run.status for run in controller.runs] == ["finished", "finished"]
         assert [run.label for run in controller.runs] == ["hidden=8", "hidden=12"]
         assert controller.sweep_id is not None
-        assert "run 2/2" in str(app.screen.query_one("#status", Static).render())
+        # The end of the queue opens the sweep's summary, once.
+        assert isinstance(app.screen, SweepSummaryScreen)
+        assert app.screen.sweep_id == controller.sweep_id
+        await pilot.press("escape")
+        controller._queue_ended(controller.runs)  # a second end hook shows nothing
+        await pilot.pause()
+        assert app.screen is train_screen
+        train_screen.repaint_live()
+        assert "run 2/2" in str(train_screen.query_one("#status", Static).render())
 
     from rnn_tui.store import RunStore
 
@@ -292,6 +304,41 @@ async def test_quit_asks_while_training(app: RnnTuiApp, tiny_corpus: Path) -> No
     live = app.controller.current
     assert live.end is not None and live.end.reason == "stopped"
     assert live.end.checkpoint and Path(live.end.checkpoint).is_file()
+
+
+async def test_too_small_terminal_says_so_until_it_grows(app: RnnTuiApp) -> None:
+    from rnn_tui.ui.app import MIN_HEIGHT, MIN_WIDTH
+    from rnn_tui.ui.screens.too_small import TooSmallScreen
+
+    def message() -> str:
+        return str(app.screen.query_one("#too-small", Static).render())
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        train = app.screen
+        assert (MIN_WIDTH, MIN_HEIGHT) == (60, 20)
+        for size in [(59, 30), (40, 10), (1, 1), (100, 19)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            assert isinstance(app.screen, TooSmallScreen), size
+            assert message() == (
+                f"rnn-tui needs at least 60×20; this terminal is {size[0]}×{size[1]}"
+            )
+        assert len(app.screen_stack) == 2  # one cover, however often it shrank
+        await pilot.press("f3", "f1", "s")  # no other screen opens under the cover
+        assert isinstance(app.screen, TooSmallScreen) and not app.controller.running
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        assert app.screen is train
+        await pilot.press("f4")
+        assert not isinstance(app.screen, TooSmallScreen)
+
+    small = RnnTuiApp()  # started in a small terminal
+    async with small.run_test(size=(50, 15)) as pilot:
+        await pilot.pause()
+        assert isinstance(small.screen, TooSmallScreen)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert isinstance(small.screen, TrainScreen)
 
 
 async def test_resizing_stacks_the_panels(app: RnnTuiApp) -> None:

@@ -1,26 +1,53 @@
 """The Textual front end: a thin shell of screens over the engine.
 
-torch is never imported on the UI thread at start-up: the first frame comes first,
-and the training worker imports it.
+Start-up is the Train screen's first frame, so only what it needs is imported here: the
+other screens, the run store, plotting of past runs and the command palette's provider
+are imported when first shown or used. torch is never imported on the UI thread: the
+training worker imports it.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.events import Resize
+from textual.geometry import Size
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.ui.commands import RnnTuiCommands
-from rnn_tui.ui.screens.help import HelpScreen
-from rnn_tui.ui.screens.params import ParamsScreen
-from rnn_tui.ui.screens.runs import RunsScreen
-from rnn_tui.ui.screens.sample import SampleScreen
 from rnn_tui.ui.screens.train import QuitScreen, TrainScreen
 from rnn_tui.ui.training import TrainingController
 
+if TYPE_CHECKING:
+    from textual.command import Provider
+    from textual.screen import Screen
+
 MIN_WIDTH, MIN_HEIGHT = 60, 20
+
+
+def _sample_screen() -> Screen:
+    from rnn_tui.ui.screens.sample import SampleScreen
+
+    return SampleScreen()
+
+
+def _params_screen() -> Screen:
+    from rnn_tui.ui.screens.params import ParamsScreen
+
+    return ParamsScreen()
+
+
+def _runs_screen() -> Screen:
+    from rnn_tui.ui.screens.runs import RunsScreen
+
+    return RunsScreen()
+
+
+def _commands() -> type[Provider]:
+    from rnn_tui.ui.commands import RnnTuiCommands
+
+    return RnnTuiCommands
 
 
 class RnnTuiApp(App):
@@ -29,11 +56,12 @@ class RnnTuiApp(App):
     TITLE = "rnn-tui"
     SUB_TITLE = "character-level RNN, GRU and LSTM language models"
     CSS_PATH = "app.tcss"
+    # Screens are built (and their modules imported) when first shown.
     MODES: ClassVar = {
         "train": TrainScreen,
-        "sample": SampleScreen,
-        "params": ParamsScreen,
-        "runs": RunsScreen,
+        "sample": _sample_screen,
+        "params": _params_screen,
+        "runs": _runs_screen,
     }
     DEFAULT_MODE = "train"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -46,7 +74,7 @@ class RnnTuiApp(App):
         Binding("f10", "quit", "Quit", id="app.quit_f10"),
     ]
     # Textual's system commands (themes, keys, quit) plus ours: training, screens, presets.
-    COMMANDS: ClassVar = App.COMMANDS | {RnnTuiCommands}
+    COMMANDS: ClassVar = App.COMMANDS | {_commands}
 
     def __init__(self, *, store_path: str | None = None) -> None:
         super().__init__()
@@ -99,6 +127,7 @@ class RnnTuiApp(App):
             self._confirming_quit = False
             if not stop_and_quit:
                 return
+            self.controller.summary_on_end = False
             self.controller.stop()
             self.notify("stopping: saving the checkpoint…", timeout=30)
             await self.controller.wait()
@@ -114,7 +143,7 @@ class RnnTuiApp(App):
 
     async def resume_run(self, run_id: int) -> bool:
         """Continue a stopped or interrupted run from its last checkpoint, under its own id,
-        then show the Train screen; False (with a notification) when it cannot."""
+        on the Train screen (as its Start does); False (with a notification) when it cannot."""
         from rnn_tui.errors import RnnTuiError
         from rnn_tui.store import RunStore
         from rnn_tui.ui.screens.runs import resume_plan
@@ -122,27 +151,48 @@ class RnnTuiApp(App):
         try:
             with RunStore(self.store_path) as store:
                 config, checkpoint = resume_plan(store.get_run(run_id))
-            self.controller.start([config], resume=checkpoint, resume_run_id=run_id)
         except RnnTuiError as exc:
             self.notify(str(exc), severity="error", title="cannot resume")
             return False
-        await self._train_screen()
-        return True
+        screen = await self._train_screen()
+        return screen.start_queue([config], resume=checkpoint, resume_run_id=run_id)
 
     async def open_in_sample(self, checkpoint: str) -> None:
         """Show the Sample screen on this checkpoint."""
-        self.latest_checkpoint = checkpoint
+        from rnn_tui.ui.screens.sample import SampleScreen
+
         await self.switch_mode("sample")
-        follow = getattr(self.screen, "action_latest", None)  # the field follows it now
-        if follow is not None:
-            follow()
+        screen = self.screen
+        assert isinstance(screen, SampleScreen)
+        screen.open_checkpoint(checkpoint)
 
     def action_help(self) -> None:
         """Show every key of the app and of the current screen (F1 or ? again closes it)."""
+        from rnn_tui.ui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return
         self.push_screen(HelpScreen(self.screen))
+
+    # -- a terminal below MIN_WIDTH × MIN_HEIGHT
+
+    def on_mount(self) -> None:
+        self._check_size(self.size)
+
+    def on_resize(self, event: Resize) -> None:
+        self._check_size(event.size)
+
+    def _check_size(self, size: Size) -> None:
+        """Cover the screen with one clear line while the terminal is too small; the
+        TooSmallScreen follows later resizes itself and leaves when it fits again."""
+        if size.width >= MIN_WIDTH and size.height >= MIN_HEIGHT:
+            return
+        from rnn_tui.ui.screens.too_small import TooSmallScreen
+
+        if any(isinstance(screen, TooSmallScreen) for screen in self.screen_stack):
+            return
+        self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
 
 
 def run_app() -> int:

@@ -235,6 +235,7 @@ class TrainingController:
     `runs` (every LiveRun of the current queue, in order), `current` (the one running or
     the last one run), `queue_total`, `queue_index` (0-based index of `current`),
     `finished_runs` (LiveRuns that ended, each with `.summary`), `running`, `worker`.
+    When a sweep's queue ends, however it ends, its summary modal opens once.
     """
 
     def __init__(self, app: App) -> None:
@@ -248,6 +249,8 @@ class TrainingController:
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
         self._session: Any = None  # the RunSession running now
+        # Whether a sweep's end shows its summary (the app turns this off when quitting).
+        self.summary_on_end = True
 
     # -- state
 
@@ -376,6 +379,9 @@ class TrainingController:
                     store.close()
                 except Exception:  # noqa: BLE001
                     pass
+            # The end-of-queue hook, on the UI thread. call_later posts a message: it is
+            # thread-safe and never blocks (call_from_thread would wait on a closing app).
+            self.app.call_later(self._queue_ended, runs)
 
     def _open_store(self) -> Any:
         try:
@@ -466,6 +472,15 @@ class TrainingController:
         self.app.call_later(self.app.notify, message, title=title, severity=severity, timeout=8)
 
     # -- on the UI thread
+
+    def _queue_ended(self, runs: list[LiveRun]) -> None:
+        """A sweep's queue has ended (finished, stopped or failed): show its summary once."""
+        sweep_id = self.sweep_id
+        if len(runs) < 2 or sweep_id is None or not self.summary_on_end:
+            return
+        from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
+
+        show_sweep_summary(self.app, sweep_id, once=True)
 
     def _announce_end(self, live: LiveRun) -> None:
         end = live.end

@@ -661,15 +661,13 @@ class RunsScreen(Screen):
         return f"training{which}"
 
     def _watch_queue(self) -> None:
-        """When this app's sweep ends, show its summary (the queue has no end hook)."""
+        """Follow this app's training queue: its progress in the info line, and a fresh
+        read when it ends (the controller itself opens a sweep's summary then)."""
         controller = getattr(self.app, "controller", None)
         if controller is None:
             return
         running = controller.running
         if self._was_running and not running:
-            sweep_id = getattr(controller, "sweep_id", None)
-            if controller.queue_total > 1 and sweep_id is not None:
-                show_sweep_summary(self.app, sweep_id, once=True)
             self.request_load()
         self._was_running = running
         if self.is_current:

@@ -431,6 +431,22 @@ class SampleScreen(Screen):
         self.app.copy_to_clipboard(text)
         self.notify(f"Copied {len(text):,} characters to the clipboard")
 
+    def open_checkpoint(self, path: str) -> None:
+        """Show this checkpoint: fill the field and load its model info now.
+
+        The user chose it (e.g. from the Runs screen), so the field stops following the
+        latest run's checkpoint until `l` is pressed.
+        """
+        self._auto_path = ""
+        field = self.query_one("#checkpoint", Input)
+        if field.value != path:
+            with self.prevent(Input.Changed):
+                field.value = path
+        if self._preload_timer is not None:
+            self._preload_timer.stop()
+        self._preload()
+        self._validate()
+
     def action_latest(self) -> None:
         latest = getattr(self.app, "latest_checkpoint", None)
         if not latest:

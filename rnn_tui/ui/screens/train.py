@@ -26,6 +26,7 @@ from rnn_tui.ui.widgets.config_form import ConfigForm
 from rnn_tui.ui.widgets.ppl_chart import PplChart
 
 if TYPE_CHECKING:
+    from rnn_tui.config import TrainConfig
     from rnn_tui.ui.training import TrainingController
 
 REPAINT_S = 0.25
@@ -254,10 +255,22 @@ class TrainScreen(Screen):
             bad = ", ".join(f"{name} {message}" for name, message in form.errors.items())
             self.notify(f"fix the form first: {bad}", severity="error", title="cannot start")
             return False
+        return self.start_queue(form.configs)
+
+    def start_queue(
+        self,
+        configs: list[TrainConfig],
+        *,
+        resume: str | None = None,
+        resume_run_id: int | None = None,
+    ) -> bool:
+        """Run `configs` and show them from a clean log: the one way a queue starts (Start,
+        the palette, and resuming a run from the Runs screen). False (with a notification)
+        when the controller refuses."""
         try:
-            self.controller.start(form.configs)
+            self.controller.start(configs, resume=resume, resume_run_id=resume_run_id)
         except RnnTuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", title="cannot start")
             return False
         log = self.query_one("#log", RichLog)
         log.clear()
