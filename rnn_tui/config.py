@@ -22,6 +22,7 @@ BATCHING_MODES = ("random", "sequential")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 SCHEDULES = ("constant", "cosine", "step")
 DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("fp32", "bf16")
 MAX_LAYERS = 8
 
 
@@ -64,6 +65,7 @@ class TrainConfig:
     time_budget: float | None = None  # seconds
     seed: int = 0
     device: str = "auto"
+    precision: str = "fp32"  # bf16: autocast matrix products in training; evaluation stays fp32
     # Epoch-end text sample
     sample_prefix: str = "the time traveller"
     sample_length: int = 60
@@ -152,6 +154,7 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec("time_budget", "Run", "stop after this many seconds", minimum=1, optional=True),
         FieldSpec("seed", "Run", "random seed", minimum=0, maximum=2**63 - 1),
         FieldSpec("device", "Run", "auto | cpu | cuda", choices=DEVICES),
+        FieldSpec("precision", "Run", "fp32 | bf16 (autocast for training)", choices=PRECISIONS),
         FieldSpec("sample_prefix", "Run", "prefix of the text sampled each epoch"),
         FieldSpec(
             "sample_length", "Run", "characters sampled each epoch", minimum=0, maximum=10_000

@@ -70,7 +70,8 @@ class CharRNN(nn.Module):
     ) -> tuple[torch.Tensor, State]:
         """tokens: (time, batch) ints. Returns logits (time, batch, vocab) and the new state."""
         inputs = self.encode_input(tokens)
-        if self.cell == "rnn" and inputs.device.type == "cpu":
+        fast = inputs.device.type == "cpu" and not torch.is_autocast_enabled("cpu")
+        if self.cell == "rnn" and fast:
             outputs, state = vanilla_rnn(self.rnn, inputs, state, self.training)
         else:
             outputs, state = self.rnn(inputs, state)

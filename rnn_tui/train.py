@@ -270,8 +270,11 @@ class Trainer:
             group["lr"] = config.lr * lr_factor(config.schedule, self._progress())
         self.model.train()
         state = detach_state(self.state) if config.batching == "sequential" else None
-        logits, state = self.model(inputs, state)
-        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))
+        with torch.autocast(
+            self.device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16"
+        ):
+            logits, state = self.model(inputs, state)
+        loss = F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.reshape(-1))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.clip > 0:

@@ -207,3 +207,12 @@ def test_cosine_schedule_reaches_the_optimizer(tiny_corpus):
     lrs = [e.lr for e in events.of(StepEnd)]
     assert lrs[0] == pytest.approx(1e-2) and lrs == sorted(lrs, reverse=True)
     assert lrs[-1] == pytest.approx(1e-2 * lr_factor("cosine", 13 / 14))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_bf16_training_learns_and_reports_fp32_validation(tiny_corpus, cell):
+    events = run(tiny_config(tiny_corpus, cell=cell, precision="bf16"))
+    (end,) = events.of(RunEnd)
+    epochs = events.of(EpochEnd)
+    assert end.reason == "finished"
+    assert epochs[-1].train_loss < epochs[0].train_loss < math.log(28) + 0.1
