@@ -253,10 +253,16 @@ def _compare(store: RunStore, args: argparse.Namespace) -> int:
         out = plot_runs(store, runs, args.png, args.x)
         console.print(f"wrote {out}", highlight=False, markup=False)
         return 0
+    print_comparison(runs, console)
+    return 0
+
+
+def print_comparison(runs: list[RunRow], console: Any, title: str = "Run comparison") -> None:
+    """The seed's comparison table done properly; also the summary of a finished sweep."""
     from rich.table import Table
 
     varied, rows, best = summary_rows(runs)
-    table = Table(title="Run comparison (* best validation perplexity)", title_justify="left")
+    table = Table(title=f"{title} (* best validation perplexity)", title_justify="left")
     table.add_column("", justify="center")
     table.add_column("ID", justify="right")
     table.add_column("Name")
@@ -290,7 +296,6 @@ def _compare(store: RunStore, args: argparse.Namespace) -> int:
             f"validation perplexity {fmt_ppl(rows[best]['best_val_ppl'])}",
             highlight=False,
         )
-    return 0
 
 
 def _export(store: RunStore, args: argparse.Namespace) -> int:

@@ -169,8 +169,8 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
             sessions.append(session)
             _report_end(console, session, end)
             exit_code = max(exit_code, EXIT_CODES[end.reason])
-        if len(sessions) > 1 or cancelled and len(configs) > 1:
-            _print_sweep_table(console, sessions, varied, skipped=len(configs) - len(sessions))
+        if len(configs) > 1:
+            _print_sweep_summary(console, store, sweep_id, skipped=len(configs) - len(sessions))
         return exit_code
     finally:
         if store is not None:
@@ -198,35 +198,11 @@ def _report_end(console: Console, session: RunSession, end: RunEnd) -> None:
         console.print(text_chart(session.curves.series(), width=min(console.width, 100)))
 
 
-def _print_sweep_table(
-    console: Console, sessions: list[RunSession], varied: list[str], skipped: int
-) -> None:
-    from rich.table import Table
-
-    table = Table(title="Sweep summary", title_justify="left")
-    for name in varied:
-        table.add_column(name)
-    for column in ("best val ppl", "final val ppl", "train ppl", "time s", "tok/s", "params"):
-        table.add_column(column, justify="right")
-    table.add_column("")
-    summaries = [s.summary() for s in sessions]
-    vals = [s["best_val_ppl"] for s in summaries if s["best_val_ppl"] is not None]
-    best = min(vals) if vals else None
-    for session, summary in zip(sessions, summaries, strict=True):
-
-        def fmt(value, spec=".3f"):
-            return "-" if value is None else format(value, spec)
-
-        table.add_row(
-            *[str(getattr(session.config, name)) for name in varied],
-            fmt(summary["best_val_ppl"]),
-            fmt(summary["final_val_ppl"]),
-            fmt(summary["final_train_ppl"]),
-            fmt(summary["seconds"], ".1f"),
-            fmt(summary["tokens_per_s"], ",.0f"),
-            fmt(summary["params_pytorch"], ","),
-            "best" if best is not None and summary["best_val_ppl"] == best else "",
-        )
-    console.print(table)
+def _print_sweep_summary(console: Console, store, sweep_id: int | None, skipped: int) -> None:
     if skipped:
         console.print(f"{skipped} queued run(s) cancelled")
+    if store is None or sweep_id is None:
+        return  # with --no-store each run's own line above is the summary
+    from rnn_tui.runs_cli import print_comparison
+
+    print_comparison(store.sweep_runs(sweep_id), console, title="Sweep summary")
