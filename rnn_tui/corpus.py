@@ -3,6 +3,8 @@
 Everything here raises `CorpusError` / `VocabError` with one-line messages that name the
 file, so front ends print them as is. Encoding goes through torch in chunks: a Python list
 of ints would cost ~36 bytes per character, and large corpora must load in little memory.
+torch is imported by the functions that need it, so reading and preprocessing a text (the
+TUI measures a corpus's vocabulary while it starts) never loads it.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-import torch
 
 from rnn_tui.config import PREPROCESS_MODES
 from rnn_tui.errors import CorpusError, VocabError
+
+if TYPE_CHECKING:
+    import torch
 
 TIMEMACHINE_URL = "https://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"
 TIMEMACHINE_SHA1 = "090b5e7e70c295757f55df93cb0a180b9691891a"
@@ -326,12 +331,14 @@ class Vocab:
         unknown = self.missing(text)
         if unknown:
             raise VocabError(f"characters not in the model's vocabulary: {_list_chars(unknown)}")
+        import torch
+
         out = torch.empty(len(text), dtype=torch.long)
         self._encode_into(text, out)
         return out
 
     def decode(self, ids: Iterable[int] | torch.Tensor) -> str:
-        values = ids.reshape(-1).tolist() if isinstance(ids, torch.Tensor) else list(ids)
+        values = ids.reshape(-1).tolist() if hasattr(ids, "reshape") else list(ids)  # a tensor
         size = len(self.chars)
         bad = [i for i in values if not 0 <= i < size]
         if bad:
@@ -345,6 +352,8 @@ class Vocab:
         Each chunk becomes an int32 tensor of code points (through UTF-32) and is looked up
         with searchsorted in the sorted code points, so memory stays at a few chunk sizes.
         """
+        import torch
+
         if self._codepoints is None:
             self._codepoints = torch.tensor([ord(c) for c in self.chars], dtype=torch.int32)
         codepoints = self._codepoints
@@ -366,6 +375,8 @@ def _list_chars(chars: list[str]) -> str:
 
 def id_dtype(vocab_size: int) -> torch.dtype:
     """The smallest integer dtype that holds every token id of a vocabulary."""
+    import torch
+
     if vocab_size <= 256:
         return torch.uint8
     if vocab_size <= 1 << 15:
@@ -410,6 +421,8 @@ def load_corpus(
             f"{source} has no text left after preprocessing with mode {preprocess_mode!r}"
         )
     vocab = Vocab.from_text(text)
+    import torch
+
     ids = torch.empty(len(text), dtype=id_dtype(len(vocab)))
     vocab._encode_into(text, ids)
     n_val = val_size(len(text), val_fraction)

@@ -373,3 +373,45 @@ def test_load_config_round_trips(isolated_dirs: Path) -> None:
             assert form.configs == [config]
 
     asyncio.run(run())
+
+
+async def test_run_settings_fold_away_but_stay_reachable(app: RnnTuiApp) -> None:
+    from textual.widgets import Collapsible
+
+    from rnn_tui.config import FIELDS
+    from rnn_tui.ui.widgets.config_form import folded_fields
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        form = form_of(app)
+        folded = folded_fields()
+        assert "epochs" not in folded and {"seed", "device", "time_budget"} <= set(folded)
+        more = form.query_one("#more", Collapsible)
+        assert more.collapsed and not form.query("#field-seed")  # not built at start-up
+        for name in FIELDS:  # every other field has its widget from the start
+            assert name in folded or form.query(f"#field-{name}"), name
+
+        form.set_values({"seed": "7"})  # a folded field still takes values
+        await pilot.pause()
+        assert form.values()["seed"] == "7" and form.configs[0].seed == 7
+
+        more.query_one("CollapsibleTitle").focus()
+        await pilot.press("enter")  # opening the section builds its fields
+        await pilot.pause()
+        assert not more.collapsed
+        assert form.query_one("#field-seed", Input).value == "7"
+        form.query_one("#field-seed", Input).value = "8"
+        await pilot.pause()
+        assert form.configs[0].seed == 8
+
+    other = RnnTuiApp()
+    async with other.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        form = form_of(other)
+        form.set_values({"time_budget": "0"})  # a problem in a folded field opens it
+        await pilot.pause()
+        await pilot.pause()
+        assert not form.query_one("#more", Collapsible).collapsed
+        assert str(form.query_one("#error-time_budget", Static).render()) == "must be at least 1"
+        assert form.query_one("#field-time_budget", Input).has_class("-invalid")
+        assert not form.is_valid

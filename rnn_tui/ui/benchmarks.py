@@ -19,25 +19,6 @@ from pathlib import Path
 
 from rnn_tui.config import TrainConfig
 
-_STARTUP_SCRIPT = """
-import sys, time
-from pathlib import Path
-import rnn_tui.ui.app
-from rnn_tui.ui.app import RnnTuiApp
-
-class FirstFrame(RnnTuiApp):
-    CSS_PATH = str(Path(rnn_tui.ui.app.__file__).with_name("app.tcss"))  # -c has no file
-
-    def on_mount(self):
-        self.call_after_refresh(self._first_frame)
-
-    def _first_frame(self):
-        print(time.time(), flush=True)
-        self.exit()
-
-FirstFrame().run(headless=True)
-"""
-
 
 def training_curve(points: int, seed: int = 0) -> tuple[list[int], list[float]]:
     """A per-step perplexity curve that looks like training: a decay with noise."""
@@ -84,35 +65,92 @@ def chart_repaint_ms(points: int = 10_000, repeats: int = 20) -> float:
     return statistics.median(times[2:]) * 1000  # the first two warm plotext up
 
 
-def startup_seconds(runs: int = 3) -> float:
-    """Seconds from launching a Python process to the app's first frame (best of `runs`).
+# What the first complete frame of the Train screen holds, as the terminal receives it: the
+# header's title, the Start button, a Select's value in the form (Selects and Inputs show
+# their values one refresh after their labels, so a frame with labels only is not
+# complete) and the footer's last item.
+FIRST_FRAME_MARKERS = (
+    b"rnn-tui",
+    b"Start (s)",
+    TrainConfig().preprocess.encode(),
+    b"palette",
+)
 
-    The child runs the real app headless with an empty data and cache dir, prints the
-    wall time once its first screen has been mounted and refreshed, then exits.
+
+def first_frame_seconds(
+    size: tuple[int, int] = (120, 40),
+    markers: tuple[bytes, ...] = FIRST_FRAME_MARKERS,
+    timeout: float = 60.0,
+) -> float:
+    """Seconds from launching `rnn-tui` to its first painted frame, in a real terminal.
+
+    The command runs in a pseudo-terminal of `size` (columns, rows) with an empty data and
+    cache dir, as a user would start it; the clock stops when the bytes written to the
+    terminal hold every one of `markers`, i.e. the Train screen has been drawn, not only
+    mounted (a headless app never renders to a terminal, and its start-up "after refresh"
+    callbacks run inside Textual's start-up batch, before any frame). Then the process
+    group is killed. POSIX only.
     """
-    best = math.inf
+    import fcntl
+    import pty
+    import select
+    import signal
+    import struct
+    import termios
+
+    columns, rows = size
     with tempfile.TemporaryDirectory(prefix="rnn-tui-bench-") as tmp:
-        env = dict(os.environ, RNN_TUI_DATA_DIR=str(Path(tmp) / "data"))
-        env.setdefault("RNN_TUI_CACHE_DIR", str(Path(tmp) / "cache"))
-        for _ in range(runs):
-            launched = time.time()
-            child = subprocess.Popen(
-                [sys.executable, "-c", _STARTUP_SCRIPT],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-                env=env,
-            )
-            try:
-                line = child.stdout.readline() if child.stdout else ""
-                child.wait(timeout=120)  # exiting may wait for a worker thread
-            finally:
-                if child.poll() is None:
-                    child.kill()
-            if not line.strip():
-                raise RuntimeError(f"the app did not draw a frame (exit code {child.returncode})")
-            best = min(best, float(line) - launched)
-    return best
+        env = dict(
+            os.environ,
+            TERM="xterm-256color",
+            COLUMNS=str(columns),
+            LINES=str(rows),
+            RNN_TUI_DATA_DIR=str(Path(tmp) / "data"),
+            RNN_TUI_CACHE_DIR=str(Path(tmp) / "cache"),
+        )
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        launched = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "rnn_tui"],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,  # its own process group, killed below
+        )
+        os.close(slave)
+        seen = b""
+        drawn: float | None = None
+        try:
+            while time.perf_counter() - launched < timeout:
+                ready, _, _ = select.select([master], [], [], 0.5)
+                if not ready:
+                    if child.poll() is not None:
+                        break
+                    continue
+                try:
+                    data = os.read(master, 1 << 16)
+                except OSError:  # the child closed the terminal
+                    break
+                now = time.perf_counter()
+                seen += data
+                if all(marker in seen for marker in markers):
+                    drawn = now
+                    break
+        finally:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            os.close(master)
+    if drawn is None:
+        raise RuntimeError(f"the app did not draw a frame (exit code {child.returncode})")
+    return drawn - launched
+
+
+def startup_seconds(runs: int = 5, size: tuple[int, int] = (120, 40)) -> float:
+    """Median of `runs` measurements of `first_frame_seconds` (a shared machine is noisy)."""
+    return statistics.median(first_frame_seconds(size) for _ in range(runs))
 
 
 def tui_tokens_per_s(config: TrainConfig, seconds: float) -> float:

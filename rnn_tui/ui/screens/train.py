@@ -23,11 +23,11 @@ from textual.widgets import Button, Footer, Header, Label, ProgressBar, RichLog,
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.ui.training import LiveRun
 from rnn_tui.ui.widgets.config_form import ConfigForm
-from rnn_tui.ui.widgets.ppl_chart import PplChart
 
 if TYPE_CHECKING:
     from rnn_tui.config import TrainConfig
     from rnn_tui.ui.training import TrainingController
+    from rnn_tui.ui.widgets.ppl_chart import PplChart
 
 REPAINT_S = 0.25
 NARROW_WIDTH = 110  # below this the form and the live panel stack vertically
@@ -132,9 +132,13 @@ class TrainScreen(Screen):
             padding-left: 1;
             color: $text-muted;
         }
-        #chart {
+        .chart {
             height: 2fr;
             min-height: 6;
+        }
+        #chart-placeholder {
+            content-align: center middle;
+            color: $text-muted;
         }
         #log {
             height: 1fr;
@@ -161,7 +165,7 @@ class TrainScreen(Screen):
         &.-narrow.-has-run #live {
             height: 2fr;
         }
-        &.-narrow #chart {
+        &.-narrow .chart {
             min-height: 3;
         }
         &.-narrow #log {
@@ -169,6 +173,10 @@ class TrainScreen(Screen):
         }
     }
     """
+
+    # The form takes focus after the first frame (see on_mount): focusing it restyles
+    # every widget in it, which would delay the first frame.
+    AUTO_FOCUS = ""
 
     x_axis: reactive[str] = reactive("step")
 
@@ -203,14 +211,48 @@ class TrainScreen(Screen):
                         total=100, id="progress", show_eta=False, show_percentage=True
                     )
                     yield Label("eta --:--", id="eta")
-                yield PplChart(id="chart", title="perplexity", x_label="step")
-                yield RichLog(id="log", wrap=True, markup=False, highlight=False, max_lines=5000)
+                # The chart (plotext) is mounted after the first frame; until then, this.
+                yield Static("no data yet", id="chart-placeholder", classes="chart")
+                # min_width: RichLog wraps at 78 columns at least by default, wider than
+                # the log is beside the form (lines were cut, with a horizontal scrollbar).
+                yield RichLog(
+                    id="log",
+                    wrap=True,
+                    markup=False,
+                    highlight=False,
+                    max_lines=5000,
+                    min_width=20,
+                )
         yield Footer()
 
     def on_mount(self) -> None:
         self.set_interval(REPAINT_S, self.repaint_live)
-        # After the first layout: a RichLog wraps what it is given at its width then.
-        self.call_after_refresh(self._write_intro)
+        # After the first frame: a RichLog wraps what it is given at its width then, and
+        # the focus restyles the form. The app's call_after_refresh, not the screen's: at
+        # start-up the screen mounts inside the app's batch update, where a screen's
+        # "after refresh" callbacks run before anything has been painted.
+        self.app.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        self._mount_chart()
+        self._write_intro()
+        form = self.form
+        if self.focused is None:
+            form.focus()
+        form.start_measuring()
+
+    def _mount_chart(self) -> None:
+        """Put the perplexity chart in its placeholder's place (importing plotext costs
+        the first frame ~20 ms, and there is nothing to plot yet)."""
+        placeholders = self.query("#chart-placeholder")
+        if not placeholders:
+            return
+        from rnn_tui.ui.widgets.ppl_chart import PplChart
+
+        placeholder = placeholders.first()
+        chart = PplChart(id="chart", classes="chart", title="perplexity", x_label=self.x_axis)
+        self.query_one("#live").mount(chart, before=placeholder)
+        placeholder.remove()
 
     def _write_intro(self) -> None:
         self.query_one("#log", RichLog).write(
@@ -241,6 +283,9 @@ class TrainScreen(Screen):
 
     @property
     def chart(self) -> PplChart:
+        from rnn_tui.ui.widgets.ppl_chart import PplChart
+
+        self._mount_chart()  # if asked for before the first frame
         return self.query_one("#chart", PplChart)
 
     # -- actions (the app's start/stop actions call these)

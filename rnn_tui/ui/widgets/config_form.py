@@ -7,7 +7,13 @@ product of the lists, a sweep, exactly as `rnn-tui train --hidden 128,256` does.
 
 The live "parameters: N" figure needs the vocabulary size of the current corpus after
 preprocessing; it is measured once per (corpus, preprocess, file version) in a thread
-worker (reading a text file is slow, and rnn_tui.corpus imports torch) and cached.
+worker (reading a large text file is slow) and cached.
+
+The form is the Train screen's first frame, so it is built lean: one Grid of label and
+field cells (no container per row), an error line mounted under a field only once it has
+a problem, and the less-used Run fields (all but epochs) in a collapsed section whose
+widgets are built when it is first opened. The form's values live in `_texts`, so a
+field that has no widget yet still has a value, and `values()` never queries widgets.
 """
 
 from __future__ import annotations
@@ -17,11 +23,10 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.message import Message
-from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Collapsible, Input, Label, Select, Static
 
 from rnn_tui.config import (
     FIELDS,
@@ -38,6 +43,9 @@ from rnn_tui.params import report_for_config
 
 MAX_SWEEP_RUNS = 64
 MODEL_FIELDS = ("cell", "layers", "hidden", "embedding")
+# The group whose fields, but for SHOWN_IN_FOLDED_GROUP, sit in a collapsed section.
+FOLDED_GROUP = "Run"
+SHOWN_IN_FOLDED_GROUP = ("epochs",)
 
 # (corpus, preprocess) -> vocabulary size, or the reason it is unknown. Shared by every form.
 _VOCAB_SIZES: dict[tuple[str | None, str], int | str] = {}
@@ -88,8 +96,9 @@ def format_value(value: Any) -> str:
 def measure_vocab(corpus: str | None, mode: str) -> int:
     """The vocabulary size of a corpus after preprocessing (slow: reads the whole file).
 
-    Runs in a worker thread: rnn_tui.corpus imports torch. Never downloads: without a
-    cached Time Machine it raises CorpusError saying the first run will fetch it.
+    Runs in a worker thread (rnn_tui.corpus reads and preprocesses without torch). Never
+    downloads: without a cached Time Machine it raises CorpusError saying the first run
+    will fetch it.
     """
     from rnn_tui.corpus import TIMEMACHINE_FILE, cache_dir, preprocess, read_text
     from rnn_tui.errors import CorpusError
@@ -102,16 +111,13 @@ def measure_vocab(corpus: str | None, mode: str) -> int:
     return len(set(preprocess(read_text(corpus), mode)))
 
 
-class FieldValidator(Validator):
-    """Validates one field's text with the engine's own parsing and bounds."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
-
-    def validate(self, value: str) -> ValidationResult:
-        message = field_error(self.name, value)
-        return self.success() if message is None else self.failure(message)
+def folded_fields() -> list[str]:
+    """The fields built only when the collapsed section is opened."""
+    return [
+        name
+        for name, spec in FIELDS.items()
+        if spec.group == FOLDED_GROUP and name not in SHOWN_IN_FOLDED_GROUP
+    ]
 
 
 @dataclass
@@ -127,29 +133,28 @@ class ConfigForm(VerticalScroll):
     ConfigForm {
         padding: 0 1;
         scrollbar-size-vertical: 1;
+        & .form-grid {
+            grid-size: 2;
+            grid-columns: 14 1fr;
+            grid-rows: auto;
+            height: auto;
+        }
         & .group-title {
             margin-top: 1;
             color: $primary;
             text-style: bold;
         }
-        & .form-row {
-            height: auto;
-        }
         & .field-label {
-            width: 14;
             padding-right: 1;
             color: $text-muted;
         }
-        & .form-row Input, & .form-row Select {
-            width: 1fr;
-        }
         & .field-error {
-            display: none;
+            column-span: 2;
             color: $error;
             padding-left: 14;
         }
-        & .field-error.-shown {
-            display: block;
+        & .field-error.-fixed {
+            display: none;
         }
         & #param-count {
             color: $accent;
@@ -160,6 +165,15 @@ class ConfigForm(VerticalScroll):
         }
         & #form-message.-empty {
             display: none;
+        }
+        & #more {
+            margin-top: 1;
+            padding: 0;
+            border: none;
+            background: transparent;
+        }
+        & #more Contents {
+            padding: 0;
         }
         & #field-help {
             dock: bottom;
@@ -190,7 +204,11 @@ class ConfigForm(VerticalScroll):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._initial = config or TrainConfig()
+        initial = config or TrainConfig()
+        # Every field's text, as typed: the form's values, whether or not it has a widget.
+        self._texts = {name: format_value(getattr(initial, name)) for name in FIELDS}
+        self._folded = folded_fields()
+        self._unfolded = False  # the collapsed section's widgets are built
         self._errors: dict[str, str] = {}
         self._configs: list[TrainConfig] = []
         self._shown_errors: dict[str, str] = {}
@@ -202,7 +220,7 @@ class ConfigForm(VerticalScroll):
     # -- layout
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="form-row"):
+        with Grid(classes="form-grid", id="preset-grid"):
             yield Label("preset", classes="field-label")
             yield Select(
                 [(name, name) for name in PRESETS],
@@ -213,64 +231,96 @@ class ConfigForm(VerticalScroll):
             )
         yield Static("parameters: …", id="param-count")
         yield Static("", id="form-message", classes="-empty")
-        group = None
+        groups: dict[str, list[str]] = {}
         for spec in FIELDS.values():
-            if spec.group != group:
-                group = spec.group
-                yield Static(group, classes="group-title")
-            yield from self._field_row(spec.name)
+            if spec.name not in self._folded:
+                groups.setdefault(spec.group, []).append(spec.name)
+        for group, names in groups.items():
+            yield Static(group, classes="group-title")
+            with Grid(classes="form-grid"):
+                for name in names:
+                    yield from self._field_cells(name)
+        if self._folded:
+            yield Collapsible(title=self._folded_title(), collapsed=True, id="more")
         yield Static("tab: next field · a,b,… in a number field sweeps", id="field-help")
 
-    def _field_row(self, name: str) -> ComposeResult:
+    def _folded_title(self) -> str:
+        names = [name.replace("_", " ") for name in self._folded]
+        return (
+            f"{len(names)} more: {', '.join(names[:3])}, …"
+            if len(names) > 3
+            else (f"more: {', '.join(names)}")
+        )
+
+    def _field_cells(self, name: str) -> ComposeResult:
+        """A field's label and widget (two grid cells), and its error line if it has one."""
         spec = FIELDS[name]
-        value = format_value(getattr(self._initial, name))
+        value = self._texts[name]
         widget: Widget
         if spec.choices:
             widget = Select(
                 [(choice, choice) for choice in spec.choices],
-                value=value,
+                value=value if value in spec.choices else spec.choices[0],
                 allow_blank=False,
                 compact=True,
                 id=f"field-{name}",
+                tooltip=spec.help,
             )
         else:
             sweep = " (a,b,… for a sweep)" if name in SWEEPABLE else ""
             widget = Input(
                 value,
                 placeholder=spec.help if spec.optional else "",
-                validators=[FieldValidator(name)],
                 compact=True,
                 id=f"field-{name}",
                 tooltip=f"{spec.help}{sweep}",
+                classes="-invalid" if name in self._errors else "",
+                validate_on=(),  # the form validates and sets -invalid (no restyle per key)
             )
-        widget.tooltip = widget.tooltip or spec.help
-        with Horizontal(classes="form-row", id=f"row-{name}"):
-            yield Label(name, classes="field-label")
-            yield widget
-        yield Static("", classes="field-error", id=f"error-{name}")
+        yield Label(name, classes="field-label")
+        yield widget
+        if name in self._errors:
+            yield Static(self._errors[name], classes="field-error", id=f"error-{name}")
+
+    # -- the collapsed section
+
+    @on(Collapsible.Expanded, "#more")
+    async def _more_expanded(self, event: Collapsible.Expanded) -> None:
+        event.stop()
+        await self.unfold()
+
+    async def unfold(self, *, expand: bool = False) -> None:
+        """Build the collapsed section's fields (once); `expand` also opens it."""
+        more = self.query_one("#more", Collapsible)
+        if expand and more.collapsed:
+            more.collapsed = False
+        if self._unfolded:
+            return
+        self._unfolded = True
+        cells = [cell for name in self._folded for cell in self._field_cells(name)]
+        grid = Grid(*cells, classes="form-grid", id="more-grid")
+        await more.query_one(Collapsible.Contents).mount(grid)
+        self._shown_errors.update({k: v for k, v in self._errors.items() if k in self._folded})
 
     def on_mount(self) -> None:
         self._revalidate()
-        # Measuring the vocabulary imports torch in a thread: start only after the first
-        # frame, or the import competes with it for the GIL.
-        self.call_after_refresh(self._first_frame_shown)
 
-    def _first_frame_shown(self) -> None:
-        self._may_measure = True
-        self._update_params(self.values())
+    def start_measuring(self) -> None:
+        """Allow the vocabulary to be measured from now on (and measure it now).
+
+        Measuring imports torch in a thread, which holds the GIL for most of a second:
+        the screen calls this once its first frame is complete, so the import does not
+        delay it.
+        """
+        if not self._may_measure:
+            self._may_measure = True
+            self._update_params(self.values())
 
     # -- public API
 
     def values(self) -> dict[str, str]:
         """Every field's text, as typed (Select fields: the chosen value)."""
-        out: dict[str, str] = {}
-        for name, spec in FIELDS.items():
-            if spec.choices:
-                value = self.query_one(f"#field-{name}", Select).value
-                out[name] = "" if value is Select.BLANK else str(value)
-            else:
-                out[name] = self.query_one(f"#field-{name}", Input).value
-        return out
+        return dict(self._texts)
 
     @property
     def is_valid(self) -> bool:
@@ -295,22 +345,27 @@ class ConfigForm(VerticalScroll):
         self.set_values({name: format_value(getattr(config, name)) for name in FIELDS})
 
     def set_values(self, values: dict[str, str]) -> None:
-        """Set some fields' text; unknown names are ignored."""
+        """Set some fields' text; unknown names (and unknown choices) are ignored."""
         self._loading = True
         try:
             for name, text in values.items():
                 spec = FIELDS.get(name)
-                if spec is None:
+                if spec is None or (spec.choices and text not in spec.choices):
                     continue
-                if spec.choices:
-                    select = self.query_one(f"#field-{name}", Select)
-                    if text in spec.choices:
-                        select.value = text
-                else:
-                    self.query_one(f"#field-{name}", Input).value = text
+                self._texts[name] = text
+                widget = self._widget(name)
+                if widget is not None and widget.value != text:
+                    widget.value = text
         finally:
             self._loading = False
         self._revalidate()
+
+    def _widget(self, name: str) -> Input | Select | None:
+        """A field's widget; None while it is in the unopened section."""
+        if name in self._folded and not self._unfolded:
+            return None
+        widgets = self.query(f"#field-{name}")
+        return widgets.first() if widgets else None  # type: ignore[return-value]
 
     def apply_preset(self, name: str) -> None:
         """Overwrite the preset's fields; the others (corpus, seed, ...) stay as typed."""
@@ -324,6 +379,9 @@ class ConfigForm(VerticalScroll):
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        name = (event.input.id or "").removeprefix("field-")
+        if name in self._texts:
+            self._texts[name] = event.input.value  # now, not when the event was posted
         if not self._loading:
             self._revalidate()
 
@@ -334,6 +392,10 @@ class ConfigForm(VerticalScroll):
             if event.value is not Select.BLANK:
                 self.apply_preset(str(event.value))
             return
+        name = (event.select.id or "").removeprefix("field-")
+        value = event.select.value
+        if name in self._texts and value is not Select.BLANK:
+            self._texts[name] = str(value)
         if not self._loading:
             self._revalidate()
 
@@ -382,14 +444,38 @@ class ConfigForm(VerticalScroll):
         self.post_message(self.Changed(self))
 
     def _show_errors(self, errors: dict[str, str]) -> None:
-        for name in FIELDS:
-            message = errors.get(name, "")
-            if self._shown_errors.get(name, "") == message:
+        """Mark the fields whose text changed between valid and not, and their error lines.
+
+        An error line is mounted under its field the first time it has a problem, then
+        hidden while it has none. A problem in the unopened section opens it.
+        """
+        changed = [
+            name for name in FIELDS if self._shown_errors.get(name, "") != errors.get(name, "")
+        ]
+        if not changed:
+            return
+        if not self._unfolded and any(name in errors for name in self._folded):
+            self.run_worker(self.unfold(expand=True), group="unfold")  # shows them when built
+        for name in changed:
+            widget = self._widget(name)
+            if widget is None:
                 continue
-            label = self.query_one(f"#error-{name}", Static)
-            label.update(message)
-            label.set_class(bool(message), "-shown")
-        self._shown_errors = {k: v for k, v in errors.items() if k in FIELDS}
+            message = errors.get(name, "")
+            if isinstance(widget, Input):
+                widget.set_class(bool(message), "-invalid")
+            labels = self.query(f"#error-{name}")
+            if labels:
+                label = labels.first(Static)
+                label.update(message)
+                label.set_class(not message, "-fixed")
+            elif message and widget.parent is not None:
+                error = Static(message, classes="field-error", id=f"error-{name}")
+                widget.parent.mount(error, after=widget)
+        self._shown_errors = {
+            k: v
+            for k, v in errors.items()
+            if k in FIELDS and (k not in self._folded or self._unfolded)
+        }
 
     # -- parameter count
 
