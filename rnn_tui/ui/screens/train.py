@@ -71,7 +71,7 @@ def status_text(live: LiveRun | None, queue_index: int, queue_total: int) -> str
         elapsed = None
     if elapsed is not None:
         parts.append(f"elapsed {fmt_duration(elapsed)}")
-    return "  ·  ".join(parts)
+    return " · ".join(parts)  # one line of ~70 columns beside the form
 
 
 class TrainScreen(Screen):
