@@ -201,6 +201,35 @@ def sampling_speed(vocab_size: int = 44, chars: int = 1000, repeats: int = 7) ->
     }
 
 
+def ui_figures(seconds: float, rounds: int) -> dict[str, Any]:
+    """The TUI's own figures: throughput against headless training, first frame, repaint."""
+    from rnn_tui.ui.benchmarks import (
+        chart_repaint_ms,
+        headless_tokens_per_s,
+        startup_seconds,
+        tui_tokens_per_s,
+    )
+
+    config = TrainConfig(epochs=1000, sample_length=0)
+    seconds = max(seconds, 4.0)
+    tui, headless = [], []
+    for _ in range(min(rounds, 3)):
+        tui.append(tui_tokens_per_s(config, seconds))
+        headless.append(headless_tokens_per_s(config, seconds))
+    ratios = [a / b for a, b in zip(tui, headless, strict=True)]
+    return {
+        "config": f"{config.cell} {config.layers}x{config.hidden}, batch {config.batch_size}"
+        f"x{config.num_steps}, chart and log live",
+        "tui_tokens_per_s": statistics.median(tui),
+        "headless_tokens_per_s": statistics.median(headless),
+        "ratio_median": statistics.median(ratios),
+        "ratio_min": min(ratios),
+        "ratio_max": max(ratios),
+        "first_frame_s": startup_seconds(5),
+        "chart_repaint_ms": chart_repaint_ms(10_000),
+    }
+
+
 def quality(device: str) -> dict[str, Any]:
     """Train preset best for its time budget; its best validation perplexity."""
     config = preset("best").replace(device=device)
@@ -257,6 +286,16 @@ def bench_command(args: argparse.Namespace) -> int:
             f"{overhead['without_store_tokens_per_s']:,.0f} without, cost "
             f"{overhead['cost_percent']:.1f}%"
         )
+    if args.ui:
+        result["ui"] = ui_figures(args.seconds, args.rounds)
+        u = result["ui"]
+        say(
+            f"  TUI training vs headless ({u['config']}): {u['tui_tokens_per_s']:,.0f} vs "
+            f"{u['headless_tokens_per_s']:,.0f} tok/s, ratio {u['ratio_median']:.2f}x "
+            f"(min {u['ratio_min']:.2f}, max {u['ratio_max']:.2f})"
+        )
+        say(f"  TUI first frame: {u['first_frame_s']:.2f} s (median of 5, real terminal)")
+        say(f"  chart repaint with 10,000 points: {u['chart_repaint_ms']:.1f} ms")
     if args.quality:
         say("  training preset best for its time budget…")
         result["quality"] = quality(args.device)

@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also time training with and without the run store",
     )
+    bench.add_argument(
+        "--ui",
+        action="store_true",
+        help="also the TUI's figures: throughput, first frame, chart repaint",
+    )
 
     from rnn_tui.runs_cli import add_runs_parser
 

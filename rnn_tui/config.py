@@ -341,7 +341,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         epoch_steps=None,
         time_budget=None,
     ),
-    # The best validation perplexity we reach on a 2-core CPU in two minutes.
+    # The best validation perplexity we reached on a 2-core CPU in two minutes (README).
+    # bf16 autocast is about 1.5x faster where the CPU has bf16 instructions (avx512_bf16).
     "best": dict(
         preprocess="seed",
         val_fraction=0.1,
@@ -349,18 +350,19 @@ PRESETS: dict[str, dict[str, Any]] = {
         layers=2,
         hidden=384,
         embedding="64",
-        dropout=0.1,
+        dropout=0.4,
         optimizer="adamw",
         lr=4e-3,
         schedule="cosine",
         clip=1.0,
-        batch_size=64,
+        batch_size=32,
         num_steps=64,
         batching="sequential",
         epochs=1000,
         steps=None,
         epoch_steps=None,
         time_budget=120.0,
+        precision="bf16",
     ),
     # A few seconds on a laptop: for trying the app out.
     "quick": dict(

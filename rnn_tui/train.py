@@ -28,6 +28,7 @@ from rnn_tui.sample import sample_text
 
 MAX_LOSS_FOR_EXP = 700.0  # math.exp overflows a little above 709
 DIVERGENCE_FACTOR = 4.0  # a loss this many times a uniform guess's is exploding
+EVAL_STREAM_CHARS = 4096
 LAST_CHECKPOINT = "last.pt"
 BEST_CHECKPOINT = "best.pt"
 
@@ -331,7 +332,9 @@ class Trainer:
         if len(data) < 2:
             return None
         num_steps = self.config.num_steps
-        streams = max(1, min(self.config.batch_size, (len(data) - 1) // num_steps))
+        # Few long streams: each starts from a zero state, and those cold starts cost
+        # about 1% of perplexity at 32 streams on The Time Machine's validation text.
+        streams = max(1, min(self.config.batch_size, (len(data) - 1) // EVAL_STREAM_CHARS))
         stream_len = (len(data) - 1) // streams
         inputs = data[: streams * stream_len].view(streams, stream_len)
         targets = data[1 : 1 + streams * stream_len].view(streams, stream_len)
