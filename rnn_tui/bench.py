@@ -212,9 +212,11 @@ def ui_figures(seconds: float, rounds: int) -> dict[str, Any]:
 
     config = TrainConfig(epochs=1000, sample_length=0)
     seconds = max(seconds, 4.0)
+    cli_threads = torch.get_num_threads()  # the TUI trains on a core fewer
     tui, headless = [], []
     for _ in range(min(rounds, 3)):
         tui.append(tui_tokens_per_s(config, seconds))
+        torch.set_num_threads(cli_threads)
         headless.append(headless_tokens_per_s(config, seconds))
     ratios = [a / b for a, b in zip(tui, headless, strict=True)]
     return {
