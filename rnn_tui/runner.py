@@ -66,6 +66,18 @@ class Curves:
             self.train.append(event.train_ppl)
             self.val.append(event.val_ppl)
 
+    def load(self, path: Path, before_epoch: int) -> None:
+        """Earlier epochs from a metrics.jsonl, for a resumed run."""
+        if not path.is_file():
+            return
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                record = json.loads(line)
+                if record.get("event") == "EpochEnd" and record["epoch"] < before_epoch:
+                    self.epochs.append(record["epoch"])
+                    self.train.append(record["train_ppl"])
+                    self.val.append(record["val_ppl"])
+
     def series(self) -> list[Series]:
         out = [Series("train", self.epochs, self.train)]
         val = [(x, y) for x, y in zip(self.epochs, self.val, strict=True) if y is not None]
@@ -145,7 +157,10 @@ class RunSession:
             listeners.append(self.store.recorder(self.run_id))
         if self.out_dir is not None:
             resumed = self.trainer.step > 0
-            listeners.append(MetricsLog(self.out_dir / "metrics.jsonl", append=resumed))
+            metrics = self.out_dir / "metrics.jsonl"
+            if resumed:  # the plot shows the whole run, not only this session's epochs
+                self.curves.load(metrics, before_epoch=self.trainer.epoch)
+            listeners.append(MetricsLog(metrics, append=resumed))
         if self.on_event is not None:
             listeners.append(self.on_event)
 

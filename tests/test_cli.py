@@ -223,3 +223,19 @@ def test_unknown_prefix_characters(tiny_corpus, tmp_path, isolated_dirs, capsys)
         ["sample", "--checkpoint", str(out_dir / "last.pt"), "--prefix", "QZ!"], capsys
     )
     assert code == 2 and "not in the model's vocabulary: '!', 'Q', 'Z'" in err
+
+
+def test_resume_by_run_id_continues_the_stored_run(tiny_corpus, capsys):
+    assert run_cli(["train", "--corpus", str(tiny_corpus), *TINY, "--epochs", "1"], capsys)[0] == 0
+    code, out, _ = run_cli(["train", "--resume", "1", "--epochs", "3", "--quiet"], capsys)
+    assert code == 0 and "resumed at step 14" in out and "Epoch 3, Loss" in out
+    from rnn_tui.runner import Curves
+    from rnn_tui.store import RunStore
+
+    with RunStore() as store:
+        run = store.get_run(1)
+        assert (run.status, run.steps) == ("finished", 42)
+        assert [e["epoch"] for e in store.epoch_metrics(1)] == [1, 2, 3]
+        curves = Curves([], [], [])
+        curves.load(store.run_dir(1) / "metrics.jsonl", before_epoch=99)
+    assert curves.epochs == [1, 2, 3]
