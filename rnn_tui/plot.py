@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from rnn_tui.atomic import atomic_file
 
 
 @dataclass(frozen=True)
@@ -60,14 +60,11 @@ def save_png(
     if series:
         ax.legend()
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent or ".")
-    os.close(fd)
     try:
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, path)
+        with atomic_file(path) as handle:
+            fig.savefig(handle, format="png")
     finally:
         plt.close(fig)
-        Path(tmp).unlink(missing_ok=True)
     return path
 
 

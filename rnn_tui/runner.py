@@ -7,8 +7,6 @@ is recorded the same way and can be compared, resumed and watched live.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from typing import Any
 
 import torch
 
+from rnn_tui.atomic import atomic_file
 from rnn_tui.config import TrainConfig
 from rnn_tui.events import EpochEnd, Event, RunEnd, StepEnd, event_to_dict
 from rnn_tui.plot import Series, has_matplotlib, save_png
@@ -24,16 +23,8 @@ from rnn_tui.train import Trainer
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Atomic JSON write: a temporary file, then a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as handle:
+        handle.write((json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 class MetricsLog:
