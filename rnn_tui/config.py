@@ -257,9 +257,10 @@ def from_strings(values: dict[str, str], base: TrainConfig | None = None) -> Tra
 
 
 # Fields that may hold a comma-separated list in a sweep.
-SWEEPABLE = tuple(
-    name for name in FIELDS if name not in ("corpus", "sample_prefix", "device", "embedding")
-) + ("embedding",)
+SWEEPABLE = tuple(name for name in FIELDS if name not in ("corpus", "sample_prefix", "device"))
+
+# What may change when a run is resumed: how long it runs and where; never the model or data.
+RESUME_OVERRIDES = ("epochs", "steps", "time_budget", "device")
 
 
 def split_sweep(text: str) -> list[str]:

@@ -19,7 +19,7 @@ from torch.nn import functional as F
 
 from rnn_tui.batching import Batch, Batching
 from rnn_tui.checkpoint import load_checkpoint, save_checkpoint
-from rnn_tui.config import TrainConfig
+from rnn_tui.config import RESUME_OVERRIDES, TrainConfig
 from rnn_tui.corpus import Corpus, check_trainable, load_corpus
 from rnn_tui.errors import CheckpointError, ConfigError, RnnTuiError
 from rnn_tui.events import EndReason, EpochEnd, Event, RunEnd, RunStart, StepEnd
@@ -472,7 +472,7 @@ def _resumable_config(saved: dict[str, Any], requested: TrainConfig, path: Path)
     config = TrainConfig.from_dict(saved)
     changes = {
         name: getattr(requested, name)
-        for name in ("epochs", "steps", "time_budget", "device")
+        for name in RESUME_OVERRIDES
         if getattr(requested, name) != getattr(config, name)
     }
     return config.replace(**changes).checked()

@@ -16,7 +16,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from rnn_tui.config import TrainConfig, sweep_label, varied_fields
+from rnn_tui.config import (
+    RESUME_OVERRIDES,
+    TrainConfig,
+    parse_value,
+    sweep_label,
+    varied_fields,
+)
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, seed_line
 from rnn_tui.plot import has_matplotlib, text_chart
@@ -105,11 +111,9 @@ def _resume_config(checkpoint: str, args: argparse.Namespace) -> TrainConfig:
     from rnn_tui.checkpoint import load_checkpoint
 
     config = TrainConfig.from_dict(load_checkpoint(checkpoint)["config"])
-    for name in ("epochs", "steps", "time_budget", "device"):
+    for name in RESUME_OVERRIDES:
         value = getattr(args, name)
         if value is not None:
-            from rnn_tui.config import parse_value
-
             config = config.replace(**{name: parse_value(name, value)})
     return config.checked()
 
