@@ -98,6 +98,16 @@ class ReferenceLoop:
         return loss.item()
 
 
+def ratio_summary(ours: list[float], theirs: list[float]) -> dict[str, float]:
+    """Median, min and max of the round-by-round ratios of two alternating measurements."""
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    return {
+        "ratio_median": statistics.median(ratios),
+        "ratio_min": min(ratios),
+        "ratio_max": max(ratios),
+    }
+
+
 def training_speed(
     corpus: Corpus, config: TrainConfig, seconds: float, rounds: int, device: str
 ) -> dict[str, Any]:
@@ -131,15 +141,12 @@ def training_speed(
     for _ in range(rounds):
         ours.append(our_round(steps))
         ref.append(reference_round(steps)[1])
-    ratios = [a / b for a, b in zip(ours, ref, strict=True)]
     return {
         "config": f"rnn hidden {config.hidden}, batch {config.batch_size}, "
         f"num_steps {config.num_steps}, Adam, random batches",
         "ours_tokens_per_s": statistics.median(ours),
         "reference_tokens_per_s": statistics.median(ref),
-        "ratio_median": statistics.median(ratios),
-        "ratio_min": min(ratios),
-        "ratio_max": max(ratios),
+        **ratio_summary(ours, ref),
         "rounds": rounds,
         "steps_per_round": steps,
     }
@@ -218,15 +225,12 @@ def ui_figures(seconds: float, rounds: int) -> dict[str, Any]:
         tui.append(tui_tokens_per_s(config, seconds))
         torch.set_num_threads(cli_threads)
         headless.append(headless_tokens_per_s(config, seconds))
-    ratios = [a / b for a, b in zip(tui, headless, strict=True)]
     return {
         "config": f"{config.cell} {config.layers}x{config.hidden}, batch {config.batch_size}"
         f"x{config.num_steps}, chart and log live",
         "tui_tokens_per_s": statistics.median(tui),
         "headless_tokens_per_s": statistics.median(headless),
-        "ratio_median": statistics.median(ratios),
-        "ratio_min": min(ratios),
-        "ratio_max": max(ratios),
+        **ratio_summary(tui, headless),
         "first_frame_s": startup_seconds(5),
         "chart_repaint_ms": chart_repaint_ms(10_000),
     }
