@@ -122,10 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # torch warns on import when numpy is absent (it is optional here): not the user's concern.
     warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv:
+    if not argv or argv == ["--fresh"]:  # --fresh: the TUI from defaults, not the last session
         from rnn_tui.ui.app import run_app
 
-        return run_app()
+        return run_app(fresh=bool(argv))
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # name the subcommand whose --help lists the right flags

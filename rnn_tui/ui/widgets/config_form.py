@@ -244,6 +244,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
     # -- layout
 
     def compose(self) -> ComposeResult:
+        self._restore_session()
         with Grid(classes="form-grid", id="preset-grid"):
             yield Label("preset", classes="field-label", id="label-preset")
             yield ChoiceField(
@@ -266,6 +267,14 @@ class ConfigForm(VerticalScroll, can_focus=False):
         if self._folded:
             yield Collapsible(title=self._folded_title(), collapsed=True, id="more")
         yield Static("tab: next field · ctrl+o: jump to a field · a,b,… sweeps", id="field-help")
+
+    def _restore_session(self) -> None:
+        """Start from the values the last session left (app.settings), where they fit."""
+        settings = getattr(self.app, "settings", None)
+        for name, text in (settings.form if settings is not None else {}).items():
+            spec = FIELDS.get(name)
+            if spec is not None and (not spec.choices or text in spec.choices):
+                self._texts[name] = text
 
     def _folded_title(self) -> str:
         names = [name.replace("_", " ") for name in self._folded]
@@ -494,6 +503,9 @@ class ConfigForm(VerticalScroll, can_focus=False):
         form_message.set_class(not message, "-empty")
         if configs and hasattr(self.app, "form_config"):
             self.app.form_config = configs[0]
+        settings = getattr(self.app, "settings", None)
+        if settings is not None:
+            settings.form = values  # saved when the app exits
         self._update_params(values)
         self.post_message(self.Changed(self))
 

@@ -93,7 +93,7 @@ class PplChart(PlotextPlot):
 
     can_focus = True  # so `l` works from the keyboard
 
-    log_y: reactive[bool] = reactive(False)
+    log_y: reactive[bool] = reactive(False, init=False)
     x_label: reactive[str] = reactive("step")
     title: reactive[str] = reactive("perplexity")
 
@@ -155,7 +155,15 @@ class PplChart(PlotextPlot):
     def action_toggle_log(self) -> None:
         self.log_y = not self.log_y
 
-    def watch_log_y(self) -> None:
+    def on_mount(self) -> None:
+        settings = getattr(self.app, "settings", None)  # the scale the last session used
+        if settings is not None and settings.log_y != self.log_y:
+            self.log_y = settings.log_y
+
+    def watch_log_y(self, log_y: bool) -> None:
+        settings = getattr(self.app, "settings", None)
+        if settings is not None:
+            settings.log_y = log_y
         self.refresh()
 
     def watch_x_label(self) -> None:
