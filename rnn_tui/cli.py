@@ -171,6 +171,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     path = _checkpoint_path(args.checkpoint, best=args.best)
     loaded = load_model(path)
+    from rnn_tui.corpus import prepare_prompt  # the prefix as the run saw its corpus
+
+    args.prefix = prepare_prompt(args.prefix, loaded.config.preprocess)
     missing = loaded.vocab.missing(args.prefix)
     if missing:
         from rnn_tui.errors import VocabError

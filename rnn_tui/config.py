@@ -210,6 +210,29 @@ def embedding_dim(embedding: str, vocab_size: int) -> int | None:
     return dim if dim > 0 else -1
 
 
+def parse_int(text: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """A whole number as people type it ("1_000", "2e3"); ValueError says what is wrong.
+
+    The rule behind every integer field and flag; front ends put the field's name first.
+    """
+    text = text.strip()
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        try:
+            as_float = float(text)
+        except ValueError:
+            raise ValueError("must be a whole number") from None
+        if not as_float.is_integer():
+            raise ValueError("must be a whole number") from None
+        value = int(as_float)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"must be at most {maximum:,}")
+    return value
+
+
 def parse_value(name: str, text: str) -> Any:
     """Turn one form or flag string into a field value; raises ValueError with a human message."""
     if name not in FIELDS:
@@ -222,16 +245,7 @@ def parse_value(name: str, text: str) -> Any:
         raise ValueError("is required")
     kind = _base_type(name)
     if kind is int:
-        try:
-            return int(text.replace("_", ""))
-        except ValueError:
-            try:
-                as_float = float(text)
-            except ValueError:
-                raise ValueError("must be a whole number") from None
-            if as_float.is_integer():
-                return int(as_float)
-            raise ValueError("must be a whole number") from None
+        return parse_int(text)
     if kind is float:
         try:
             return float(text)

@@ -237,6 +237,27 @@ def preprocess(text: str, mode: str) -> str:
     )
 
 
+def prepare_prompt(text: str, mode: str) -> str:
+    """A prompt as a model trained with preprocessing `mode` saw its corpus.
+
+    The same normalization as `preprocess`, minus what only makes sense for a whole text
+    (stripping the ends): "clean" and "seed" lowercase ("clean" folds whitespace runs into
+    one space, "seed" drops line breaks), "d2l" keeps letters and single spaces, "raw"
+    changes nothing. A trailing space stays: it tells the model a word has ended.
+    """
+    if mode == "clean":
+        return _WHITESPACE_RUN.sub(" ", text.lower())
+    if mode == "seed":
+        return "".join(text.lower().split("\n"))
+    if mode == "d2l":
+        return _NON_LETTER_RUN.sub(" ", text).lower()
+    if mode == "raw":
+        return text
+    raise CorpusError(
+        f"unknown preprocessing mode {mode!r}; choose one of {', '.join(PREPROCESS_MODES)}"
+    )
+
+
 _WHITESPACE_RUN = re.compile(r"\s+")
 _NON_LETTER_RUN = re.compile("[^A-Za-z]+")
 

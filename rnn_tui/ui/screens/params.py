@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 
-from rnn_tui.config import CELLS, MAX_LAYERS, TrainConfig, embedding_dim
+from rnn_tui.config import CELLS, MAX_LAYERS, TrainConfig, embedding_dim, parse_int
 from rnn_tui.params import BIAS_NOTE, ParamReport, ParamRow, count_params
 
 DEFAULT_VOCAB = 28  # The Time Machine after "clean"/"d2l" preprocessing: 26 letters, space, …
@@ -74,20 +74,11 @@ _FIELDS: dict[str, tuple[str, int, int, bool]] = {
 
 def parse_size(text: str, minimum: int, maximum: int, optional: bool) -> int | None:
     """A form field as a whole number in [minimum, maximum]; raises ValueError with a message."""
-    text = text.strip().replace("_", "")
-    if not text:
+    if not text.strip():
         if optional:
             return None
         raise ValueError("required")
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError("must be a whole number") from None
-    if value < minimum:
-        raise ValueError(f"must be at least {minimum}")
-    if value > maximum:
-        raise ValueError(f"must be at most {maximum:,}")
-    return value
+    return parse_int(text, minimum, maximum)
 
 
 def form_model_sizes(config: TrainConfig, vocab_size: int) -> ModelSizes:
@@ -195,7 +186,7 @@ class ParamsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="params-body"):
-            with VerticalScroll(id="params-form"):
+            with VerticalScroll(id="params-form", can_focus=False):
                 yield Static("Model", id="params-form-title")
                 with Vertical(classes="field"):
                     yield Label("cell")

@@ -32,6 +32,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Sta
 from rnn_tui.compare import X_AXES, fmt_count, fmt_ppl, fmt_seconds
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError, StoreError
+from rnn_tui.run_checkpoint import sample_checkpoint
 from rnn_tui.store import RunRow, RunStore
 from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
 from rnn_tui.ui.widgets.ppl_chart import FALLBACK_RGB, THEME_PALETTE, PplChart
@@ -165,17 +166,6 @@ def read_snapshot(
             row.pop("sample", None)  # the chart never shows it
         snap.metrics[run_id] = (fresh, steps, epochs, state)
     return snap
-
-
-def sample_checkpoint(run: RunRow) -> str:
-    """The checkpoint to sample from: the best one, else the last; RnnTuiError if none."""
-    candidates = [c for c in (run.best_checkpoint, run.checkpoint) if c]
-    if not candidates:
-        raise RnnTuiError(f"run {run.id} has no checkpoint yet (one is saved every epoch)")
-    for path in candidates:
-        if Path(path).is_file():
-            return path
-    raise RnnTuiError(f"run {run.id}'s checkpoint {candidates[0]} is missing")
 
 
 def resume_plan(run: RunRow) -> tuple[TrainConfig, str]:
