@@ -341,12 +341,12 @@ class RunsScreen(Screen):
         Binding("p", "open_sample", "Sample", id="runs.sample"),
         Binding("u", "sweep_summary", "Sweep", id="runs.sweep_summary"),
         Binding("slash", "focus_filter", "Filter", id="runs.filter"),
-        Binding("o", "cycle_sort", "Sort", id="runs.sort"),
+        Binding("o", "choose_sort", "Sort by…", id="runs.sort"),
         Binding("O", "reverse_sort", "Reverse sort", id="runs.reverse_sort", show=False),
         Binding("a", "cycle_x_axis", "X axis", id="runs.x_axis"),
         Binding("t", "toggle_train", "Train ppl", id="runs.train_ppl"),
         Binding("l", "toggle_log", "Log y", id="runs.log_scale", show=False),
-        Binding("x", "clear_marks", "Clear marks", id="runs.clear_marks", show=False),
+        Binding("M", "clear_marks", "Clear marks", id="runs.clear_marks", show=False),
         Binding("escape", "focus_table", "Focus the table", id="runs.focus_table", show=False),
     ]
 
@@ -438,8 +438,16 @@ class RunsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        settings = getattr(self.app, "settings", None)
+        if settings is not None:  # the marks the last session left
+            self.table.marked.update(settings.marks)
         self.request_load()
         self.set_interval(REFRESH_S, self._tick)
+
+    def _remember_marks(self) -> None:
+        settings = getattr(self.app, "settings", None)
+        if settings is not None:
+            settings.marks = sorted(self.table.marked)
 
     def on_screen_resume(self) -> None:
         self.request_load()
@@ -551,6 +559,8 @@ class RunsScreen(Screen):
         for run_id in snap.gone:
             self.curves.pop(run_id, None)
             self.table.marked.discard(run_id)
+        if snap.gone:
+            self._remember_marks()
         for run_id, (fresh, steps, epochs, state) in snap.metrics.items():
             curves = self.curves.get(run_id)
             if fresh or curves is None:
@@ -695,6 +705,7 @@ class RunsScreen(Screen):
         if run_id is None:
             return
         self.table.toggle_mark(run_id)
+        self._remember_marks()
         if run_id not in self.curves:
             self.request_load()
         self.update_chart()
@@ -702,6 +713,7 @@ class RunsScreen(Screen):
 
     def action_clear_marks(self) -> None:
         self.table.clear_marks()
+        self._remember_marks()
         self.update_chart()
         self.update_info()
 
@@ -710,6 +722,32 @@ class RunsScreen(Screen):
 
     def action_focus_table(self) -> None:
         self.table.focus()
+
+    def action_choose_sort(self) -> None:
+        """Sort by a column in two keys: o, then the column's key (the same again reverses)."""
+        from rnn_tui.ui.widgets.field_jump import JumpScreen
+        from rnn_tui.ui.widgets.runs_table import COLUMNS, SORT_KEYS
+
+        labels = {name: COLUMNS[name][0] if name in COLUMNS else "marked" for name in COLUMNS}
+        labels["mark"] = "marked"
+
+        def sort_by(column: str) -> None:
+            self.table.sort_by(column)
+            self.update_info()
+
+        def chosen(column: str | None) -> None:
+            if column:  # once this screen is back on top: the table measures its cells then
+                self.call_after_refresh(sort_by, column)
+
+        self.app.push_screen(
+            JumpScreen(
+                list(SORT_KEYS.values()),
+                title="sort by: press a column's key (again: reverse; esc closes)",
+                hints=SORT_KEYS,
+                labels=labels,
+            ),
+            chosen,
+        )
 
     def action_cycle_sort(self) -> None:
         """Sort by the next column (pressing a column's header sorts by it)."""

@@ -27,7 +27,10 @@ def jump_hints(names: Sequence[str]) -> dict[str, str]:
 
 
 class JumpScreen(ModalScreen[str | None]):
-    """Shows `hint name` for every field; dismisses with the chosen field's name."""
+    """Shows `hint name` for every choice; dismisses with the chosen name (None: closed).
+
+    The form's fields by default; the Runs screen lists its columns with it to sort by one.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss_none", "Close", id="jump.close"),
@@ -56,16 +59,26 @@ class JumpScreen(ModalScreen[str | None]):
     }
     """
 
-    def __init__(self, names: Sequence[str]) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        *,
+        title: str = "jump to a field: press its key (esc closes)",
+        hints: dict[str, str] | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
-        self.hints = jump_hints(names)
+        self.hints = hints if hints is not None else jump_hints(names)
+        self.labels = labels or {}
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         grid = Grid(id="jump-grid")
-        grid.border_title = "jump to a field: press its key (esc closes)"
+        grid.border_title = self.title_text
         with grid:
             for key, name in self.hints.items():
-                label = Text.assemble((f" {key} ", "reverse bold"), " ", name)
+                shown = self.labels.get(name, name)
+                label = Text.assemble((f" {key} ", "reverse bold"), " ", shown)
                 yield Static(label, classes="jump-item", markup=False)
 
     def on_key(self, event: events.Key) -> None:
