@@ -112,3 +112,21 @@ async def test_tab_order_follows_reading_order(isolated_dirs: Path) -> None:
             await pilot.press("tab")
         expected = ["preset", *(f"field-{n}" for n in form.field_names()[1:])]
         assert seen == expected[: len(seen)]
+
+
+async def test_tab_keeps_the_focused_field_visible_at_80x24(isolated_dirs: Path) -> None:
+    app = RnnTuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        form = form_of(app)
+        help_line = form.query_one("#field-help")
+        form.focus()
+        await pilot.pause()
+        for _ in range(len(form.field_names()) - len(form._folded) - 1):
+            await pilot.press("tab")
+            await pilot.pause()
+            await pilot.pause()
+            field = app.focused
+            assert field is not None
+            inside = form.region.contains_region(field.region)
+            assert inside and field.region.bottom <= help_line.region.y, f"{field.id} hidden"

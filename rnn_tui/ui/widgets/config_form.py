@@ -146,10 +146,10 @@ class ConfigForm(VerticalScroll, can_focus=False):
         padding: 0 1;
         scrollbar-size-vertical: 1;
         /* Focus you can see: an accent bar left of the field, a tint, and its label lit. */
-        & Input, & ChoiceField {
+        & Input.-textual-compact, & ChoiceField {
             border-left: outer $surface !important;
         }
-        & Input:focus, & ChoiceField:focus {
+        & Input.-textual-compact:focus, & ChoiceField:focus {
             border-left: outer $accent !important;
             background: $accent 25%;
         }
@@ -429,6 +429,11 @@ class ConfigForm(VerticalScroll, can_focus=False):
         if not self._loading:
             self._revalidate()
 
+    def focus(self, scroll_visible: bool = True) -> ConfigForm:
+        """Focus the first field (the form itself takes no focus)."""
+        self.query_one("#preset").focus(scroll_visible)
+        return self
+
     def field_names(self) -> list[str]:
         """Every field the user can reach, in reading order (the preset first)."""
         shown = [name for name in FIELDS if name not in self._folded]
@@ -461,15 +466,30 @@ class ConfigForm(VerticalScroll, can_focus=False):
         labels = self.query(f"#label-{name}")
         if labels:
             labels.first().add_class("-focused")
+        self.call_after_refresh(self._keep_in_view, widget)
         if widget_id.startswith("field-"):
             spec = FIELDS.get(widget_id.removeprefix("field-"))
             if spec is not None:
                 sweep = "; a,b,… sweeps" if spec.name in SWEEPABLE and not spec.choices else ""
                 self.query_one("#field-help", Static).update(f"{spec.name}: {spec.help}{sweep}")
 
+    def _keep_in_view(self, widget: Widget) -> None:
+        """Scroll the focused field above the help line docked at the form's bottom (Textual
+        scrolls it into the form's region, which the help line covers the last row of)."""
+        if self.app.focused is not widget:
+            return
+        help_line = self.query_one("#field-help")
+        hidden = widget.region.bottom - help_line.region.y
+        if hidden > 0:
+            self.scroll_relative(y=hidden, animate=False, immediate=True)
+
     def on_descendant_blur(self, event: Any) -> None:
-        for label in self.query(".field-label.-focused"):
-            label.remove_class("-focused")
+        # Only the blurred field's label: the next field's focus may have been handled first.
+        widget_id = event.widget.id or ""
+        name = "preset" if widget_id == "preset" else widget_id.removeprefix("field-")
+        if self.app.focused is not event.widget:
+            for label in self.query(f"#label-{name}"):
+                label.remove_class("-focused")
 
     # -- validation
 
