@@ -138,7 +138,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+o", "jump", "Jump to field", id="form.jump"),
+        Binding("ctrl+o", "jump", "Jump to field", id="form.jump", show=False),
     ]
 
     DEFAULT_CSS = """
