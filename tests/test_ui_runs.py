@@ -411,6 +411,10 @@ async def test_resume_continues_a_stopped_run_and_sample_opens_it(
         await pilot.press("f5")
         await fresh(pilot, screen)
         assert row_texts(screen)[0]["status"] == "finished"
+        # The chart holds the run's whole history, from before the resume too.
+        curves = screen.curves[run_id]
+        assert [e["epoch"] for e in curves.epochs] == [1, 2, 3] and curves.step[0] == 1
+        assert [len(xs) for _, xs, _ in screen.chart.series] == [3]
         await pilot.press("enter")  # open it in Sample: its best checkpoint
         from rnn_tui.ui.screens.sample import SampleScreen
 

@@ -185,7 +185,7 @@ class RnnTuiApp(App):
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         if self._settings_notice:
-            self.notify(self._settings_notice, severity="warning", timeout=10)
+            self.notify(self._settings_notice, severity="warning", timeout=10, markup=False)
         self._check_size(self.size)
 
     def watch_theme(self, theme: str) -> None:
@@ -198,7 +198,7 @@ class RnnTuiApp(App):
 
         problem = save_settings(self.settings)
         if problem:
-            self.notify(problem, severity="warning")
+            self.notify(problem, severity="warning", markup=False)
 
     def exit(self, *args: object, **kwargs: object) -> None:
         self.save_settings()

@@ -207,14 +207,16 @@ class ParamsScreen(Screen):
                             compact=True,
                             id=field_id,
                         )
-                        yield Static("", classes="field-error", id=f"{field_id}-error")
+                        yield Static(
+                            "", classes="field-error", id=f"{field_id}-error", markup=False
+                        )
             with Vertical(id="params-main"):
                 yield Static(id="params-totals")
                 yield Static(id="params-summary")
                 yield Static(BIAS_NOTE, id="params-note")
-                yield Static(id="params-status")
+                yield Static(id="params-status", markup=False)
                 yield DataTable(id="params-table", cursor_type="row", zebra_stripes=True)
-                yield Static(id="params-detail")
+                yield Static(id="params-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -370,11 +372,17 @@ class ParamsScreen(Screen):
         }
         if problems:
             listed = "; ".join(f"{k} {v}" for k, v in problems.items())
-            self.notify(f"The Train form's model is not valid: {listed}", severity="error")
+            self.notify(
+                f"The Train form's model is not valid: {listed}", severity="error", markup=False
+            )
             return
         guess = form_model_sizes(config, DEFAULT_VOCAB)
         self._fill_form(guess)
-        self.notify(f"Train form's model; reading {config.corpus_label}'s vocabulary…", timeout=2)
+        self.notify(
+            f"Train form's model; reading {config.corpus_label}'s vocabulary…",
+            timeout=2,
+            markup=False,
+        )
         self._vocab_size(config, guess)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="vocab")
@@ -401,4 +409,4 @@ class ParamsScreen(Screen):
         if self.sizes != message.guess:
             return  # the user changed the form meanwhile: keep their numbers
         self._fill_form(form_model_sizes(message.config, message.vocab_size))
-        self.notify(f"Train form's model; {message.note}", timeout=4)
+        self.notify(f"Train form's model; {message.note}", timeout=4, markup=False)

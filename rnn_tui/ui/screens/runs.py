@@ -263,7 +263,7 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-dialog"):
-            yield Label(self.prompt_title, id="prompt-title")
+            yield Label(self.prompt_title, id="prompt-title", markup=False)
             yield Input(self.value, id="prompt-input")
             yield Static(self.hint or "enter saves · escape cancels", id="prompt-hint")
 
@@ -312,7 +312,7 @@ class ConfirmDelete(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Grid(id="delete-dialog"):
-            yield Label(self.question, id="delete-question")
+            yield Label(self.question, id="delete-question", markup=False)
             yield Button("Delete (y)", variant="error", id="yes", compact=True)
             yield Button("Keep (n)", variant="primary", id="no", compact=True)
 
@@ -429,11 +429,11 @@ class RunsScreen(Screen):
         with Horizontal(id="runs-top"):
             yield Input(placeholder="/ filter: name, tag, status…", id="runs-filter",
                         compact=True)  # fmt: skip
-            yield Static("", id="runs-info")
-        yield Static("", id="runs-error")
+            yield Static("", id="runs-info", markup=False)
+        yield Static("", id="runs-error", markup=False)
         with VerticalScroll(id="runs-body"):
             yield RunsTable(id="runs-table")
-            yield Static("", id="runs-detail")
+            yield Static("", id="runs-detail", markup=False)
             yield RunsChart(id="runs-chart", title="validation perplexity", x_label="step")
         yield Footer()
 
@@ -788,7 +788,9 @@ class RunsScreen(Screen):
         try:
             config = TrainConfig.from_dict(run.config)
         except (TypeError, ValueError) as exc:
-            self.notify(f"run {run.id}'s settings do not load: {exc}", severity="error")
+            self.notify(
+                f"run {run.id}'s settings do not load: {exc}", severity="error", markup=False
+            )
             return
         await self.app.clone_into_form(config)  # type: ignore[attr-defined]
         self.app.notify(f"run {run.id}'s settings are in the Train form: change them, then s")
@@ -801,7 +803,7 @@ class RunsScreen(Screen):
         try:
             resume_plan(run)
         except RnnTuiError as exc:
-            self.notify(str(exc), severity="warning", title="cannot resume")
+            self.notify(str(exc), severity="warning", title="cannot resume", markup=False)
             return
         await self.app.resume_run(run.id)  # type: ignore[attr-defined]
 
@@ -813,7 +815,7 @@ class RunsScreen(Screen):
         try:
             checkpoint = sample_checkpoint(run)
         except RnnTuiError as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(str(exc), severity="warning", markup=False)
             return
         await self.app.open_in_sample(checkpoint)  # type: ignore[attr-defined]
 
@@ -887,7 +889,7 @@ class RunsScreen(Screen):
                 self.store = RunStore(getattr(self.app, "store_path", None))
             do(self.store)
         except RnnTuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return False
         self.request_load()
         return True

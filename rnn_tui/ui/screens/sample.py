@@ -306,7 +306,7 @@ class SampleScreen(Screen):
                 found = latest_sample_checkpoint(store.list_runs())
         except RnnTuiError as exc:
             found = None
-            self.app.call_from_thread(self.notify, str(exc), severity="warning")
+            self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
         if found is not None:
             run, path = found
             self.post_message(self.LatestFound(path, run.id, run.name))

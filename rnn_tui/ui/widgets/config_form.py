@@ -253,8 +253,8 @@ class ConfigForm(VerticalScroll, can_focus=False):
                 id="preset",
                 tooltip="fill the form with a preset's values (the corpus is kept)",
             )
-        yield Static("parameters: …", id="param-count")
-        yield Static("", id="form-message", classes="-empty")
+        yield Static("parameters: …", id="param-count", markup=False)
+        yield Static("", id="form-message", classes="-empty", markup=False)
         groups: dict[str, list[str]] = {}
         for spec in FIELDS.values():
             if spec.name not in self._folded:
@@ -310,7 +310,9 @@ class ConfigForm(VerticalScroll, can_focus=False):
         yield Label(name, classes="field-label", id=f"label-{name}")
         yield widget
         if name in self._errors:
-            yield Static(self._errors[name], classes="field-error", id=f"error-{name}")
+            yield Static(
+                self._errors[name], classes="field-error", id=f"error-{name}", markup=False
+            )
 
     # -- the collapsed section
 
@@ -555,7 +557,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
                 label.update(message)
                 label.set_class(not message, "-fixed")
             elif message and widget.parent is not None:
-                error = Static(message, classes="field-error", id=f"error-{name}")
+                error = Static(message, classes="field-error", id=f"error-{name}", markup=False)
                 widget.parent.mount(error, after=widget)
         self._shown_errors = {
             k: v
