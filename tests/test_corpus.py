@@ -179,10 +179,14 @@ def test_read_text_permission_denied(tmp_path, monkeypatch):
     path = write(tmp_path, "secret")
     if os.geteuid() == 0:  # root reads anything: simulate the refusal instead
 
-        def refuse(self):
-            raise PermissionError(13, "Permission denied", str(self))
+        real_open = os.open
 
-        monkeypatch.setattr(Path, "read_bytes", refuse)
+        def refuse(name, *args, **kwargs):
+            if str(name) == str(path):
+                raise PermissionError(13, "Permission denied", str(name))
+            return real_open(name, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refuse)
     else:
         path.chmod(0)
     try:
