@@ -152,7 +152,7 @@ def _optimizer(state: Any, name: str, shapes: list[tuple[int, ...]], fail: Any) 
         or not isinstance(state.get("state"), dict)
         or not isinstance(state.get("param_groups"), list)
     ):
-        raise fail(f"its optimizer state is {_short(state)}, not a {name} state")
+        raise fail(f"its optimizer state is {_short(state)}, not {name} optimizer state")
     reference = make_optimizer(name, [torch.zeros(1, requires_grad=True)], 1e-3)
     expected_group = reference.param_groups[0]
     ids: list[Any] = []
@@ -177,7 +177,7 @@ def _optimizer(state: Any, name: str, shapes: list[tuple[int, ...]], fail: Any) 
         if not isinstance(key, int) or isinstance(key, bool) or not 0 <= key < len(shapes):
             raise fail(f"its optimizer state names parameter {_short(key)}")
         if not isinstance(entry, dict) or not needed <= set(entry):
-            raise fail(f"its optimizer state for parameter {key} is not a {name} state")
+            raise fail(f"its optimizer state for parameter {key} is not {name} optimizer state")
         for part, value in entry.items():
             if not isinstance(value, torch.Tensor) or not value.is_floating_point():
                 if value is None and part == "momentum_buffer":

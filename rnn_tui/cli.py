@@ -290,12 +290,12 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from rnn_tui.bench import bench_command
-
     if args.rounds < 1:
         raise RnnTuiError("--rounds must be at least 1")
     if not 0 < args.seconds < float("inf"):
         raise RnnTuiError("--seconds must be a number above 0")
+    from rnn_tui.bench import bench_command
+
     return bench_command(args)
 
 

@@ -178,7 +178,6 @@ def test_read_text_empty(tmp_path, data):
 def test_read_text_permission_denied(tmp_path, monkeypatch):
     path = write(tmp_path, "secret")
     if os.geteuid() == 0:  # root reads anything: simulate the refusal instead
-
         real_open = os.open
 
         def refuse(name, *args, **kwargs):
