@@ -156,11 +156,12 @@ def _read_kb_fields(path: Path) -> dict[str, int]:
     return values
 
 
-def _cgroup_headroom() -> int | None:
+def _cgroup_headroom(
+    root: Path = Path("/sys/fs/cgroup"), membership: Path = Path("/proc/self/cgroup")
+) -> int | None:
     """The smallest (limit - usage) over this process's memory cgroup and its ancestors."""
-    root = Path("/sys/fs/cgroup")
     headrooms: list[int] = []
-    for group, limit_name, usage_name in _cgroup_dirs(root):
+    for group, limit_name, usage_name in _cgroup_dirs(root, membership):
         limit = _read_int(group / limit_name)
         if limit is None or limit >= _UNLIMITED:
             continue
@@ -169,13 +170,15 @@ def _cgroup_headroom() -> int | None:
     return min(headrooms) if headrooms else None
 
 
-def _cgroup_dirs(root: Path) -> list[tuple[Path, str, str]]:
+def _cgroup_dirs(root: Path, membership: Path) -> list[tuple[Path, str, str]]:
     try:
-        lines = Path("/proc/self/cgroup").read_text().splitlines()
+        lines = membership.read_text().splitlines()
     except OSError:
         return []
     found: list[tuple[Path, str, str]] = []
     for line in lines:
+        if line.count(":") < 2:
+            continue
         _, controllers, path = line.split(":", 2)
         if controllers == "":  # cgroup v2
             base, limit, usage = root, "memory.max", "memory.current"

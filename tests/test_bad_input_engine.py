@@ -427,3 +427,28 @@ def test_the_corpus_fingerprint_is_the_preprocessed_text(tmp_path):
     two.write_text("hello   world\r\n" * 10, encoding="utf-8")
     assert load_corpus(one, "clean").sha1 == load_corpus(two, "clean").sha1
     assert load_corpus(one, "raw").sha1 != load_corpus(two, "raw").sha1
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_the_cgroup_limit_counts_less_its_usage(version, tmp_path):
+    from rnn_tui.resources import _cgroup_headroom
+
+    membership = tmp_path / "cgroup"
+    root = tmp_path / "fs"
+    if version == "v2":
+        membership.write_text("0::/jobs/one\n")
+        group, limit, usage = root / "jobs/one", "memory.max", "memory.current"
+        (root / "jobs").mkdir(parents=True)
+        (root / "jobs" / limit).write_text("max\n")  # a parent without a limit
+    else:
+        membership.write_text("4:memory:/jobs/one\n3:cpu:/\n")
+        group = root / "memory/jobs/one"
+        limit, usage = "memory.limit_in_bytes", "memory.usage_in_bytes"
+        (root / "memory").mkdir(parents=True)
+        (root / "memory" / limit).write_text("9223372036854771712\n")  # v1's "no limit"
+    group.mkdir(parents=True)
+    (group / limit).write_text(f"{FOUR_GB}\n")
+    (group / usage).write_text(f"{FOUR_GB // 4}\n")
+    assert _cgroup_headroom(root, membership) == FOUR_GB * 3 // 4
+    (group / limit).write_text("max\n")
+    assert _cgroup_headroom(root, membership) is None
