@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,12 +278,47 @@ SWEEPABLE = tuple(name for name in FIELDS if name not in ("corpus", "sample_pref
 RESUME_OVERRIDES = ("epochs", "steps", "time_budget", "device")
 
 
+# A sweep of more runs than this starts only when the user confirms (--yes, or the TUI asks);
+# one of more than SWEEP_MAX_RUNS is never expanded (10^9 combinations would hang here).
+SWEEP_CONFIRM_RUNS = 64
+SWEEP_MAX_RUNS = 10_000
+
+
+class SweepTooLarge(ConfigError):
+    """The sweep holds more runs than the caller allowed; `runs` says how many."""
+
+    def __init__(self, runs: int, limit: int):
+        self.runs = runs
+        self.limit = limit
+        if limit < SWEEP_MAX_RUNS:
+            message = f"{runs:,} runs, more than {limit} without confirmation"
+        else:
+            message = f"{runs:,} runs, more than the {limit:,} a sweep may hold"
+        super().__init__({"sweep": message})
+
+
 def split_sweep(text: str) -> list[str]:
     return [part.strip() for part in text.split(",")] if "," in text else [text]
 
 
-def expand_sweep(values: dict[str, str], base: TrainConfig | None = None) -> list[TrainConfig]:
-    """The cross product of every comma-separated list, in the order the fields were given."""
+def sweep_size(values: dict[str, str]) -> int:
+    """How many runs `expand_sweep(values)` makes: the product of the list lengths."""
+    return math.prod(len(split_sweep(text)) for text in values.values())
+
+
+def expand_sweep(
+    values: dict[str, str], base: TrainConfig | None = None, *, confirmed: bool = False
+) -> list[TrainConfig]:
+    """The cross product of every comma-separated list, in the order the fields were given.
+
+    The size is checked before anything is built: above SWEEP_CONFIRM_RUNS runs it raises
+    SweepTooLarge unless `confirmed`, above SWEEP_MAX_RUNS always.
+    """
+    runs = sweep_size(values)
+    if runs > SWEEP_MAX_RUNS:
+        raise SweepTooLarge(runs, SWEEP_MAX_RUNS)
+    if runs > SWEEP_CONFIRM_RUNS and not confirmed:
+        raise SweepTooLarge(runs, SWEEP_CONFIRM_RUNS)
     names = list(values)
     options = []
     errors: dict[str, str] = {}
