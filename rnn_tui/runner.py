@@ -109,6 +109,7 @@ class RunSession:
         self.out_dir: Path | None = None
         self.curves = Curves([], [], [])
         self.end: RunEnd | None = None
+        self.recorder: Any | None = None  # rnn_tui.store.RunRecorder, while recording
         self._stop_early = threading.Event()
 
     def prepare(self) -> None:
@@ -137,6 +138,11 @@ class RunSession:
             write_json(self.out_dir / "config.json", self.config.to_dict())
         trainer.out_dir = self.out_dir
 
+    @property
+    def store_error(self) -> str | None:
+        """Why the store could not record this run (it stopped, nothing lost), or None."""
+        return None if self.recorder is None else self.recorder.error
+
     def stop(self) -> None:
         self._stop_early.set()
         self.trainer.stop()
@@ -145,7 +151,9 @@ class RunSession:
         self.prepare()
         listeners: list[Callable[[Event], None]] = [self.curves]
         if self.store is not None:
-            listeners.append(self.store.recorder(self.run_id))
+            # A store that stays unavailable stops the run (checkpoint saved) instead of failing it.
+            self.recorder = self.store.recorder(self.run_id, on_give_up=lambda _: self.stop())
+            listeners.append(self.recorder)
         if self.out_dir is not None:
             resumed = self.trainer.step > 0
             metrics = self.out_dir / "metrics.jsonl"
