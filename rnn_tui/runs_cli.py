@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rnn_tui.cli_args import run_id
 from rnn_tui.compare import (
     X_AXES,
     fmt_count,
@@ -23,7 +24,6 @@ from rnn_tui.compare import (
     plot_runs,
     summary_rows,
 )
-from rnn_tui.cli_args import run_id
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.store import RunRow, RunStore
 
@@ -162,7 +162,8 @@ def _list(store: RunStore, args: argparse.Namespace) -> int:
     from rich.table import Table
 
     wide = console.width >= 110  # narrow terminals drop train ppl, tokens/s and start time
-    table = Table(title=f"runs in {_esc(str(store.path))}", title_justify="left", box=box.SIMPLE_HEAD)
+    title = f"runs in {_esc(str(store.path))}"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("ID", justify="right", no_wrap=True)
     table.add_column("Name", no_wrap=True, min_width=12, overflow="ellipsis")
     table.add_column("Status", no_wrap=True, min_width=8)
