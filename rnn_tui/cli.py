@@ -29,7 +29,7 @@ from rnn_tui.config import (
 from rnn_tui.errors import RnnTuiError
 
 EXIT_USER_ERROR = 2
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a reader that went away
+EXIT_BROKEN_PIPE = 1  # the reader went away (`| head`): quiet, and the same code as rich gives
 HEADLESS_COMMANDS = ("train", "sample", "params", "bench", "runs")
 NO_TERMINAL_MESSAGE = (
     "rnn-tui: the TUI needs a terminal; without one use the headless commands: "
