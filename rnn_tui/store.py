@@ -947,9 +947,7 @@ class RunRecorder:
 
         Never raises: the other listeners (the metrics file, the console) still see the end.
         """
-        if self.error is not None:  # gave up already: one last try, no more waiting
-            with contextlib.suppress(StoreError):
-                self._write_end(event)
+        if self.error is not None:  # gave up already: the run folder's files hold the rest
             return
         self._with_retries(lambda: self._write_end(event))
 
