@@ -62,11 +62,15 @@ def add_runs_parser(subparsers: Any) -> None:
     p = sub.add_parser("compare", help="compare runs: differing settings and perplexities")
     p.add_argument("ids", type=run_id, nargs="+", metavar="ID")
     p.add_argument("--png", metavar="FILE", help="write a perplexity plot (needs matplotlib)")
-    p.add_argument("--x", choices=X_AXES, default="step", help="x axis of the plot")
+    p.add_argument(
+        "--x", choices=X_AXES, default="step", help="x axis of the plot (default: %(default)s)"
+    )
 
     p = sub.add_parser("export", help="export runs' metrics as CSV or JSON")
     p.add_argument("ids", type=run_id, nargs="+", metavar="ID")
-    p.add_argument("--format", choices=("csv", "json"), required=True, dest="fmt")
+    p.add_argument(
+        "--format", choices=("csv", "json"), required=True, dest="fmt", help="file format"
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
 
     p = sub.add_parser("delete", help="delete a run and its checkpoints")
