@@ -332,7 +332,8 @@ def _main(argv: list[str]) -> int:
         return 0
     try:
         code = COMMANDS[args.command](args)
-        sys.stdout.flush()  # a closed pipe shows here, not in Python's exit
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a closed pipe shows here, not in Python's exit
         return code
     except RnnTuiError as exc:
         print(f"rnn-tui: error: {exc}", file=sys.stderr)
