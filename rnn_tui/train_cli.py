@@ -52,9 +52,9 @@ class Output:
     closed pipe (`| head -1`) is not an error: output stops and `on_closed` is called once.
     """
 
-    def __init__(self, on_closed: Callable[[], None] = lambda: None, force_plain: bool = False):
+    def __init__(self, on_closed: Callable[[], None] = lambda: None):
         self.console: Console = _PipeConsole(highlight=False)
-        self.terminal = self.console.is_terminal and not force_plain
+        self.terminal = self.console.is_terminal
         if not self.terminal:  # plain lines: no colour, no wrapping, no cursor moves
             self.console = _PipeConsole(
                 highlight=False, color_system=None, soft_wrap=True, width=200, force_terminal=False
