@@ -7,7 +7,6 @@ user error is one line on stderr with exit code 2.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import signal
@@ -16,11 +15,10 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from rnn_tui.cli_args import MAX_SEED, float_at_least, int_in
+from rnn_tui.cli_args import MAX_SEED, field_help, float_at_least, int_in
 from rnn_tui.config import (
     FIELDS,
     PRESETS,
-    FieldSpec,
     TrainConfig,
     expand_sweep,
     preset,
@@ -41,30 +39,6 @@ TRAIN_DESCRIPTION = (
     "(--hidden 128,256 --lr 0.01,0.003): the cross product runs as a sweep, one run after "
     "another, then a summary. Ctrl-C stops cleanly and saves a checkpoint."
 )
-# Metavars that say what a value is; other fields get N (whole number), X (number) or TEXT.
-_METAVARS = {
-    "corpus": "PATH",
-    "embedding": "onehot|vocab|DIM",
-    "time_budget": "SECONDS",
-    "seed": "SEED",
-    "lr": "RATE",
-    "val_fraction": "FRACTION",
-    "dropout": "P",
-    "clip": "NORM",
-    "sample_prefix": "TEXT",
-}
-# Help for fields whose own help is only their list of choices (the metavar shows those).
-_CHOICE_HELP = {
-    "preprocess": "how the text is cleaned",
-    "optimizer": "optimizer",
-    "schedule": "learning-rate schedule",
-    "batching": "how batches are cut from the text",
-    "device": "where to train",
-    "precision": "number format",
-    "embedding": "input encoding: one-hot, a learned vocab-size table, or a DIM-d embedding",
-}
-_NONE_DEFAULTS = {"corpus": "The Time Machine"}
-_FIELD_TYPES = {field.name: field.type for field in dataclasses.fields(TrainConfig)}
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -91,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     groups: dict[str, Any] = {}
     for spec in FIELDS.values():
         group = groups.setdefault(spec.group, train.add_argument_group(spec.group))
-        metavar, text = _field_help(spec)
+        metavar, text = field_help(spec)
         group.add_argument(_flag(spec.name), dest=spec.name, metavar=metavar, help=text)
     train.add_argument(
         "--preset",
@@ -257,34 +231,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_runs_parser(commands)
     parser.subcommands = dict(commands.choices)  # type: ignore[attr-defined]
     return parser
-
-
-def _field_help(spec: FieldSpec) -> tuple[str, str]:
-    """The metavar and help of a train flag: what the value is, choices once, the default."""
-    text = spec.help
-    if spec.name == "embedding":  # a choice or a number: the metavar lists both
-        text = _CHOICE_HELP[spec.name]
-    if spec.choices:
-        metavar = "|".join(spec.choices)
-        head, _, rest = text.partition("(")
-        if {word.strip() for word in head.split("|")} == set(spec.choices):
-            # The help was the list of choices, which the metavar already shows.
-            text = rest.rstrip(") ") or _CHOICE_HELP.get(spec.name, spec.name.replace("_", " "))
-    else:
-        annotation = str(_FIELD_TYPES[spec.name])
-        fallback = "N" if annotation.startswith("int") else "X"
-        fallback = "TEXT" if annotation.startswith("str") else fallback
-        metavar = _METAVARS.get(spec.name, fallback)
-    default = getattr(TrainConfig(), spec.name)
-    if default is None:
-        shown = None if "(empty:" in text else _NONE_DEFAULTS.get(spec.name, "none")
-    elif isinstance(default, str) and not spec.choices:
-        shown = repr(default)
-    else:
-        shown = str(default)
-    if shown is not None:
-        text = f"{text} (default: {shown})"
-    return metavar, text.replace("%", "%%")
 
 
 def _version() -> str:
