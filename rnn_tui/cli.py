@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from rnn_tui.cli_args import MAX_SEED, field_help, float_at_least, int_in
 from rnn_tui.config import (
     FIELDS,
     PRESETS,
@@ -27,6 +29,18 @@ from rnn_tui.config import (
 from rnn_tui.errors import RnnTuiError
 
 EXIT_USER_ERROR = 2
+EXIT_BROKEN_PIPE = 1  # the reader went away (`| head`): quiet, and the same code as rich gives
+HEADLESS_COMMANDS = ("train", "sample", "params", "bench", "runs")
+NO_TERMINAL_MESSAGE = (
+    "rnn-tui: the TUI needs a terminal; without one use the headless commands: "
+    + ", ".join(f"rnn-tui {name}" for name in HEADLESS_COMMANDS)
+    + " (see rnn-tui --help)"
+)
+TRAIN_DESCRIPTION = (
+    "Train a model headless. Every hyperparameter flag also takes a comma-separated list "
+    "(--hidden 128,256 --lr 0.01,0.003): the cross product runs as a sweep, one run after "
+    "another, then a summary. Ctrl-C stops cleanly and saves a checkpoint."
+)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -46,61 +60,161 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=OneLineParser)
 
     train = commands.add_parser(
-        "train", help="train a model headless (flags take lists for sweeps)"
+        "train",
+        help="train a model headless (flags take comma lists for sweeps)",
+        description=TRAIN_DESCRIPTION,
     )
     groups: dict[str, Any] = {}
     for spec in FIELDS.values():
         group = groups.setdefault(spec.group, train.add_argument_group(spec.group))
-        choices = f" [{'|'.join(spec.choices)}]" if spec.choices else ""
-        default = getattr(TrainConfig(), spec.name)
-        group.add_argument(
-            _flag(spec.name),
-            dest=spec.name,
-            metavar="V",
-            help=f"{spec.help}{choices} (default: {default})",
-        )
-    train.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset's values")
-    train.add_argument("--out", metavar="DIR", help="write config, metrics, checkpoints, plot here")
-    train.add_argument("--name", help="name of the run in the run store")
+        metavar, text = field_help(spec)
+        group.add_argument(_flag(spec.name), dest=spec.name, metavar=metavar, help=text)
     train.add_argument(
-        "--resume", metavar="CHECKPOINT|RUN_ID", help="continue a stopped run from its checkpoint"
+        "--preset",
+        choices=sorted(PRESETS),
+        metavar="|".join(sorted(PRESETS)),
+        help="start from a preset's values; other flags override them",
+    )
+    train.add_argument(
+        "--out",
+        metavar="DIR",
+        help="also write config, metrics, checkpoints and plot to DIR (default: the run's "
+        "folder beside the run database)",
+    )
+    train.add_argument("--name", metavar="NAME", help="name of the run in the run store")
+    train.add_argument(
+        "--resume",
+        metavar="CHECKPOINT|RUN_ID",
+        help="continue a stopped or finished run from its checkpoint",
     )
     train.add_argument("--no-store", action="store_true", help="do not record the run")
     train.add_argument(
         "--yes", action="store_true", help="start a sweep of more than 64 runs without asking"
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per event (RunStart, StepEnd, EpochEnd, RunEnd) for scripts",
+    )
 
-    sample = commands.add_parser("sample", help="generate text from a checkpoint")
-    sample.add_argument("--checkpoint", required=True, metavar="PATH|RUN_ID")
-    sample.add_argument("--prefix", default="the time traveller")
-    sample.add_argument("--length", type=int, default=200)
-    sample.add_argument("--temperature", type=float, default=0.8)
-    sample.add_argument("--top-k", type=int, default=None)
-    sample.add_argument("--seed", type=int, default=None)
+    sample = commands.add_parser(
+        "sample",
+        help="generate text from a checkpoint",
+        description="Generate text from a checkpoint, streaming one character at a time.",
+    )
+    sample.add_argument(
+        "--checkpoint",
+        required=True,
+        metavar="PATH|RUN_ID",
+        help="a checkpoint file, or the id of a stored run (rnn-tui runs list)",
+    )
+    sample.add_argument(
+        "--prefix",
+        default="the time traveller",
+        metavar="TEXT",
+        help="text to start from, at least one character (default: %(default)r)",
+    )
+    sample.add_argument(
+        "--length",
+        type=int_in(0),
+        default=200,
+        metavar="N",
+        help="characters to generate after the prefix (default: %(default)s)",
+    )
+    sample.add_argument(
+        "--temperature",
+        type=float_at_least(0),
+        default=0.8,
+        metavar="T",
+        help="0 picks the most likely character; higher is more random (default: %(default)s)",
+    )
+    sample.add_argument(
+        "--top-k",
+        type=int_in(1),
+        default=None,
+        metavar="K",
+        help="draw only from the K most likely characters (default: all)",
+    )
+    sample.add_argument(
+        "--seed",
+        type=int_in(0, MAX_SEED),
+        default=None,
+        metavar="SEED",
+        help=f"random seed, 0 to {MAX_SEED} (default: a fresh one each time)",
+    )
     sample.add_argument("--best", action="store_true", help="with a RUN_ID: its best checkpoint")
 
-    params = commands.add_parser("params", help="parameter counts, textbook and PyTorch")
-    params.add_argument("--cell", default="rnn", choices=("rnn", "gru", "lstm"))
-    params.add_argument("--input-size", type=int, default=1)
-    params.add_argument("--hidden", type=int, default=3)
-    params.add_argument("--layers", type=int, default=2)
-    params.add_argument("--output-size", type=int, default=1)
+    params = commands.add_parser(
+        "params",
+        help="parameter counts, textbook and PyTorch",
+        description="Count a recurrent network's parameters layer by layer, as the textbook "
+        "does and as PyTorch does.",
+    )
+    params.add_argument(
+        "--cell",
+        default="rnn",
+        choices=("rnn", "gru", "lstm"),
+        metavar="rnn|gru|lstm",
+        help="recurrent cell (default: %(default)s)",
+    )
+    params.add_argument(
+        "--input-size",
+        type=int,
+        default=1,
+        metavar="N",
+        help="input features per time step, or vocabulary size (default: %(default)s)",
+    )
+    params.add_argument(
+        "--hidden", type=int, default=3, metavar="N", help="hidden units per layer (default: 3)"
+    )
+    params.add_argument(
+        "--layers", type=int, default=2, metavar="N", help="stacked layers (default: 2)"
+    )
+    params.add_argument(
+        "--output-size",
+        type=int,
+        default=1,
+        metavar="N",
+        help="outputs of the final linear layer (default: %(default)s)",
+    )
     params.add_argument(
         "--embedding",
         type=int,
         default=None,
         metavar="DIM",
-        help="a learned embedding of input-size symbols into DIM",
+        help="a learned embedding of input-size symbols into DIM (default: none)",
     )
     params.add_argument("--stacked", action="store_true", help="one row per tensor, gates stacked")
-    params.add_argument("--json", action="store_true")
+    params.add_argument("--json", action="store_true", help="print the counts as JSON")
 
-    bench = commands.add_parser("bench", help="measure training and sampling speed")
-    bench.add_argument("--json", action="store_true")
-    bench.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    bench.add_argument("--seconds", type=float, default=3.0, help="timing per round and loop")
-    bench.add_argument("--rounds", type=int, default=5)
+    bench = commands.add_parser(
+        "bench",
+        help="measure training and sampling speed",
+        description="Measure training and sampling speed on this machine; prints the machine.",
+    )
+    bench.add_argument("--json", action="store_true", help="print the results as JSON")
+    bench.add_argument(
+        "--device",
+        default="cpu",
+        choices=("cpu", "cuda"),
+        metavar="cpu|cuda",
+        help="where to measure (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--seconds",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="timing per round and loop (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        metavar="N",
+        help="alternating rounds; the median is reported (default: %(default)s)",
+    )
     bench.add_argument(
         "--quality",
         action="store_true",
@@ -134,7 +248,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     # torch warns on import when numpy is absent (it is optional here): not the user's concern.
     warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # the reader went away (`| head`): end quietly
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _main(argv: list[str]) -> int:
     if not argv or argv == ["--fresh"]:  # --fresh: the TUI from defaults, not the last session
+        if not (sys.stdout.isatty() and sys.stdin.isatty()):
+            print(NO_TERMINAL_MESSAGE, file=sys.stderr)
+            return EXIT_USER_ERROR
         from rnn_tui.ui.app import run_app
 
         return run_app(fresh=bool(argv))
@@ -147,7 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a closed pipe shows here, not in Python's exit
+        return code
     except RnnTuiError as exc:
         print(f"rnn-tui: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -188,6 +326,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from rnn_tui.checkpoint import load_model
     from rnn_tui.sample import generate
 
+    if not args.prefix:
+        raise RnnTuiError("--prefix needs at least one character to start from")
     path = _checkpoint_path(args.checkpoint, best=args.best)
     loaded = load_model(path)
     from rnn_tui.corpus import prepare_prompt  # the prefix as the run saw its corpus
@@ -225,11 +365,14 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def _checkpoint_path(value: str, best: bool = False) -> str:
     """A checkpoint path, or a run id from the run store."""
-    if value.isdigit():
+    from rnn_tui.store import looks_like_run_id, parse_run_id
+
+    if looks_like_run_id(value):
         from rnn_tui.store import RunStore
 
+        run_id = parse_run_id(value)
         with RunStore() as store:
-            run = store.get_run(int(value))
+            run = store.get_run(run_id)
         path = (run.best_checkpoint if best else None) or run.checkpoint or run.best_checkpoint
         if not path:
             raise RnnTuiError(f"run {value} has no checkpoint")

@@ -7,6 +7,7 @@ is recorded the same way and can be compared, resumed and watched live.
 from __future__ import annotations
 
 import json
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import torch
 
 from rnn_tui.atomic import atomic_file
 from rnn_tui.config import TrainConfig
+from rnn_tui.errors import RnnTuiError
 from rnn_tui.events import EpochEnd, Event, RunEnd, StepEnd, event_to_dict
 from rnn_tui.plot import Series, has_matplotlib, save_png
 from rnn_tui.train import Trainer
@@ -25,6 +27,18 @@ from rnn_tui.train import Trainer
 def write_json(path: Path, data: Any) -> None:
     with atomic_file(path) as handle:
         handle.write((json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def check_out_dir(path: Path) -> None:
+    """Refuse an output folder that is a file or cannot be written, in one line."""
+    if path.exists() and not path.is_dir():
+        raise RnnTuiError(f"output folder {path} is a file; give a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise RnnTuiError(f"cannot write to output folder {path}: {exc.strerror or exc}") from None
 
 
 class MetricsLog:
@@ -109,9 +123,12 @@ class RunSession:
         self.out_dir: Path | None = None
         self.curves = Curves([], [], [])
         self.end: RunEnd | None = None
+        self.recorder: Any | None = None  # rnn_tui.store.RunRecorder, while recording
         self._stop_early = threading.Event()
 
     def prepare(self) -> None:
+        if self.requested_out is not None and self.out_dir is None:
+            check_out_dir(self.requested_out)  # before the run is recorded
         trainer = self.trainer
         trainer.prepare()
         self.config = trainer.config
@@ -137,6 +154,11 @@ class RunSession:
             write_json(self.out_dir / "config.json", self.config.to_dict())
         trainer.out_dir = self.out_dir
 
+    @property
+    def store_error(self) -> str | None:
+        """Why the store could not record this run (it stopped, nothing lost), or None."""
+        return None if self.recorder is None else self.recorder.error
+
     def stop(self) -> None:
         self._stop_early.set()
         self.trainer.stop()
@@ -145,7 +167,9 @@ class RunSession:
         self.prepare()
         listeners: list[Callable[[Event], None]] = [self.curves]
         if self.store is not None:
-            listeners.append(self.store.recorder(self.run_id))
+            # A store that stays unavailable stops the run (checkpoint saved) instead of failing it.
+            self.recorder = self.store.recorder(self.run_id, on_give_up=lambda _: self.stop())
+            listeners.append(self.recorder)
         if self.out_dir is not None:
             resumed = self.trainer.step > 0
             metrics = self.out_dir / "metrics.jsonl"

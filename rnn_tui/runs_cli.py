@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rnn_tui.cli_args import run_id
 from rnn_tui.compare import (
     X_AXES,
     fmt_count,
@@ -55,29 +56,33 @@ def add_runs_parser(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = sub.add_parser("show", help="one run: settings, summary, epochs and last sample")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=run_id, metavar="ID")
     p.add_argument("--json", action="store_true", help="print the run and its metrics as JSON")
 
     p = sub.add_parser("compare", help="compare runs: differing settings and perplexities")
-    p.add_argument("ids", type=int, nargs="+", metavar="ID")
+    p.add_argument("ids", type=run_id, nargs="+", metavar="ID")
     p.add_argument("--png", metavar="FILE", help="write a perplexity plot (needs matplotlib)")
-    p.add_argument("--x", choices=X_AXES, default="step", help="x axis of the plot")
+    p.add_argument(
+        "--x", choices=X_AXES, default="step", help="x axis of the plot (default: %(default)s)"
+    )
 
     p = sub.add_parser("export", help="export runs' metrics as CSV or JSON")
-    p.add_argument("ids", type=int, nargs="+", metavar="ID")
-    p.add_argument("--format", choices=("csv", "json"), required=True, dest="fmt")
+    p.add_argument("ids", type=run_id, nargs="+", metavar="ID")
+    p.add_argument(
+        "--format", choices=("csv", "json"), required=True, dest="fmt", help="file format"
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
 
     p = sub.add_parser("delete", help="delete a run and its checkpoints")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=run_id, metavar="ID")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
     p = sub.add_parser("rename", help="rename a run")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=run_id, metavar="ID")
     p.add_argument("name", metavar="NAME")
 
     p = sub.add_parser("tag", help="add tags to a run (--remove takes them off)")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=run_id, metavar="ID")
     p.add_argument("tags", nargs="+", metavar="TAG")
     p.add_argument("--remove", action="store_true", help="remove these tags instead")
 
@@ -99,7 +104,9 @@ def run_runs_command(args: argparse.Namespace) -> int:
             return _delete(store, args)
         if command == "rename":
             store.rename(args.id, args.name)
-            _console().print(f"run {args.id} renamed to {args.name!r}", highlight=False)
+            _console().print(
+                f"run {args.id} renamed to {args.name!r}", highlight=False, markup=False
+            )
             return 0
         if command == "tag":
             run = store.get_run(args.id)
@@ -109,7 +116,7 @@ def run_runs_command(args: argparse.Namespace) -> int:
                 tags = run.tags + [t for t in args.tags if t not in run.tags]
             store.set_tags(args.id, tags)
             shown = ", ".join(store.get_run(args.id).tags) or "(none)"
-            _console().print(f"run {args.id} tags: {shown}", highlight=False)
+            _console().print(f"run {args.id} tags: {shown}", highlight=False, markup=False)
             return 0
     raise RnnTuiError(f"unknown runs command {command!r}")
 
@@ -159,7 +166,8 @@ def _list(store: RunStore, args: argparse.Namespace) -> int:
     from rich.table import Table
 
     wide = console.width >= 110  # narrow terminals drop train ppl, tokens/s and start time
-    table = Table(title=f"runs in {store.path}", title_justify="left", box=box.SIMPLE_HEAD)
+    title = f"runs in {_esc(str(store.path))}"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("ID", justify="right", no_wrap=True)
     table.add_column("Name", no_wrap=True, min_width=12, overflow="ellipsis")
     table.add_column("Status", no_wrap=True, min_width=8)

@@ -44,6 +44,9 @@ RUN_STATUSES = ("running", "finished", "stopped", "diverged", "interrupted", "er
 DB_NAME = "runs.sqlite3"
 ENV_DATA_DIR = "RNN_TUI_DATA_DIR"
 BUSY_TIMEOUT_S = 5.0
+# How long a training run keeps its rows in memory and retries while the store is unavailable.
+RETRY_FOR_S = 60.0
+MAX_RUN_ID = 2**63 - 1  # SQLite's largest INTEGER
 INTERRUPTED_MESSAGE = "process died; data kept up to the last flush"
 
 # Config fields that say what a run was, in the order exports and tables show them.
@@ -51,6 +54,22 @@ KEY_CONFIG_FIELDS = (
     "corpus", "preprocess", "cell", "nonlinearity", "layers", "hidden", "embedding", "dropout",
     "optimizer", "lr", "schedule", "clip", "batch_size", "num_steps", "batching", "seed",
 )  # fmt: skip
+
+
+def looks_like_run_id(text: str) -> bool:
+    """True for ASCII digits: the user means a run id, not a path."""
+    return text.isascii() and text.isdigit()
+
+
+def parse_run_id(text: str) -> int:
+    """A run id typed by a user: ASCII digits within SQLite's range, else one StoreError line."""
+    text = text.strip()
+    if not looks_like_run_id(text):
+        raise StoreError(f"a run id is a whole number like 7, not {text!r}")
+    value = int(text)
+    if not 1 <= value <= MAX_RUN_ID:
+        raise StoreError(f"run id {text} is out of range (1 to {MAX_RUN_ID})")
+    return value
 
 
 def data_dir() -> Path:
@@ -321,6 +340,7 @@ class RunStore:
         self.path = Path(path).expanduser() if path is not None else default_db_path()
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        self._busy_timeout = busy_timeout
         if self.path.is_dir():
             raise StoreError(f"run database {self.path} is a directory, not a database file")
         try:
@@ -403,20 +423,30 @@ class RunStore:
             yield self._conn
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: committed whole or rolled back whole."""
+    def _write(self, busy_timeout: float | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed whole or rolled back whole.
+
+        `busy_timeout` (seconds) overrides how long this one transaction waits for a lock.
+        """
         with self._lock, self._errors():
             if self._conn is None:
                 raise StoreError(f"run database {self.path} is closed")
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
+            if busy_timeout is not None:
+                conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             try:
-                yield conn
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                if busy_timeout is not None:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
 
     def _migrate(self) -> None:
         assert self._conn is not None
@@ -589,6 +619,8 @@ class RunStore:
         return [run for run in runs if all(word in _haystack(run) for word in words)]
 
     def get_run(self, run_id: int) -> RunRow:
+        if not 0 <= int(run_id) <= MAX_RUN_ID:  # SQLite would overflow: no such run
+            raise StoreError(f"no run with id {run_id}")
         with self._read() as conn:
             row = conn.execute("SELECT * FROM runs WHERE id = ?", (int(run_id),)).fetchone()
         if row is None:
@@ -751,6 +783,10 @@ class RunRecorder:
     together with the run's progress (steps, epochs, best and last perplexities), so a
     run that dies keeps everything up to its last flush. Call it (and `flush`) from one
     thread, the one that trains; other threads read through the store.
+
+    A store that is locked or failing does not stop training: the rows stay in memory and
+    the write is retried with backoff. After `retry_for` seconds of failures `on_give_up`
+    is called once (the run then stops and saves a checkpoint) and `error` says why.
     """
 
     def __init__(
@@ -761,12 +797,23 @@ class RunRecorder:
         flush_every: int = 100,
         flush_seconds: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        retry_for: float = RETRY_FOR_S,
+        on_give_up: Callable[[str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self.store = store
         self.run_id = run_id
         self.flush_every = flush_every
         self.flush_seconds = flush_seconds
+        self.retry_for = retry_for
+        self.on_give_up = on_give_up
+        # Set once the store stayed unavailable for `retry_for` seconds: the one line to show.
+        self.error: str | None = None
         self._clock = clock
+        self._sleep = sleep
+        self._failing_since: float | None = None
+        self._retry_at = 0.0
+        self._backoff = 0.0
         self._steps: list[tuple[Any, ...]] = []
         self._epochs: list[tuple[Any, ...]] = []
         self._progress: dict[str, Any] = {}
@@ -792,7 +839,7 @@ class RunRecorder:
                 len(self._steps) >= self.flush_every
                 or self._clock() - self._last_flush >= self.flush_seconds
             ):
-                self.flush()
+                self._flush_or_wait()
         elif isinstance(event, EpochEnd):
             self._on_epoch(event)
         elif isinstance(event, RunStart):
@@ -800,7 +847,50 @@ class RunRecorder:
         elif isinstance(event, RunEnd):
             self._on_end(event)
 
+    def _flush_or_wait(self) -> None:
+        """Flush now, or keep the rows for a later try while the store is unavailable."""
+        if self._failing_since is not None and self._clock() < self._retry_at:
+            return
+        try:
+            # Retries wait for the lock only briefly: training goes on between them.
+            self.flush(busy_timeout=None if self._failing_since is None else 0.05)
+        except StoreError as exc:
+            self._note_failure(exc)
+        else:
+            self._failing_since = None
+            self._backoff = 0.0
+
+    def _note_failure(self, exc: StoreError) -> None:
+        now = self._clock()
+        if self._failing_since is None:
+            self._failing_since = now
+        self._backoff = min(max(self._backoff * 2, 0.25), 8.0)
+        self._retry_at = now + self._backoff
+        if self.error is None and now - self._failing_since >= self.retry_for:
+            self.error = f"{exc} (kept trying for {self.retry_for:g} s)"
+            if self.on_give_up is not None:
+                self.on_give_up(self.error)
+
+    def _with_retries(self, write: Callable[[], None]) -> bool:
+        """Run `write` until it succeeds or the store has failed for `retry_for` seconds."""
+        while True:
+            try:
+                write()
+            except StoreError as exc:
+                self._note_failure(exc)
+                if self.error is not None:
+                    return False
+                self._sleep(max(self._retry_at - self._clock(), 0.0))
+            else:
+                self._failing_since = None
+                self._backoff = 0.0
+                return True
+
     def _on_start(self, event: RunStart) -> None:
+        if not self._with_retries(lambda: self._write_start(event)):
+            raise StoreError(str(self.error))
+
+    def _write_start(self, event: RunStart) -> None:
         self.flush()
         torch_version = ""
         torch = sys.modules.get("torch")  # never imported here; only read when loaded
@@ -850,9 +940,18 @@ class RunRecorder:
                 progress["checkpoint"] = event.checkpoint
                 if event.is_best:
                     progress["best_checkpoint"] = event.checkpoint
-        self.flush()
+        self._flush_or_wait()
 
     def _on_end(self, event: RunEnd) -> None:
+        """Write the rest and the run's end; if the store stays unavailable, set `error`.
+
+        Never raises: the other listeners (the metrics file, the console) still see the end.
+        """
+        if self.error is not None:  # gave up already: the run folder's files hold the rest
+            return
+        self._with_retries(lambda: self._write_end(event))
+
+    def _write_end(self, event: RunEnd) -> None:
         self.flush()
         with self._lock:
             final_val = self._progress.get("final_val_ppl")
@@ -873,7 +972,7 @@ class RunRecorder:
         summary = {key: value for key, value in summary.items() if value is not None}
         self.store.finish_run(self.run_id, event.reason, event.message, **summary)
 
-    def flush(self) -> None:
+    def flush(self, busy_timeout: float | None = None) -> None:
         """Write the buffered rows in one transaction. On failure they stay buffered."""
         with self._lock:
             steps, self._steps = self._steps, []
@@ -891,7 +990,7 @@ class RunRecorder:
                 last_epoch = epochs[-1]
                 progress["steps"] = max(progress.get("steps", 0), last_epoch[2])
             try:
-                with self.store._write() as conn:
+                with self.store._write(busy_timeout) as conn:
                     if steps:
                         conn.executemany(
                             "INSERT OR REPLACE INTO step_metrics (run_id, step, epoch, loss, "

@@ -591,3 +591,44 @@ def test_reader_sees_metrics_while_another_process_writes(tmp_path):
             child.wait()
         child.stdin.close()
         child.stdout.close()
+
+
+def test_a_locked_store_keeps_rows_in_memory_and_retries(tmp_path):
+    """Training goes on while another process holds the write lock; nothing is dropped."""
+    path = tmp_path / "locked.sqlite3"
+    store = RunStore(path, busy_timeout=0.05)
+    run_id = store.create_run(config())
+    now = [0.0]
+    gave_up = []
+    recorder = store.recorder(
+        run_id, flush_every=5, clock=lambda: now[0], retry_for=60.0, on_give_up=gave_up.append
+    )
+    recorder(run_start(config()))
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    for n in range(1, 51):
+        now[0] = n * 0.5  # 25 s of training under the lock
+        recorder(step(n))
+    assert store.step_metrics(run_id) == [] and len(recorder._steps) == 50
+    assert (gave_up, recorder.error) == ([], None)
+    locker.execute("COMMIT")
+    now[0] = 40.0
+    recorder(step(51))
+    assert [row["step"] for row in store.step_metrics(run_id)] == list(range(1, 52))
+    for n in range(52, 60):
+        recorder(step(n))
+    locker.execute("BEGIN IMMEDIATE")
+    now[0] = 200.0
+    recorder(step(60))  # the first failure of this outage
+    assert gave_up == []
+    now[0] = 261.0  # past the retry window: give up once, with one line
+    recorder(step(61))
+    recorder(step(62))
+    assert len(gave_up) == 1 and recorder.error == gave_up[0]
+    assert "is locked by another process" in recorder.error and "\n" not in recorder.error
+    assert len(store.step_metrics(run_id)) == 56  # written before this outage
+    assert [row[1] for row in recorder._steps] == list(range(57, 63))  # the rest: in memory
+    recorder(RunEnd("stopped", "stopped at step 62", 62, 1, None, None, 1.0, 1.0, None, None))
+    locker.execute("ROLLBACK")
+    locker.close()
+    store.close()

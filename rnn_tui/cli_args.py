@@ -1,0 +1,120 @@
+"""argparse value types and help for the CLI: a bad value is one line that names its range.
+
+argparse turns the ArgumentTypeError into `rnn-tui ...: error: argument --x: <message>`,
+one line with exit code 2 (see `OneLineParser`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+from collections.abc import Callable
+
+from rnn_tui.config import FieldSpec, TrainConfig
+from rnn_tui.errors import RnnTuiError
+from rnn_tui.store import parse_run_id
+
+# torch.Generator.manual_seed takes any integer that fits in 64 bits unsigned.
+MAX_SEED = 2**64 - 1
+
+
+def int_in(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An integer from `low` to `high` (no upper bound when None), written in ASCII digits."""
+
+    def parse(text: str) -> int:
+        stripped = text.strip()
+        digits = stripped[1:] if stripped[:1] in "+-" else stripped
+        if not (digits.isascii() and digits.isdigit()):
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+        value = int(stripped)
+        if value < low or (high is not None and value > high):
+            upper = "" if high is None else f" and at most {high}"
+            raise argparse.ArgumentTypeError(f"must be at least {low}{upper}, got {value}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def float_at_least(low: float) -> Callable[[str], float]:
+    """A finite number of at least `low` (nan and inf are refused)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be {low:g} or more, got {text}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def run_id(text: str) -> int:
+    """A run id in the store: ASCII digits from 1 to SQLite's largest integer."""
+    try:
+        return parse_run_id(text)
+    except RnnTuiError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+run_id.__name__ = "run id"
+
+
+# Metavars that say what a value is; other fields get N (whole number), X (number) or TEXT.
+_METAVARS = {
+    "corpus": "PATH",
+    "embedding": "onehot|vocab|DIM",
+    "time_budget": "SECONDS",
+    "seed": "SEED",
+    "lr": "RATE",
+    "val_fraction": "FRACTION",
+    "dropout": "P",
+    "clip": "NORM",
+    "sample_prefix": "TEXT",
+}
+# Help for fields whose own help is only their list of choices (the metavar shows those).
+_CHOICE_HELP = {
+    "preprocess": "how the text is cleaned",
+    "optimizer": "optimizer",
+    "schedule": "learning-rate schedule",
+    "batching": "how batches are cut from the text",
+    "device": "where to train",
+    "precision": "number format",
+    "embedding": "input encoding: one-hot, a learned vocab-size table, or a DIM-d embedding",
+}
+_NONE_DEFAULTS = {"corpus": "The Time Machine"}
+_FIELD_TYPES = {field.name: field.type for field in dataclasses.fields(TrainConfig)}
+
+
+def field_help(spec: FieldSpec) -> tuple[str, str]:
+    """The metavar and help of a train flag: what the value is, choices once, the default."""
+    text = spec.help
+    if spec.name == "embedding":  # a choice or a number: the metavar lists both
+        text = _CHOICE_HELP[spec.name]
+    if spec.choices:
+        metavar = "|".join(spec.choices)
+        head, _, rest = text.partition("(")
+        if {word.strip() for word in head.split("|")} == set(spec.choices):
+            # The help was the list of choices, which the metavar already shows.
+            text = rest.rstrip(") ") or _CHOICE_HELP.get(spec.name, spec.name.replace("_", " "))
+    else:
+        annotation = str(_FIELD_TYPES[spec.name])
+        fallback = "N" if annotation.startswith("int") else "X"
+        fallback = "TEXT" if annotation.startswith("str") else fallback
+        metavar = _METAVARS.get(spec.name, fallback)
+    default = getattr(TrainConfig(), spec.name)
+    if default is None:
+        shown = None if "(empty:" in text else _NONE_DEFAULTS.get(spec.name, "none")
+    elif isinstance(default, str) and not spec.choices:
+        shown = repr(default)
+    else:
+        shown = str(default)
+    if shown is not None:
+        text = f"{text} (default: {shown})"
+    return metavar, text.replace("%", "%%")
