@@ -28,6 +28,7 @@ import platformdirs
 
 from rnn_tui.config import PREPROCESS_MODES
 from rnn_tui.errors import CorpusError, VocabError
+from rnn_tui.plural import plural
 
 if TYPE_CHECKING:
     import torch
@@ -451,5 +452,6 @@ def check_trainable(corpus: Corpus, batch_size: int, num_steps: int, val_fractio
     if corpus.chars < need or corpus.train.numel() < batch_size * num_steps + 1:
         raise CorpusError(
             f"corpus too short: {corpus.chars:,} characters after preprocessing; "
-            f"batch {batch_size} x {num_steps} steps needs at least {need:,} ({corpus.source})"
+            f"batch {batch_size} x {plural(num_steps, 'step')} needs at least {need:,} "
+            f"({corpus.source})"
         )

@@ -26,6 +26,7 @@ from rnn_tui.config import (
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, seed_line
 from rnn_tui.plot import has_matplotlib, text_chart
+from rnn_tui.plural import plural
 from rnn_tui.runner import RunSession
 
 EXIT_CODES = {"finished": 0, "stopped": 1, "diverged": 3, "error": 2}
@@ -68,7 +69,8 @@ class ConsoleReporter:
         self.console.print(
             f"[bold]{self.label or 'run'}[/]: {what}, {event.params_pytorch:,} parameters, "
             f"vocab {event.vocab_size}, {event.train_tokens:,} train / {event.val_tokens:,} val "
-            f"chars, {event.steps_per_epoch} steps per epoch, device {event.device}{resumed}",
+            f"chars, {plural(event.steps_per_epoch, 'step')} per epoch, "
+            f"device {event.device}{resumed}",
             highlight=False,
         )
         if self.quiet:
