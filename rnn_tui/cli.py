@@ -216,7 +216,7 @@ def _checkpoint_path(value: str, best: bool = False) -> str:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from rnn_tui.params import BIAS_NOTE, count_params
+    from rnn_tui.params import bias_note, count_params
 
     for flag in ("input_size", "hidden", "layers", "output_size"):
         if getattr(args, flag) < 1:
@@ -260,7 +260,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     console = Console()
     console.print(table)
     console.print(report.summary())
-    console.print(BIAS_NOTE, style="dim")
+    console.print(bias_note(args.cell), style="dim")
     return 0
 
 
