@@ -393,7 +393,7 @@ class ParamsScreen(Screen):
         from rnn_tui.errors import RnnTuiError
 
         try:
-            path = config.corpus or str(timemachine_path(timeout=10.0))
+            path = config.corpus or str(timemachine_path())
             key = (path, config.preprocess, Path(path).expanduser().stat().st_mtime_ns)
             if key not in self._vocab_cache:
                 text = preprocess(read_text(path), config.preprocess)

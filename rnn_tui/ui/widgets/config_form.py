@@ -96,19 +96,11 @@ def format_value(value: Any) -> str:
 def measure_vocab(corpus: str | None, mode: str) -> int:
     """The vocabulary size of a corpus after preprocessing (slow: reads the whole file).
 
-    Runs in a worker thread (rnn_tui.corpus reads and preprocesses without torch). Never
-    downloads: without a cached Time Machine it raises CorpusError saying the first run
-    will fetch it.
+    Runs in a worker thread (rnn_tui.corpus reads and preprocesses without torch).
     """
-    from rnn_tui.corpus import TIMEMACHINE_FILE, cache_dir, preprocess, read_text
-    from rnn_tui.errors import CorpusError
+    from rnn_tui.corpus import vocab_size
 
-    if corpus is None:
-        path = cache_dir() / TIMEMACHINE_FILE
-        if not path.is_file():
-            raise CorpusError("The Time Machine is downloaded at the first run")
-        return len(set(preprocess(read_text(path), mode)))
-    return len(set(preprocess(read_text(corpus), mode)))
+    return vocab_size(corpus, mode)
 
 
 def folded_fields() -> list[str]:
