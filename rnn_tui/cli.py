@@ -10,7 +10,6 @@ import argparse
 import json
 import signal
 import sys
-import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -119,8 +118,6 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # torch warns on import when numpy is absent (it is optional here): not the user's concern.
-    warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         from rnn_tui.ui.app import run_app
