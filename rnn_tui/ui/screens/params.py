@@ -368,7 +368,7 @@ class ParamsScreen(Screen):
     def action_use_form_model(self) -> None:
         """Show the Train form's model now with a guessed vocabulary size, then the real one.
 
-        The corpus is read in a thread worker (it may need The Time Machine's download);
+        The corpus is read in a thread worker (a large file takes a moment);
         its answer replaces the guess unless the form was edited meanwhile.
         """
         config: TrainConfig = getattr(self.app, "form_config", None) or TrainConfig()

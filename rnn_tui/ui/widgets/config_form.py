@@ -510,7 +510,7 @@ class ConfigForm(VerticalScroll):
         return str(self.query_one("#param-count", Static).render())
 
     def refresh_vocab(self) -> None:
-        """Measure the corpus again (after the file changed, or once it was downloaded)."""
+        """Measure the corpus again (after the file changed)."""
         _VOCAB_SIZES.pop(self._current_vocab_key(), None)
         self._pending_vocab = None
         self._update_params(self.values())
