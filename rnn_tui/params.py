@@ -47,9 +47,8 @@ def bias_note(cell: str | None = None) -> str:
             f"into one, so PyTorch counts {gates}×hidden more per layer ({gates} gates)."
         )
     return (
-        "PyTorch keeps two bias vectors (b_ih and b_hh) where the textbook folds them into one, "
-        "so PyTorch counts hidden more per layer for a vanilla RNN and gates×hidden for a GRU "
-        "(3 gates) or an LSTM (4)."
+        "PyTorch keeps two bias vectors (b_ih and b_hh) where the textbook folds them into one: "
+        "hidden more per layer for an RNN, gates×hidden for a GRU or LSTM."
     )
 
 
