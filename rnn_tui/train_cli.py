@@ -206,7 +206,7 @@ def _report_end(console: Console, session: RunSession, end: RunEnd) -> None:
 
 def _print_sweep_summary(console: Console, store, sweep_id: int | None, skipped: int) -> None:
     if skipped:
-        console.print(f"{skipped} queued run(s) cancelled")
+        console.print(f"{plural(skipped, 'queued run')} cancelled")
     if store is None or sweep_id is None:
         return  # with --no-store each run's own line above is the summary
     from rnn_tui.runs_cli import print_comparison
