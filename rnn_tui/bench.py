@@ -21,6 +21,7 @@ from torch import nn
 from rnn_tui.config import TrainConfig, preset
 from rnn_tui.corpus import Corpus, load_corpus
 from rnn_tui.model import CharRNN
+from rnn_tui.plural import plural
 from rnn_tui.sample import generate
 from rnn_tui.train import Trainer
 
@@ -308,7 +309,7 @@ def bench_command(args: argparse.Namespace) -> int:
         q = result["quality"]
         say(
             f"  quality: preset best reached validation perplexity {q['best_val_ppl']:.3f} "
-            f"in {q['time_budget_s']:.0f} s ({q['steps']} steps)"
+            f"in {q['time_budget_s']:.0f} s ({plural(q['steps'], 'step')})"
         )
     if args.json:
         print(json.dumps(result, indent=2))

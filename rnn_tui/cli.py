@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import sys
-import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -245,8 +244,6 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # torch warns on import when numpy is absent (it is optional here): not the user's concern.
-    warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return _main(argv)
@@ -381,7 +378,7 @@ def _checkpoint_path(value: str, best: bool = False) -> str:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from rnn_tui.params import BIAS_NOTE, MAX_REPORT_LAYERS, count_params
+    from rnn_tui.params import MAX_REPORT_LAYERS, bias_note, count_params
 
     for flag in ("input_size", "hidden", "layers", "output_size", "embedding"):
         value = getattr(args, flag)
@@ -431,7 +428,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     console = Console()
     console.print(table)
     console.print(report.summary())
-    console.print(BIAS_NOTE, style="dim")
+    console.print(bias_note(args.cell), style="dim")
     return 0
 
 

@@ -41,7 +41,7 @@ class FieldSpec:
 @dataclass
 class TrainConfig:
     # Data
-    corpus: str | None = None  # None: The Time Machine, downloaded and cached
+    corpus: str | None = None  # None: The Time Machine shipped in the package
     preprocess: str = "clean"
     val_fraction: float = 0.1
     # Model

@@ -9,35 +9,27 @@ TUI measures a corpus's vocabulary while it starts) never loads it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import http.client
 import math
 import os
 import re
 import stat
-import tempfile
-import urllib.error
-import urllib.request
-import warnings
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import platformdirs
-
 from rnn_tui.config import PREPROCESS_MODES
 from rnn_tui.errors import CorpusError, VocabError
+from rnn_tui.plural import plural
 
 if TYPE_CHECKING:
     import torch
 
-TIMEMACHINE_URL = "https://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"
 TIMEMACHINE_SHA1 = "090b5e7e70c295757f55df93cb0a180b9691891a"
 TIMEMACHINE_FILE = "timemachine.txt"
 TIMEMACHINE_LABEL = "The Time Machine"
-CACHE_ENV = "RNN_TUI_CACHE_DIR"
 
 _CHUNK_CHARS = 1 << 22  # 4M characters: 16 MB of UTF-32 per chunk
 _MAX_LISTED = 20  # unknown characters named in a VocabError before "and N more"
@@ -46,123 +38,13 @@ _MAX_LISTED = 20  # unknown characters named in a VocabError before "and N more"
 # --------------------------------------------------------------------------- the Time Machine
 
 
-def cache_dir() -> Path:
-    """Where downloads are cached: $RNN_TUI_CACHE_DIR, else the platform's user cache dir."""
-    override = os.environ.get(CACHE_ENV, "").strip()
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_cache_dir("rnn-tui"))
+def timemachine_path() -> Path:
+    """The copy of The Time Machine shipped inside the package (public domain, 179 KB).
 
-
-def timemachine_path(
-    *, url: str = TIMEMACHINE_URL, cache: Path | None = None, timeout: float = 30.0
-) -> Path:
-    """The cached Time Machine, downloaded and SHA-1 checked on first use.
-
-    A cached copy with the wrong hash is removed (with a warning) and downloaded again.
-    The download goes to a temporary file in the cache dir and is moved into place only
-    once its hash matches, so the cache never holds a partial or corrupt file.
+    Read in place: no download and no cache, so the default corpus works offline.
+    tests/test_corpus.py checks it against TIMEMACHINE_SHA1.
     """
-    cache = Path(cache) if cache is not None else cache_dir()
-    target = cache / TIMEMACHINE_FILE
-    if target.is_file():
-        digest = _sha1_file(target)
-        if digest == TIMEMACHINE_SHA1:
-            return target
-        warnings.warn(
-            f"cached {target} has SHA-1 {digest}, expected {TIMEMACHINE_SHA1}; "
-            "removed it and downloading it again",
-            stacklevel=2,
-        )
-        _unlink(target)
-    _download(url, target, timeout)
-    return target
-
-
-def _sha1_file(path: Path) -> str:
-    sha1 = hashlib.sha1()
-    try:
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                sha1.update(block)
-    except OSError as exc:
-        raise CorpusError(f"cannot read {path}: {_reason(exc)}") from None
-    return sha1.hexdigest()
-
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise CorpusError(f"cannot remove {path}: {_reason(exc)}") from None
-
-
-def _download(url: str, target: Path, timeout: float) -> None:
-    where = f"put timemachine.txt at {target} or pass --corpus PATH"
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".timemachine.", suffix=".part")
-    except OSError as exc:
-        raise CorpusError(
-            f"cannot write to the cache dir {target.parent}: {_reason(exc)}; {where}"
-        ) from None
-    tmp = Path(tmp_name)
-    sha1 = hashlib.sha1()
-    try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                response = urllib.request.urlopen(url, timeout=timeout)
-            except urllib.error.HTTPError as exc:
-                raise CorpusError(
-                    f"could not download {TIMEMACHINE_LABEL} from {url} "
-                    f"(HTTP {exc.code} {_one_line(exc.reason)}); {where}"
-                ) from None
-            except (OSError, http.client.HTTPException, ValueError) as exc:
-                raise _offline(url, exc, where) from None
-            with response:
-                declared = response.headers.get("Content-Length", "")
-                received = 0
-                while True:
-                    try:
-                        block = response.read(1 << 16)
-                    except (OSError, http.client.HTTPException) as exc:
-                        raise _offline(url, exc, where) from None
-                    if not block:
-                        break
-                    received += len(block)
-                    sha1.update(block)
-                    try:
-                        out.write(block)
-                    except OSError as exc:
-                        raise CorpusError(f"cannot write {tmp}: {_reason(exc)}; {where}") from None
-        # http.client's read(n) ends quietly on a dropped connection: compare with the header.
-        if declared.isdigit() and received != int(declared):
-            raise CorpusError(
-                f"could not download {TIMEMACHINE_LABEL} from {url} (connection closed after "
-                f"{received:,} of {int(declared):,} bytes); {where}"
-            )
-        digest = sha1.hexdigest()
-        if digest != TIMEMACHINE_SHA1:
-            raise CorpusError(
-                f"downloaded {TIMEMACHINE_FILE} has SHA-1 {digest}, expected {TIMEMACHINE_SHA1}; "
-                f"deleted it; {where}"
-            )
-        try:
-            os.replace(tmp, target)  # atomic: readers see no file or the whole file
-        except OSError as exc:
-            raise CorpusError(f"cannot write {target}: {_reason(exc)}; {where}") from None
-    finally:
-        with contextlib.suppress(OSError):  # gone already after os.replace; never mask errors
-            tmp.unlink()
-
-
-def _offline(url: str, exc: BaseException, where: str) -> CorpusError:
-    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-    return CorpusError(
-        f"could not download {TIMEMACHINE_LABEL} from {url} ({_reason(reason)}); {where}"
-    )
+    return Path(__file__).resolve().parent / "data" / TIMEMACHINE_FILE
 
 
 def _reason(exc: object) -> str:
@@ -494,18 +376,8 @@ def load_corpus(
     """Read, preprocess, encode and split a corpus; path None means The Time Machine."""
     if not 0 <= val_fraction < 1:
         raise CorpusError(f"val_fraction must be at least 0 and below 1, got {val_fraction}")
-    preprocess("", preprocess_mode)  # an unknown mode fails before any download or read
-    if path is None:
-        file: str | Path = timemachine_path()
-        source = TIMEMACHINE_LABEL
-    else:
-        file = path
-        source = str(path)
-    text = preprocess(read_text(file), preprocess_mode)
-    if not text:
-        raise CorpusError(
-            f"{source} has no text left after preprocessing with mode {preprocess_mode!r}"
-        )
+    preprocess("", preprocess_mode)  # an unknown mode fails before any read
+    text, source = _preprocessed_text(path, preprocess_mode)
     vocab = Vocab.from_text(text)
     import torch
 
@@ -522,6 +394,46 @@ def load_corpus(
         chars=len(text),
         sha1=text_sha1(text),
     )
+
+
+def _preprocessed_text(path: str | Path | None, mode: str) -> tuple[str, str]:
+    """The preprocessed text of a corpus (None: The Time Machine) and the name to show."""
+    file, source = (timemachine_path(), TIMEMACHINE_LABEL) if path is None else (path, str(path))
+    text = preprocess(read_text(file), mode)
+    if not text:
+        raise CorpusError(f"{source} has no text left after preprocessing with mode {mode!r}")
+    return text, source
+
+
+_VOCAB_SIZES: dict[tuple[str, int, int, str], int] = {}
+_VOCAB_SIZES_LOCK = threading.Lock()  # front ends measure from worker threads
+_VOCAB_SIZES_KEPT = 64
+
+
+def vocab_size(path: str | None, mode: str) -> int:
+    """The vocabulary size of a corpus after preprocessing; None means The Time Machine.
+
+    The same number load_corpus gives, without torch: front ends call this while they
+    start. Cached by (path, size, mtime, mode), so a file edited since is read again.
+    """
+    preprocess("", mode)  # an unknown mode fails before any read
+    file = timemachine_path() if path is None else Path(path).expanduser()
+    try:
+        stat = file.stat()
+        key = (str(file.absolute()), stat.st_size, stat.st_mtime_ns, mode)
+    except OSError:
+        key = None  # reading it below fails with the one-line reason
+    with _VOCAB_SIZES_LOCK:
+        if key in _VOCAB_SIZES:
+            return _VOCAB_SIZES[key]
+    text, _ = _preprocessed_text(path, mode)
+    size = len(set(text))
+    if key is not None:
+        with _VOCAB_SIZES_LOCK:
+            if len(_VOCAB_SIZES) >= _VOCAB_SIZES_KEPT:
+                _VOCAB_SIZES.clear()
+            _VOCAB_SIZES[key] = size
+    return size
 
 
 def min_corpus_chars(batch_size: int, num_steps: int, val_fraction: float) -> int:
@@ -542,5 +454,6 @@ def check_trainable(corpus: Corpus, batch_size: int, num_steps: int, val_fractio
     if corpus.chars < need or corpus.train.numel() < batch_size * num_steps + 1:
         raise CorpusError(
             f"corpus too short: {corpus.chars:,} characters after preprocessing; "
-            f"batch {batch_size} x {num_steps} steps needs at least {need:,} ({corpus.source})"
+            f"batch {batch_size} x {plural(num_steps, 'step')} needs at least {need:,} "
+            f"({corpus.source})"
         )

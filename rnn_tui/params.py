@@ -1,8 +1,9 @@
 """Parameter counts of a CharRNN, layer by layer, in the textbook's and in PyTorch's convention.
 
-The textbook (d2l, most lecture notes) gives each gate one bias vector. PyTorch's nn.RNN,
-nn.GRU and nn.LSTM keep two, `bias_ih` and `bias_hh`, which add up before the
-nonlinearity, so PyTorch counts hidden × gates more parameters per recurrent layer. The
+The textbook (d2l, most lecture notes) gives each gate (a vanilla RNN: each layer) one bias
+vector. PyTorch's nn.RNN, nn.GRU and nn.LSTM keep two, `bias_ih` and `bias_hh`, which add
+up before the nonlinearity, so PyTorch counts hidden × gates more parameters per recurrent
+layer (hidden for a vanilla RNN). The
 worked example: a 2-layer vanilla RNN with input 1, hidden 3 and output 1 has
 15 + 21 + 4 = 40 parameters by the textbook and 18 + 24 + 4 = 46 in PyTorch.
 
@@ -21,11 +22,6 @@ from rnn_tui.errors import ConfigError
 if TYPE_CHECKING:
     from rnn_tui.config import TrainConfig
 
-BIAS_NOTE = (
-    "PyTorch keeps two bias vectors per gate (b_ih and b_hh); the textbook folds them into "
-    "one, so PyTorch counts hidden×gates more per layer."
-)
-
 # Gate names in the order PyTorch stacks them inside each tensor.
 GATES: dict[str, tuple[str, ...]] = {
     "rnn": (),
@@ -34,6 +30,31 @@ GATES: dict[str, tuple[str, ...]] = {
 }
 
 MAX_REPORT_LAYERS = 1_000  # rows are listed one by one: a report of 10^8 layers never ends
+
+
+def bias_note(cell: str | None = None) -> str:
+    """One line on why PyTorch counts more than the textbook, for `cell` or for every cell.
+
+    A vanilla RNN has no gates: its second bias is one vector per layer.
+    """
+    if cell == "rnn":
+        return (
+            "PyTorch keeps two bias vectors per layer (b_ih and b_hh); the textbook folds them "
+            "into one, so PyTorch counts hidden more per layer."
+        )
+    if cell in GATES:
+        gates = len(GATES[cell])
+        return (
+            f"PyTorch keeps two bias vectors per gate (b_ih and b_hh); the textbook folds them "
+            f"into one, so PyTorch counts {gates}×hidden more per layer ({gates} gates)."
+        )
+    return (
+        "PyTorch keeps two bias vectors (b_ih and b_hh) where the textbook folds them into one: "
+        "hidden more per layer for an RNN, gates×hidden for a GRU or LSTM."
+    )
+
+
+BIAS_NOTE = bias_note()  # for views that show one note whatever the cell
 
 _SECOND_BIAS = "PyTorch's second bias; the textbook folds it into b_ih and counts 0"
 

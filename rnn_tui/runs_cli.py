@@ -25,6 +25,7 @@ from rnn_tui.compare import (
     summary_rows,
 )
 from rnn_tui.errors import RnnTuiError
+from rnn_tui.plural import plural
 from rnn_tui.store import RunRow, RunStore
 
 _STATUS_STYLE = {
@@ -314,7 +315,7 @@ def _export(store: RunStore, args: argparse.Namespace) -> int:
             out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         except OSError as exc:
             raise RnnTuiError(f"cannot write {out}: {exc.strerror or exc}") from None
-        print(f"wrote {len(args.ids)} run(s) to {out}", file=sys.stderr)
+        print(f"wrote {plural(len(args.ids), 'run')} to {out}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0

@@ -30,6 +30,7 @@ from rnn_tui.corpus import Corpus, absolute_corpus_path, check_trainable, load_c
 from rnn_tui.errors import ConfigError, RnnTuiError
 from rnn_tui.events import EndReason, EpochEnd, Event, RunEnd, RunStart, StepEnd
 from rnn_tui.model import CharRNN, State, count_parameters, detach_state
+from rnn_tui.plural import plural
 from rnn_tui.resources import check_memory
 from rnn_tui.sample import sample_text
 
@@ -256,7 +257,7 @@ class Trainer:
                 if self.batch_in_epoch >= self.steps_per_epoch or self.step >= self.total_steps:
                     break
             self._end_epoch()
-        return "finished", f"finished {self.step} steps"
+        return "finished", f"finished {plural(self.step, 'step')}"
 
     def _epoch_batches(self, epoch: int, start: int) -> Iterator[Batch]:
         """The epoch's batches from index `start`; an epoch of epoch_steps may span passes."""

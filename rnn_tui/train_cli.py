@@ -31,6 +31,7 @@ from rnn_tui.config import (
 from rnn_tui.errors import ConfigError, RnnTuiError
 from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, event_to_dict, seed_line
 from rnn_tui.plot import has_matplotlib, text_chart
+from rnn_tui.plural import plural
 from rnn_tui.runner import RunSession, check_out_dir
 from rnn_tui.store import looks_like_run_id, parse_run_id
 
@@ -116,8 +117,8 @@ class ConsoleReporter:
                 (self.label or "run", "bold"),
                 f": {what}, {event.params_pytorch:,} parameters, "
                 f"vocab {event.vocab_size}, {event.train_tokens:,} train / {event.val_tokens:,} "
-                f"val chars, {event.steps_per_epoch} steps per epoch, device {event.device}"
-                f"{resumed}",
+                f"val chars, {plural(event.steps_per_epoch, 'step')} per epoch, "
+                f"device {event.device}{resumed}",
             )
         )
         if self.quiet:
@@ -348,7 +349,7 @@ def _report_end(output: Output, session: RunSession, end: RunEnd) -> None:
 
 def _print_sweep_summary(output: Output, store, sweep_id: int | None, skipped: int) -> None:
     if skipped:
-        output.line(f"{skipped} queued run(s) cancelled")
+        output.line(f"{plural(skipped, 'queued run')} cancelled")
     if store is None or sweep_id is None:
         return  # with --no-store each run's own line above is the summary
     from rnn_tui.runs_cli import print_comparison

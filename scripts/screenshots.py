@@ -1,14 +1,13 @@
 """Screenshots for the README: drive the real app headless and save SVGs into assets/.
 
-    python scripts/screenshots.py [--out assets] [--timemachine PATH] [--size 120x40]
+    python scripts/screenshots.py [--out assets] [--size 120x40]
 
 It trains the `quick` preset on The Time Machine, samples from that run, shows the
 parameter counts' worked example, then runs a tiny sweep (hidden 32,64) and overlays the
-three runs on the Runs screen, saving train.svg, sample.svg, params.svg and runs.svg. Everything
-happens in temporary data and cache dirs: the book is copied in from --timemachine (the
-shared copy next to the project by default), so nothing is downloaded. Training takes
-about half a minute on a laptop CPU; figures such as tokens/s are whatever this machine
-measures.
+three runs on the Runs screen, saving train.svg, sample.svg, params.svg and runs.svg. The runs
+are recorded in a temporary data dir, and the book is the copy shipped in the package, so it
+works offline in a fresh clone. Training takes about half a minute on a laptop CPU; figures
+such as tokens/s are whatever this machine measures.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -24,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_TIMEMACHINE = ROOT.parent / "shared" / "data" / "timemachine.txt"
 
 
 async def wait_until(pilot, condition: Callable[[], bool], timeout: float = 300) -> None:
@@ -128,18 +125,11 @@ async def shoot(out: Path, size: tuple[int, int]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "assets")
-    parser.add_argument("--timemachine", type=Path, default=SHARED_TIMEMACHINE)
     parser.add_argument("--size", default="120x40", help="columns x rows (default 120x40)")
     args = parser.parse_args(argv)
-    if not args.timemachine.is_file():
-        parser.error(f"no Time Machine at {args.timemachine}: pass --timemachine PATH")
     columns, rows = (int(n) for n in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rnn-tui-shots-") as tmp:
-        cache = Path(tmp) / "cache"
-        cache.mkdir()
-        shutil.copyfile(args.timemachine, cache / "timemachine.txt")
-        os.environ["RNN_TUI_CACHE_DIR"] = str(cache)
         os.environ["RNN_TUI_DATA_DIR"] = str(Path(tmp) / "data")
         asyncio.run(shoot(args.out.resolve(), (columns, rows)))
     return 0

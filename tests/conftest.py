@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-# The real book lives next to the project, never inside it (it is not ours to commit).
-SHARED_TIMEMACHINE = Path(__file__).resolve().parents[2] / "shared/data/timemachine.txt"
+from rnn_tui.corpus import timemachine_path
 
 
 @pytest.fixture
 def timemachine_file() -> Path:
-    """The shared copy of The Time Machine; skips the test when it is absent."""
-    if not SHARED_TIMEMACHINE.is_file():
-        pytest.skip(f"no Time Machine copy at {SHARED_TIMEMACHINE}")
-    return SHARED_TIMEMACHINE
-
-
-@pytest.fixture
-def timemachine_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, timemachine_file: Path
-) -> Path:
-    """A cache dir holding timemachine.txt, set as RNN_TUI_CACHE_DIR: no download happens."""
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    shutil.copyfile(timemachine_file, cache / "timemachine.txt")
-    monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(cache))
-    return cache
+    """The copy of The Time Machine shipped in the package: always there, never downloaded."""
+    path = timemachine_path()
+    assert path.is_file(), f"the package lacks its Time Machine: {path}"
+    return path
 
 
 TINY_TEXT = (
@@ -51,8 +37,7 @@ def tiny_corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test's run store and corpus cache live in its tmp_path, never in the home."""
+    """Every test's run store lives in its tmp_path, never in the home."""
     monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("RNN_TUI_CONFIG_DIR", str(tmp_path / "config"))
     return tmp_path

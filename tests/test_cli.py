@@ -122,7 +122,7 @@ def test_sweep_runs_the_cross_product_and_summarises(tiny_corpus, isolated_dirs,
     assert "Sweep summary" in out and "best" in out
 
 
-def test_seed_preset_prints_the_notebook_lines(timemachine_cache, isolated_dirs, capsys):
+def test_seed_preset_prints_the_notebook_lines(isolated_dirs, capsys):
     code, out, _ = run_cli(["train", "--preset", "seed", "--no-store", "--quiet"], capsys)
     assert code == 0
     lines = [line for line in out.splitlines() if line.startswith("Epoch ")]

@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import fnmatch
+import hashlib
 import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
-import platformdirs
 import pytest
 import torch
 
 from rnn_tui import corpus as corpus_mod
 from rnn_tui.corpus import (
+    TIMEMACHINE_SHA1,
     Corpus,
     Vocab,
-    cache_dir,
     check_trainable,
     id_dtype,
     load_corpus,
     min_corpus_chars,
     preprocess,
     read_text,
+    timemachine_path,
     val_size,
+    vocab_size,
 )
 from rnn_tui.errors import CorpusError, VocabError
 
+ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = "The Time Traveller\n  told him\nwas, HERE!\n\n\tEnd 42.  \n"
 
 
@@ -277,17 +284,35 @@ def test_check_trainable(tmp_path):
         check_trainable(load_corpus(write(tmp_path, "x" * 1245), "raw", 0.1), 32, 35, 0.1)
 
 
-# --------------------------------------------------------------------------- cache, the book
+# --------------------------------------------------------------------------- the book
 
 
-def test_cache_dir_env_override(monkeypatch, tmp_path):
-    monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "c"))
-    assert cache_dir() == tmp_path / "c"
-    monkeypatch.delenv("RNN_TUI_CACHE_DIR")
-    assert cache_dir() == Path(platformdirs.user_cache_dir("rnn-tui"))
+def test_shipped_time_machine_matches_its_sha1(timemachine_file):
+    assert timemachine_file.parent.parent == Path(corpus_mod.__file__).resolve().parent
+    assert hashlib.sha1(timemachine_file.read_bytes()).hexdigest() == TIMEMACHINE_SHA1
 
 
-def test_time_machine_seed(timemachine_cache):
+def test_time_machine_is_package_data():
+    """The wheel only holds what package-data lists: the book must be among it."""
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is Python 3.11+")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["rnn_tui"]
+    shipped = timemachine_path().relative_to(Path(corpus_mod.__file__).resolve().parent)
+    assert any(fnmatch.fnmatch(shipped.as_posix(), glob) for glob in globs), globs
+
+
+def test_the_book_loads_with_no_network_and_no_cache(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("the default corpus must not touch the network")
+
+    monkeypatch.setattr(socket, "socket", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    corpus = load_corpus(None, "clean")
+    assert corpus.source == "The Time Machine"
+    assert corpus.chars > 170_000
+
+
+def test_time_machine_seed():
     corpus = load_corpus(None, "seed")
     assert corpus.source == "The Time Machine"
     assert len(corpus.vocab) == 44
@@ -299,10 +324,65 @@ def test_time_machine_seed(timemachine_cache):
     assert "".join(corpus.vocab.chars[18:]) == "abcdefghijklmnopqrstuvwxyz"
 
 
-def test_time_machine_d2l(timemachine_cache):
+def test_time_machine_d2l():
     corpus = load_corpus(None, "d2l", 0)
     assert corpus.vocab.chars == [" "] + [chr(c) for c in range(ord("a"), ord("z") + 1)]
     assert corpus.chars == 173_428
+
+
+# --------------------------------------------------------------------------- vocab_size
+
+
+@pytest.mark.parametrize("mode", ["clean", "seed", "d2l", "raw"])
+def test_vocab_size_of_the_book_is_load_corpus_vocabulary(mode):
+    assert vocab_size(None, mode) == len(load_corpus(None, mode).vocab)
+
+
+def test_vocab_size_reads_a_file_once_until_it_changes(tmp_path, monkeypatch):
+    path = write(tmp_path, "abc")
+    reads: list[object] = []
+    real_read_text = corpus_mod.read_text
+
+    def counting_read_text(file):
+        reads.append(file)
+        return real_read_text(file)
+
+    monkeypatch.setattr(corpus_mod, "read_text", counting_read_text)
+    assert vocab_size(str(path), "raw") == 3
+    assert vocab_size(str(path), "raw") == 3
+    assert len(reads) == 1
+    assert vocab_size(str(path), "clean") == 3  # another mode is another entry
+    assert len(reads) == 2
+    path.write_text("abcdE", encoding="utf-8")  # a new size (and mtime): measured again
+    assert vocab_size(str(path), "raw") == 5
+    assert len(reads) == 3
+    stat = path.stat()
+    path.write_text("abcdF", encoding="utf-8")  # the same size: only the mtime tells
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert vocab_size(str(path), "raw") == 5
+    assert len(reads) == 4
+
+
+def test_vocab_size_errors_are_corpus_errors(tmp_path):
+    missing = tmp_path / "missing.txt"
+    with pytest.raises(CorpusError, match=f"corpus not found: {missing}$"):
+        vocab_size(str(missing), "clean")
+    with pytest.raises(CorpusError, match="unknown preprocessing mode 'x'"):
+        vocab_size(str(missing), "x")
+    blank = write(tmp_path, " \n\t \n", "blank.txt")
+    with pytest.raises(CorpusError) as info:
+        vocab_size(str(blank), "clean")
+    assert str(info.value) == f"{blank} has no text left after preprocessing with mode 'clean'"
+
+
+def test_vocab_size_does_not_import_torch():
+    code = (
+        "import sys\n"
+        "from rnn_tui.corpus import vocab_size\n"
+        "assert vocab_size(None, 'seed') == 44\n"
+        "assert 'torch' not in sys.modules, 'torch imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7])

@@ -13,7 +13,14 @@ import pytest
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import ConfigError
 from rnn_tui.model import CharRNN
-from rnn_tui.params import BIAS_NOTE, GATES, ParamReport, count_params, report_for_config
+from rnn_tui.params import (
+    BIAS_NOTE,
+    GATES,
+    ParamReport,
+    bias_note,
+    count_params,
+    report_for_config,
+)
 
 GATE_COUNT = {"rnn": 1, "gru": 3, "lstm": 4}
 
@@ -231,8 +238,32 @@ def test_to_dict_json_round_trip():
 
 
 def test_bias_note_is_one_line():
-    assert "\n" not in BIAS_NOTE
-    assert "b_ih" in BIAS_NOTE and "b_hh" in BIAS_NOTE
+    for note in (BIAS_NOTE, *(bias_note(cell) for cell in GATES)):
+        assert "\n" not in note
+        assert "b_ih" in note and "b_hh" in note
+
+
+def test_bias_note_names_gates_only_for_gated_cells():
+    assert "gate" not in bias_note("rnn")
+    assert "per layer" in bias_note("rnn")
+    for cell in ("gru", "lstm"):
+        gates = len(GATES[cell])
+        assert "per gate" in bias_note(cell)
+        assert f"{gates}×hidden more per layer" in bias_note(cell)
+        # the note's figure is the report's: PyTorch minus textbook, per layer
+        report = count_params(cell, 5, 7, 1, 5)
+        assert report.total_pytorch - report.total_textbook == gates * 7
+    rnn = count_params("rnn", 5, 7, 1, 5)
+    assert rnn.total_pytorch - rnn.total_textbook == 7
+
+
+def test_params_cli_note_matches_the_cell(capsys):
+    from rnn_tui.cli import main
+
+    assert main(["params", "--cell", "rnn"]) == 0
+    out = capsys.readouterr().out
+    assert "per layer (b_ih and b_hh)" in " ".join(out.split())
+    assert "per gate" not in out
 
 
 def test_import_does_not_load_torch():

@@ -158,7 +158,7 @@ def test_export(runs, env, capsys):
     ]
     target = env / "out.json"
     assert run("runs", "export", str(b), "--format", "json", "--output", str(target)) == 0
-    assert f"wrote 1 run(s) to {target}" in capsys.readouterr().err
+    assert f"wrote 1 run to {target}" in capsys.readouterr().err
     data = json.loads(target.read_text())
     assert data[0]["run"]["name"] == "big" and len(data[0]["steps"]) == 2
 

@@ -1,7 +1,7 @@
 """Snapshots of the idle Train screen at the smallest supported size and a roomy one.
 
-Idle means deterministic: no run, an empty corpus cache (so the parameter line says the
-book is downloaded at the first run), no cursor blink.
+Idle means deterministic: no run, the parameter count measured on the shipped book (the
+settle waits for that worker), no cursor blink.
 """
 
 from __future__ import annotations

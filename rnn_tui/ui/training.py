@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from rnn_tui.config import TrainConfig, sweep_label, varied_fields
 from rnn_tui.errors import RnnTuiError, StoreError
 from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, seed_line
+from rnn_tui.plural import plural
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -116,7 +117,8 @@ class LiveRun:
         line = (
             f"{run} {self.label}: {what}, {event.params_pytorch:,} parameters, "
             f"vocab {event.vocab_size}, {event.train_tokens:,} train / {event.val_tokens:,} val "
-            f"chars, {event.steps_per_epoch} steps per epoch, device {event.device}{resumed}"
+            f"chars, {plural(event.steps_per_epoch, 'step')} per epoch, "
+            f"device {event.device}{resumed}"
         )
         with self.lock:
             self.start = event
@@ -312,7 +314,7 @@ class TrainingController:
             lambda: self._work(runs, varied, name, resume, resume_run_id),
             name="training",
             group="training",
-            description=f"training {len(runs)} run(s)",
+            description=f"training {plural(len(runs), 'run')}",
             thread=True,
             exclusive=True,
             exit_on_error=False,
@@ -367,7 +369,8 @@ class TrainingController:
                         rest.set_status("cancelled")
                         rest.add_log(f"{rest.label}: cancelled before it started", "warning")
                     if len(runs) > 1:
-                        self._notify(f"{len(runs) - index} queued run(s) cancelled", "warning")
+                        left = plural(len(runs) - index, "queued run")
+                        self._notify(f"{left} cancelled", "warning")
                     break
                 with self._lock:
                     self.queue_index = index

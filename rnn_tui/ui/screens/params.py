@@ -361,7 +361,7 @@ class ParamsScreen(Screen):
     def action_use_form_model(self) -> None:
         """Show the Train form's model now with a guessed vocabulary size, then the real one.
 
-        The corpus is read in a thread worker (it may need The Time Machine's download);
+        The corpus is read in a thread worker (a large file takes a moment);
         its answer replaces the guess unless the form was edited meanwhile.
         """
         config: TrainConfig = getattr(self.app, "form_config", None) or TrainConfig()
@@ -392,7 +392,7 @@ class ParamsScreen(Screen):
         from rnn_tui.errors import RnnTuiError
 
         try:
-            path = config.corpus or str(timemachine_path(timeout=10.0))
+            path = config.corpus or str(timemachine_path())
             key = (path, config.preprocess, Path(path).expanduser().stat().st_mtime_ns)
             if key not in self._vocab_cache:
                 text = preprocess(read_text(path), config.preprocess)

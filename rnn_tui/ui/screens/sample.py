@@ -25,6 +25,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static, TextArea
 from textual.worker import get_current_worker
 
+from rnn_tui.plural import plural
+
 if TYPE_CHECKING:
     from rnn_tui.checkpoint import LoadedModel
 
@@ -505,7 +507,7 @@ class SampleScreen(Screen):
             self.notify("Nothing to copy yet: generate first (g)", severity="warning")
             return
         self.app.copy_to_clipboard(text)
-        self.notify(f"Copied {len(text):,} characters to the clipboard")
+        self.notify(f"Copied {plural(len(text), 'character')} to the clipboard")
 
     def open_checkpoint(self, path: str) -> None:
         """Show this checkpoint: fill the field and load its model info now.
@@ -610,7 +612,7 @@ class SampleScreen(Screen):
         output.insert(message.text, output.document.end, maintain_selection_offset=False)
         output.scroll_end(animate=False)
         if self.generating:
-            self._set_status(f"Generating… {len(output.text):,} characters", kind="busy")
+            self._set_status(f"Generating… {plural(len(output.text), 'character')}", kind="busy")
 
     @on(Finished)
     def _finished(self, message: Finished) -> None:
@@ -620,7 +622,7 @@ class SampleScreen(Screen):
         self.refresh_bindings()
         rate = message.chars / message.seconds if message.seconds > 0 else 0.0
         self._set_status(
-            f"{message.chars:,} characters in {message.seconds:.2f} s ({rate:,.0f}/s) · "
+            f"{plural(message.chars, 'character')} in {message.seconds:.2f} s ({rate:,.0f}/s) · "
             f"{message.note} · g again, c to copy"
         )
 

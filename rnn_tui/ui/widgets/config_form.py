@@ -95,26 +95,6 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def measure_vocab(corpus: str | None, mode: str) -> int:
-    """The vocabulary size of a corpus after preprocessing (slow the first time: it reads
-    the whole file), by the engine's rule. Runs in a worker thread; never downloads."""
-    try:
-        from rnn_tui.corpus import vocab_size
-    except ImportError:  # the engine's vocab_size is not merged yet: the same rule, uncached
-        return _vocab_size_fallback(corpus, mode)
-    return vocab_size(corpus, mode)
-
-
-def _vocab_size_fallback(corpus: str | None, mode: str) -> int:
-    from rnn_tui.corpus import TIMEMACHINE_FILE, cache_dir, preprocess, read_text
-    from rnn_tui.errors import CorpusError
-
-    path = cache_dir() / TIMEMACHINE_FILE if corpus is None else corpus
-    if corpus is None and not cache_dir().joinpath(TIMEMACHINE_FILE).is_file():
-        raise CorpusError("The Time Machine is downloaded at the first run")
-    return len(set(preprocess(read_text(path), mode)))
-
-
 def folded_fields() -> list[str]:
     """The fields built only when the collapsed section is opened."""
     return [
@@ -606,7 +586,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
         return str(self.query_one("#param-count", Static).render())
 
     def refresh_vocab(self) -> None:
-        """Measure the corpus again (after the file changed, or once it was downloaded)."""
+        """Measure the corpus again (after the file changed)."""
         _VOCAB_SIZES.pop(self._current_vocab_key(), None)
         self._pending_vocab = None
         self._update_params(self.values())
@@ -617,8 +597,10 @@ class ConfigForm(VerticalScroll, can_focus=False):
 
     @work(thread=True, exclusive=True, group="vocab", exit_on_error=False)
     def _measure_vocab(self, key: tuple[str | None, str]) -> None:
+        from rnn_tui.corpus import vocab_size  # reads the file; never imports torch
+
         try:
-            result: int | str = measure_vocab(*key)
+            result: int | str = vocab_size(*key)
         except RnnTuiError as exc:
             result = str(exc)
         except OSError as exc:
