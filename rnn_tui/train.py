@@ -81,8 +81,10 @@ class Trainer:
         out_dir: str | Path | None = None,
         corpus: Corpus | None = None,
         resume: str | Path | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ):
         self.config = config.checked()
+        self._clock = clock  # seconds; tests pass a simulated one
         self.on_event = on_event if on_event is not None else (lambda event: None)
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.corpus = corpus
@@ -186,7 +188,7 @@ class Trainer:
             self.prepare()
         except RnnTuiError as exc:
             return self._emit_end("error", str(exc))
-        self._start_wall = time.perf_counter()
+        self._start_wall = self._clock()
         self.start_step = self.step
         self._finish_seconds: float | None = None  # the last evaluation + sample + checkpoint
         self._step_seconds = 0.0  # a recent step's time, listeners included
@@ -221,7 +223,7 @@ class Trainer:
             batches = self._epoch_batches(self.epoch, self.batch_in_epoch)
             # Training time runs from fetching a batch to the end of the step's listeners,
             # so tokens/s counts everything a step costs except evaluation and checkpoints.
-            mark = time.perf_counter()
+            mark = self._clock()
             for inputs, targets in batches:
                 if self._stop.is_set():
                     self._save(is_best=False)
@@ -237,7 +239,7 @@ class Trainer:
                 self.batch_in_epoch += 1
                 self.epoch_loss_sum += loss
                 self.tokens += inputs.numel()
-                now = time.perf_counter()
+                now = self._clock()
                 self.train_seconds += now - mark
                 mark = now
                 self.on_event(
@@ -252,7 +254,7 @@ class Trainer:
                         elapsed=self.wall_seconds,
                     )
                 )
-                now = time.perf_counter()
+                now = self._clock()
                 self.train_seconds += now - mark  # the listeners' share
                 self._note_step_time(now - step_began)
                 mark = now
@@ -260,7 +262,7 @@ class Trainer:
                     break
                 if self._evaluation_due():
                     self._interval_evaluation()
-                    mark = time.perf_counter()
+                    mark = self._clock()
             self._end_epoch()
         return "finished", f"finished {self.step} steps"
 
@@ -311,7 +313,7 @@ class Trainer:
         steps_done = self.batch_in_epoch
         if steps_done == 0:
             return
-        began = time.perf_counter()
+        began = self._clock()
         train_loss = self.epoch_loss_sum / steps_done
         self.last_train_ppl = perplexity(train_loss)
         val_loss = self.evaluate()
@@ -346,7 +348,7 @@ class Trainer:
                 checkpoint=checkpoint,
             )
         )
-        self._finish_seconds = time.perf_counter() - began
+        self._finish_seconds = self._clock() - began
         self._last_eval_wall = self.wall_seconds
 
     def _evaluation_due(self) -> bool:
@@ -356,7 +358,7 @@ class Trainer:
     def _interval_evaluation(self) -> None:
         """A validation pass within an epoch, so a budget that ends mid-epoch still finds
         its best weights; a new best is saved to best.pt."""
-        began = time.perf_counter()
+        began = self._clock()
         val_loss = self.evaluate()
         self._last_eval_wall = self.wall_seconds
         if val_loss is None:
@@ -378,7 +380,7 @@ class Trainer:
             )
         )
         # An epoch's end costs this evaluation plus a sample and a checkpoint or two.
-        measured = (time.perf_counter() - began) * 1.5
+        measured = (self._clock() - began) * 1.5
         self._finish_seconds = max(self._finish_seconds or 0.0, measured)
 
     def _evaluation_streams(self) -> tuple[int, int]:
@@ -395,9 +397,9 @@ class Trainer:
         times = []
         try:
             for _ in range(4):
-                began = time.perf_counter()
+                began = self._clock()
                 self.model(tokens)
-                times.append(time.perf_counter() - began)
+                times.append(self._clock() - began)
         finally:
             self.model.train()
         return min(times[1:])
@@ -517,7 +519,7 @@ class Trainer:
 
     @property
     def wall_seconds(self) -> float:
-        return self.wall_before + time.perf_counter() - self._start_wall
+        return self.wall_before + self._clock() - self._start_wall
 
     @property
     def tokens_per_s(self) -> float:
@@ -531,8 +533,12 @@ class Trainer:
         return progress
 
     def _out_of_time(self) -> bool:
+        """True when the time left is needed for the final evaluation and checkpoint; a
+        session always trains one step, so even a budget too short for them yields a model."""
         budget = self.config.time_budget
-        return budget is not None and self.wall_seconds + self._finish_reserve() >= budget
+        if budget is None or (self.step == self.start_step and self.wall_before < budget):
+            return False
+        return self.wall_seconds + self._finish_reserve() >= budget
 
     def _note_step_time(self, seconds: float) -> None:
         """A moving average of step times; the session's first step (thread pools, first
