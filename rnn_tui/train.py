@@ -20,6 +20,7 @@ from torch.nn import functional as F
 
 from rnn_tui.averaging import WeightAverage
 from rnn_tui.batching import Batch, Batching
+from rnn_tui.budget import TimeBudget
 from rnn_tui.checkpoint import load_checkpoint, save_checkpoint
 from rnn_tui.config import RESUME_OVERRIDES, TrainConfig
 from rnn_tui.corpus import Corpus, check_trainable, load_corpus
@@ -190,11 +191,11 @@ class Trainer:
             return self._emit_end("error", str(exc))
         self._start_wall = self._clock()
         self.start_step = self.step
-        self._finish_seconds: float | None = None  # the last evaluation + sample + checkpoint
-        self._step_seconds = 0.0  # a recent step's time, listeners included
-        self._steps_timed = 0
         self._last_eval_wall = self.wall_seconds
-        self._chunk_seconds = self._time_evaluation_chunk() if self.config.time_budget else 0.0
+        self.budget = TimeBudget(self.config.time_budget)
+        if self.config.time_budget:
+            chunks = self._evaluation_chunks()
+            self.budget.estimated_evaluation = chunks * self._time_evaluation_chunk()
         self.on_event(
             RunStart(
                 config=self.config.to_dict(),
@@ -256,7 +257,7 @@ class Trainer:
                 )
                 now = self._clock()
                 self.train_seconds += now - mark  # the listeners' share
-                self._note_step_time(now - step_began)
+                self.budget.note_step(now - step_began)
                 mark = now
                 if self.batch_in_epoch >= self.steps_per_epoch or self.step >= self.total_steps:
                     break
@@ -348,7 +349,7 @@ class Trainer:
                 checkpoint=checkpoint,
             )
         )
-        self._finish_seconds = self._clock() - began
+        self.budget.note_finish(self._clock() - began)
         self._last_eval_wall = self.wall_seconds
 
     def _evaluation_due(self) -> bool:
@@ -379,9 +380,7 @@ class Trainer:
                 elapsed=self.wall_seconds,
             )
         )
-        # An epoch's end costs this evaluation plus a sample and a checkpoint or two.
-        measured = (self._clock() - began) * 1.5
-        self._finish_seconds = max(self._finish_seconds or 0.0, measured)
+        self.budget.note_evaluation(self._clock() - began)
 
     def _evaluation_streams(self) -> tuple[int, int]:
         size = len(self.corpus.val) - 1
@@ -527,35 +526,16 @@ class Trainer:
 
     def _progress(self) -> float:
         progress = self.step / self.total_steps
-        if self.config.time_budget:
-            training_time = max(self.config.time_budget - self._finish_reserve(), 1e-9)
-            progress = max(progress, self.wall_seconds / training_time)
+        training_seconds = self.budget.training_seconds()
+        if training_seconds is not None:
+            progress = max(progress, self.wall_seconds / training_seconds)
         return progress
 
     def _out_of_time(self) -> bool:
-        """True when the time left is needed for the final evaluation and checkpoint; a
-        session always trains one step, so even a budget too short for them yields a model."""
-        budget = self.config.time_budget
-        if budget is None or (self.step == self.start_step and self.wall_before < budget):
-            return False
-        return self.wall_seconds + self._finish_reserve() >= budget
-
-    def _note_step_time(self, seconds: float) -> None:
-        """A moving average of step times; the session's first step (thread pools, first
-        allocations) is left out unless it is all there is."""
-        self._steps_timed += 1
-        if self._steps_timed <= 2:
-            self._step_seconds = seconds
-        else:
-            self._step_seconds += 0.1 * (seconds - self._step_seconds)
-
-    def _finish_reserve(self) -> float:
-        """Seconds kept back from a time budget for the last step, evaluation and checkpoint."""
-        if self._finish_seconds is not None:
-            finish = self._finish_seconds
-        else:  # not measured yet: the evaluation's chunks, timed on one
-            finish = 1.5 * self._evaluation_chunks() * self._chunk_seconds
-        return 1.2 * finish + self._step_seconds
+        """A session always trains one step, so a budget too short for the final
+        evaluation still yields a model."""
+        first = self.step == self.start_step and self.wall_before < (self.budget.seconds or 0)
+        return not first and self.budget.spent(self.wall_seconds)
 
     def _divergence_message(self, loss: float) -> str:
         what = (
