@@ -1,4 +1,6 @@
-"""Checkpoint files: written atomically, read without unpickling arbitrary objects."""
+"""Checkpoint files: written atomically, read without unpickling arbitrary objects, and
+checked part by part (checkpoint_schema) before a model is built from them; what a resume
+may change."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ from typing import Any
 import torch
 
 from rnn_tui.atomic import atomic_file
-from rnn_tui.config import TrainConfig
-from rnn_tui.corpus import Vocab
-from rnn_tui.errors import CheckpointError
+from rnn_tui.checkpoint_schema import validate_payload
+from rnn_tui.config import RESUME_OVERRIDES, TrainConfig
+from rnn_tui.corpus import Corpus, Vocab, absolute_corpus_path
+from rnn_tui.errors import CheckpointError, ConfigError
 from rnn_tui.model import CharRNN
+from rnn_tui.resources import check_memory, refuse_if_too_big
 
 FORMAT = "rnn-tui-checkpoint"
 VERSION = 1
@@ -27,10 +31,14 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> Path:
     return path
 
 
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
+def load_checkpoint(path: str | Path, *, resumable: bool = False) -> dict[str, Any]:
+    """A checkpoint's payload, every part checked (see checkpoint_schema); CheckpointError
+    in one line otherwise. resumable=True also requires progress, optimizer and RNG state."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
+    # torch.load holds the whole file in memory: refuse one larger than what is free.
+    refuse_if_too_big(path.stat().st_size, f"loading {path}")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -50,13 +58,10 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not an rnn-tui checkpoint")
-    if payload.get("version", 0) > VERSION:
-        raise CheckpointError(
-            f"{path} was written by a newer rnn-tui (format {payload['version']}); upgrade"
-        )
-    missing = [key for key in ("config", "vocab", "model") if key not in payload]
-    if missing:
-        raise CheckpointError(f"{path} is missing {', '.join(missing)}")
+    version = payload.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        raise CheckpointError(f"{path} was written by a newer rnn-tui (format {version}); upgrade")
+    validate_payload(payload, path, resumable=resumable)
     return payload
 
 
@@ -73,6 +78,7 @@ def load_model(path: str | Path, device: str = "cpu") -> LoadedModel:
     payload = load_checkpoint(path)
     config = TrainConfig.from_dict(payload["config"])
     vocab = Vocab.from_list(payload["vocab"])
+    check_memory(config, len(vocab), training=False, what=f"the model in {path}")
     model = CharRNN.from_config(config, len(vocab))
     try:
         model.load_state_dict(payload["model"])
@@ -80,3 +86,59 @@ def load_model(path: str | Path, device: str = "cpu") -> LoadedModel:
         first = str(exc).splitlines()[0]
         raise CheckpointError(f"{path}: weights do not match its config ({first})") from None
     return LoadedModel(model.to(device).eval(), vocab, config, payload)
+
+
+# Besides RESUME_OVERRIDES, the corpus path may change on resume (a moved or copied file),
+# as long as its preprocessed text is the same: check_same_corpus compares fingerprints.
+RESUME_PATH_FIELDS = ("corpus",)
+
+
+def resume_config(saved: TrainConfig, given: dict[str, Any]) -> TrainConfig:
+    """The checkpoint's config with the given values a resume may change.
+
+    `given` holds only values the user set (field name -> value). A value equal to the
+    checkpoint's is accepted; any other change of a field a resume cannot change (the model,
+    the data, the optimizer) is a ConfigError naming every such field.
+    """
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, value in given.items():
+        if name in RESUME_PATH_FIELDS:
+            value = absolute_corpus_path(value)
+            if value == absolute_corpus_path(saved.corpus):
+                continue
+        if value == getattr(saved, name):
+            continue
+        if name in RESUME_OVERRIDES or name in RESUME_PATH_FIELDS:
+            changes[name] = value
+        else:
+            errors[name] = (
+                f"cannot change when resuming (the checkpoint has {getattr(saved, name)!r}); "
+                "start a new run to change it"
+            )
+    if errors:
+        raise ConfigError(errors)
+    return saved.replace(**changes).checked()
+
+
+def corpus_fingerprint(corpus: Corpus) -> dict[str, Any] | None:
+    """What a checkpoint stores to recognise its text again: length and SHA-1 after
+    preprocessing."""
+    if corpus.sha1 is None:
+        return None
+    return {"chars": corpus.chars, "sha1": corpus.sha1}
+
+
+def check_same_corpus(payload: dict[str, Any], corpus: Corpus, path: str | Path) -> None:
+    """CheckpointError unless `corpus` is the text the checkpoint was trained on."""
+    stored = payload.get("corpus")
+    current = corpus_fingerprint(corpus)
+    if stored is not None and current is not None and stored != current:
+        raise CheckpointError(
+            f"{corpus.source} is not the text {path} was trained on: "
+            f"{current['chars']:,} characters with SHA-1 {current['sha1'][:12]} after "
+            f"preprocessing, the checkpoint's had {stored['chars']:,} with "
+            f"{stored['sha1'][:12]}; point the corpus at that text"
+        )
+    if payload["vocab"] != corpus.vocab.to_list():
+        raise CheckpointError(f"{path} was trained on a different vocabulary")

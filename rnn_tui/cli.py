@@ -14,7 +14,16 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from rnn_tui.config import FIELDS, PRESETS, TrainConfig, expand_sweep, preset, varied_fields
+from rnn_tui.config import (
+    FIELDS,
+    PRESETS,
+    SWEEP_CONFIRM_RUNS,
+    SweepTooLarge,
+    TrainConfig,
+    expand_sweep,
+    preset,
+    varied_fields,
+)
 from rnn_tui.errors import RnnTuiError
 
 EXIT_USER_ERROR = 2
@@ -57,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", metavar="CHECKPOINT|RUN_ID", help="continue a stopped run from its checkpoint"
     )
     train.add_argument("--no-store", action="store_true", help="do not record the run")
+    train.add_argument(
+        "--yes", action="store_true", help="start a sweep of more than 64 runs without asking"
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sample = commands.add_parser("sample", help="generate text from a checkpoint")
@@ -138,10 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # torch warns on import when numpy is absent (it is optional here): not the user's concern.
     warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv:
+    if not argv or argv == ["--fresh"]:  # --fresh: the TUI from defaults, not the last session
         from rnn_tui.ui.app import run_app
 
-        return run_app()
+        return run_app(fresh=bool(argv))
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # name the subcommand whose --help lists the right flags
@@ -167,7 +179,14 @@ def configs_from_args(args: argparse.Namespace) -> list[TrainConfig]:
     base = preset(args.preset) if args.preset else TrainConfig()
     given = {name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None}
     try:
-        return expand_sweep(given, base)
+        return expand_sweep(given, base, confirmed=args.yes)
+    except SweepTooLarge as exc:
+        if exc.limit == SWEEP_CONFIRM_RUNS:
+            raise RnnTuiError(
+                f"the sweep would start {exc.runs:,} runs; pass --yes to start more than "
+                f"{exc.limit}"
+            ) from None
+        raise RnnTuiError(f"the sweep would start {exc.errors['sweep']}") from None
     except RnnTuiError as exc:
         errors = getattr(exc, "errors", None)
         if errors:
@@ -187,6 +206,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     path = _checkpoint_path(args.checkpoint, best=args.best)
     loaded = load_model(path)
+    from rnn_tui.corpus import prepare_prompt  # the prefix as the run saw its corpus
+
+    args.prefix = prepare_prompt(args.prefix, loaded.config.preprocess)
     missing = loaded.vocab.missing(args.prefix)
     if missing:
         from rnn_tui.errors import VocabError
@@ -232,21 +254,27 @@ def _checkpoint_path(value: str, best: bool = False) -> str:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from rnn_tui.params import BIAS_NOTE, count_params
+    from rnn_tui.params import BIAS_NOTE, MAX_REPORT_LAYERS, count_params
 
-    for flag in ("input_size", "hidden", "layers", "output_size"):
-        if getattr(args, flag) < 1:
+    for flag in ("input_size", "hidden", "layers", "output_size", "embedding"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
             raise RnnTuiError(f"{_flag(flag)} must be at least 1")
+    if args.layers > MAX_REPORT_LAYERS:
+        raise RnnTuiError(f"--layers must be at most {MAX_REPORT_LAYERS:,}")
     embedding = (args.input_size, args.embedding) if args.embedding else None
-    report = count_params(
-        args.cell,
-        args.input_size,
-        args.hidden,
-        args.layers,
-        args.output_size,
-        embedding=embedding,
-        per_gate=not args.stacked,
-    )
+    try:
+        report = count_params(
+            args.cell,
+            args.input_size,
+            args.hidden,
+            args.layers,
+            args.output_size,
+            embedding=embedding,
+            per_gate=not args.stacked,
+        )
+    except ValueError as exc:
+        raise RnnTuiError(str(exc)) from None
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
         return 0
@@ -281,6 +309,10 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.rounds < 1:
+        raise RnnTuiError("--rounds must be at least 1")
+    if not 0 < args.seconds < float("inf"):
+        raise RnnTuiError("--seconds must be a number above 0")
     from rnn_tui.bench import bench_command
 
     return bench_command(args)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -280,6 +281,29 @@ def embedding_dim(embedding: str, vocab_size: int) -> int | None:
     return dim if dim > 0 else -1
 
 
+def parse_int(text: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """A whole number as people type it ("1_000", "2e3"); ValueError says what is wrong.
+
+    The rule behind every integer field and flag; front ends put the field's name first.
+    """
+    text = text.strip()
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        try:
+            as_float = float(text)
+        except ValueError:
+            raise ValueError("must be a whole number") from None
+        if not as_float.is_integer():
+            raise ValueError("must be a whole number") from None
+        value = int(as_float)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"must be at most {maximum:,}")
+    return value
+
+
 def parse_value(name: str, text: str) -> Any:
     """Turn one form or flag string into a field value; raises ValueError with a human message."""
     if name not in FIELDS:
@@ -292,16 +316,7 @@ def parse_value(name: str, text: str) -> Any:
         raise ValueError("is required")
     kind = _base_type(name)
     if kind is int:
-        try:
-            return int(text.replace("_", ""))
-        except ValueError:
-            try:
-                as_float = float(text)
-            except ValueError:
-                raise ValueError("must be a whole number") from None
-            if as_float.is_integer():
-                return int(as_float)
-            raise ValueError("must be a whole number") from None
+        return parse_int(text)
     if kind is float:
         try:
             return float(text)
@@ -333,12 +348,47 @@ SWEEPABLE = tuple(name for name in FIELDS if name not in ("corpus", "sample_pref
 RESUME_OVERRIDES = ("epochs", "steps", "time_budget", "device")
 
 
+# A sweep of more runs than this starts only when the user confirms (--yes, or the TUI asks);
+# one of more than SWEEP_MAX_RUNS is never expanded (10^9 combinations would hang here).
+SWEEP_CONFIRM_RUNS = 64
+SWEEP_MAX_RUNS = 10_000
+
+
+class SweepTooLarge(ConfigError):
+    """The sweep holds more runs than the caller allowed; `runs` says how many."""
+
+    def __init__(self, runs: int, limit: int):
+        self.runs = runs
+        self.limit = limit
+        if limit < SWEEP_MAX_RUNS:
+            message = f"{runs:,} runs, more than {limit} without confirmation"
+        else:
+            message = f"{runs:,} runs, more than the {limit:,} a sweep may hold"
+        super().__init__({"sweep": message})
+
+
 def split_sweep(text: str) -> list[str]:
     return [part.strip() for part in text.split(",")] if "," in text else [text]
 
 
-def expand_sweep(values: dict[str, str], base: TrainConfig | None = None) -> list[TrainConfig]:
-    """The cross product of every comma-separated list, in the order the fields were given."""
+def sweep_size(values: dict[str, str]) -> int:
+    """How many runs `expand_sweep(values)` makes: the product of the list lengths."""
+    return math.prod(len(split_sweep(text)) for text in values.values())
+
+
+def expand_sweep(
+    values: dict[str, str], base: TrainConfig | None = None, *, confirmed: bool = False
+) -> list[TrainConfig]:
+    """The cross product of every comma-separated list, in the order the fields were given.
+
+    The size is checked before anything is built: above SWEEP_CONFIRM_RUNS runs it raises
+    SweepTooLarge unless `confirmed`, above SWEEP_MAX_RUNS always.
+    """
+    runs = sweep_size(values)
+    if runs > SWEEP_MAX_RUNS:
+        raise SweepTooLarge(runs, SWEEP_MAX_RUNS)
+    if runs > SWEEP_CONFIRM_RUNS and not confirmed:
+        raise SweepTooLarge(runs, SWEEP_CONFIRM_RUNS)
     names = list(values)
     options = []
     errors: dict[str, str] = {}

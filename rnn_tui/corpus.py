@@ -15,6 +15,7 @@ import http.client
 import math
 import os
 import re
+import stat
 import tempfile
 import urllib.error
 import urllib.request
@@ -178,14 +179,22 @@ def _one_line(text: object) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def read_text(path: str | Path) -> str:
-    """A text file as str: UTF-8 (a leading BOM is dropped), with \\r\\n turned into \\n."""
+MAX_CORPUS_BYTES = 256 * 1024 * 1024  # a text file this large trains for days on a CPU
+
+
+def read_text(path: str | Path, *, max_bytes: int = MAX_CORPUS_BYTES) -> str:
+    """A text file as str: UTF-8 (a leading BOM is dropped), with \\r\\n turned into \\n.
+
+    Only regular files are read: a FIFO, a device or a directory is refused without waiting
+    on it, and so is a file larger than max_bytes (checked before reading, then enforced
+    while reading, since a file can grow).
+    """
     shown = str(path)
     file = Path(path).expanduser()
-    if file.is_dir():
-        raise CorpusError(f"{shown} is a directory, not a text file")
     try:
-        data = file.read_bytes()
+        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting;
+        # fstat on the open descriptor then decides, so no swap after a check can fool it.
+        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise CorpusError(f"corpus not found: {shown}") from None
     except IsADirectoryError:
@@ -194,6 +203,27 @@ def read_text(path: str | Path) -> str:
         raise CorpusError(f"cannot read {shown}: permission denied") from None
     except OSError as exc:
         raise CorpusError(f"cannot read {shown}: {_reason(exc)}") from None
+    info = os.fstat(fd)
+    limit = f"the corpus limit of {_megabytes(max_bytes)}; train on a part of it"
+    problem = None
+    if stat.S_ISDIR(info.st_mode):
+        problem = f"{shown} is a directory, not a text file"
+    elif not stat.S_ISREG(info.st_mode):
+        problem = f"{shown} is {_file_kind(info.st_mode)}, not a regular text file"
+    elif info.st_size > max_bytes:
+        problem = f"{shown} is {_megabytes(info.st_size)}, over {limit}"
+    if problem is not None:
+        os.close(fd)
+        raise CorpusError(problem)
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:  # it grew after fstat: read on, up to the limit
+                data += handle.read(max_bytes + 1 - len(data))
+        except OSError as exc:
+            raise CorpusError(f"cannot read {shown}: {_reason(exc)}") from None
+        if len(data) > max_bytes:  # it grew after fstat
+            raise CorpusError(f"{shown} is over {limit}")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -211,6 +241,35 @@ def read_text(path: str | Path) -> str:
     return text
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB"
+
+
+def _file_kind(mode: int) -> str:
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def absolute_corpus_path(path: str | None) -> str | None:
+    """A corpus path that means the same file from any working directory (None stays None)."""
+    if path is None:
+        return None
+    return os.path.abspath(os.path.expanduser(path))
+
+
+def text_sha1(text: str) -> str:
+    """SHA-1 of the UTF-8 text, encoded chunk by chunk so memory stays small."""
+    sha1 = hashlib.sha1()
+    for start in range(0, len(text), _CHUNK_CHARS):
+        sha1.update(text[start : start + _CHUNK_CHARS].encode("utf-8", "surrogatepass"))
+    return sha1.hexdigest()
+
+
 def preprocess(text: str, mode: str) -> str:
     """Normalize text for a character model.
 
@@ -222,7 +281,12 @@ def preprocess(text: str, mode: str) -> str:
     - "d2l": d2l.ai's `re.sub('[^A-Za-z]+', ' ', text).lower()`: letters and single spaces
       only; line breaks and punctuation become spaces.
     - "raw": unchanged (case and newlines kept).
+
+    Every mode but "raw" first turns a lone \\r (old Mac line ends) into \\n, so a line
+    break is one character whatever system wrote the file.
     """
+    if mode != "raw" and "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if mode == "clean":
         return _collapse(_WHITESPACE_RUN, text, lower_first=True).strip()
     if mode == "seed":
@@ -230,6 +294,27 @@ def preprocess(text: str, mode: str) -> str:
         return "".join(line.strip() for line in text.lower().split("\n"))
     if mode == "d2l":
         return _collapse(_NON_LETTER_RUN, text, lower_first=False)
+    if mode == "raw":
+        return text
+    raise CorpusError(
+        f"unknown preprocessing mode {mode!r}; choose one of {', '.join(PREPROCESS_MODES)}"
+    )
+
+
+def prepare_prompt(text: str, mode: str) -> str:
+    """A prompt as a model trained with preprocessing `mode` saw its corpus.
+
+    The same normalization as `preprocess`, minus what only makes sense for a whole text
+    (stripping the ends): "clean" and "seed" lowercase ("clean" folds whitespace runs into
+    one space, "seed" drops line breaks), "d2l" keeps letters and single spaces, "raw"
+    changes nothing. A trailing space stays: it tells the model a word has ended.
+    """
+    if mode == "clean":
+        return _WHITESPACE_RUN.sub(" ", text.lower())
+    if mode == "seed":
+        return "".join(text.lower().split("\n"))
+    if mode == "d2l":
+        return _NON_LETTER_RUN.sub(" ", text).lower()
     if mode == "raw":
         return text
     raise CorpusError(
@@ -394,6 +479,7 @@ class Corpus:
     val: torch.Tensor  # the last val_fraction of the text; may be empty
     source: str  # the path as given, or "The Time Machine"
     chars: int  # total characters after preprocessing (train + val)
+    sha1: str | None = None  # of the preprocessed text: a checkpoint recognises its corpus
 
 
 def val_size(chars: int, val_fraction: float) -> int:
@@ -429,7 +515,12 @@ def load_corpus(
     n_train = len(text) - n_val
     # Slices are views of one buffer: no copy.
     return Corpus(
-        vocab=vocab, train=ids[:n_train], val=ids[n_train:], source=source, chars=len(text)
+        vocab=vocab,
+        train=ids[:n_train],
+        val=ids[n_train:],
+        source=source,
+        chars=len(text),
+        sha1=text_sha1(text),
     )
 
 

@@ -33,6 +33,8 @@ GATES: dict[str, tuple[str, ...]] = {
     "lstm": ("input", "forget", "cell", "output"),  # i, f, g, o
 }
 
+MAX_REPORT_LAYERS = 1_000  # rows are listed one by one: a report of 10^8 layers never ends
+
 _SECOND_BIAS = "PyTorch's second bias; the textbook folds it into b_ih and counts 0"
 
 
@@ -158,7 +160,7 @@ def count_params(
     embedding=(vocab, dim) adds an "embedding" layer and makes the first recurrent layer's
     input `dim` (input_size is then ignored); None means one-hot/raw input of input_size.
     per_gate splits GRU/LSTM tensors into one row per gate; False keeps one row per tensor.
-    Raises ValueError for an unknown cell or a size below 1.
+    Raises ValueError for an unknown cell, a size below 1 or over MAX_REPORT_LAYERS layers.
     """
     if cell not in GATES:
         raise ValueError(f"unknown cell {cell!r}; choose {', '.join(CELLS)}")
@@ -171,6 +173,8 @@ def count_params(
     for label, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{label} must be a whole number of at least 1, got {value!r}")
+    if layers > MAX_REPORT_LAYERS:
+        raise ValueError(f"layers must be at most {MAX_REPORT_LAYERS:,}, got {layers:,}")
 
     rows: list[ParamRow] = []
     if embedding is not None:

@@ -21,13 +21,20 @@ from torch.nn import functional as F
 from rnn_tui.averaging import WeightAverage
 from rnn_tui.batching import Batch, Batching
 from rnn_tui.budget import TimeBudget
-from rnn_tui.checkpoint import load_checkpoint, save_checkpoint
-from rnn_tui.config import RESUME_OVERRIDES, TrainConfig
-from rnn_tui.corpus import Corpus, check_trainable, load_corpus
-from rnn_tui.errors import CheckpointError, ConfigError, RnnTuiError
+from rnn_tui.checkpoint import (
+    check_same_corpus,
+    corpus_fingerprint,
+    load_checkpoint,
+    resume_config,
+    save_checkpoint,
+)
+from rnn_tui.config import TrainConfig
+from rnn_tui.corpus import Corpus, absolute_corpus_path, check_trainable, load_corpus
+from rnn_tui.errors import ConfigError, RnnTuiError
 from rnn_tui.events import EndReason, EpochEnd, EvalEnd, Event, RunEnd, RunStart, StepEnd
 from rnn_tui.hardware import resolve_precision
 from rnn_tui.model import CharRNN, State, count_parameters, detach_state
+from rnn_tui.resources import check_memory
 from rnn_tui.sample import sample_text
 from rnn_tui.schedule import lr_factor
 
@@ -109,9 +116,11 @@ class Trainer:
         if self._prepared:
             return
         config = self.config
-        resumed = load_checkpoint(self.resume_path) if self.resume_path else None
+        resumed = load_checkpoint(self.resume_path, resumable=True) if self.resume_path else None
         if resumed is not None:
-            config = self.config = _resumable_config(resumed["config"], config, self.resume_path)
+            config = self.config = _resumable_config(resumed["config"], config)
+        if config.corpus is not None:  # recorded absolute: a resume from elsewhere finds it
+            config = self.config = config.replace(corpus=absolute_corpus_path(config.corpus))
         self.device = resolve_device(config.device)
         precision = resolve_precision(config.precision, self.device)
         config = self.config = config.replace(precision=precision)
@@ -119,13 +128,14 @@ class Trainer:
             self.corpus = load_corpus(config.corpus, config.preprocess, config.val_fraction)
         check_trainable(self.corpus, config.batch_size, config.num_steps, config.val_fraction)
         self.vocab = self.corpus.vocab
-        if resumed is not None and resumed["vocab"] != self.vocab.to_list():
-            raise CheckpointError(f"{self.resume_path} was trained on a different vocabulary")
+        if resumed is not None:
+            check_same_corpus(resumed, self.corpus, self.resume_path)
         self.batching = Batching(config.batching, config.batch_size, config.num_steps)
         pass_steps = self.batching.steps_per_epoch(len(self.corpus.train))
         self.steps_per_epoch = config.epoch_steps or pass_steps
         self.total_steps = config.steps or config.epochs * self.steps_per_epoch
 
+        check_memory(config, len(self.vocab))
         torch.manual_seed(config.seed)
         self.model = CharRNN.from_config(config, len(self.vocab)).to(self.device)
         self.optimizer = make_optimizer(
@@ -150,6 +160,7 @@ class Trainer:
         self.state: State | None = None
         self.last_checkpoint: str | None = None
         self.best_checkpoint: str | None = None
+        self.ended_inside_epoch = False
         if payload is None:
             return
         # With weight averaging, "model" holds the average (what sampling loads) and
@@ -329,9 +340,15 @@ class Trainer:
             self.best_train_ppl = self.last_train_ppl
         sample = self._epoch_sample()
         finished_epoch = self.epoch
-        self.epoch += 1
-        self.batch_in_epoch = 0
-        self.epoch_loss_sum = 0.0
+        if steps_done >= self.steps_per_epoch:
+            self.epoch += 1
+            self.batch_in_epoch = 0
+            self.epoch_loss_sum = 0.0
+        else:
+            # The run ends inside this epoch (steps or time ran out): reported as an epoch,
+            # but the checkpoint keeps its place in it, so extending the run reads the same
+            # batches as a longer run would, and the resumed epoch's report replaces this one.
+            self.ended_inside_epoch = True
         checkpoint = self._save(is_best=is_best)
         self.on_event(
             EpochEnd(
@@ -489,6 +506,7 @@ class Trainer:
                 "best_checkpoint": self.best_checkpoint,
             },
             "params": self.params,
+            "corpus": corpus_fingerprint(self.corpus),
             "torch_version": str(torch.__version__),
         }
         if self.average is not None:
@@ -556,7 +574,7 @@ class Trainer:
             reason=reason,
             message=message,
             step=getattr(self, "step", 0),
-            epoch=max(getattr(self, "epoch", 1) - 1, 0),
+            epoch=max(getattr(self, "epoch", 1) - 1 + getattr(self, "ended_inside_epoch", 0), 0),
             best_val_ppl=getattr(self, "best_val_ppl", None),
             final_train_ppl=getattr(self, "last_train_ppl", None),
             tokens_per_s=self.tokens_per_s if self._prepared else 0.0,
@@ -568,15 +586,16 @@ class Trainer:
         return end
 
 
-def _resumable_config(saved: dict[str, Any], requested: TrainConfig, path: Path) -> TrainConfig:
-    """The saved config, with only the run length allowed to change on resume."""
+def _resumable_config(saved: dict[str, Any], requested: TrainConfig) -> TrainConfig:
+    """The saved config with the requested changes a resume allows; ConfigError naming any
+    other requested change (see checkpoint.resume_config)."""
     config = TrainConfig.from_dict(saved)
-    changes = {
-        name: getattr(requested, name)
-        for name in RESUME_OVERRIDES
-        if getattr(requested, name) != getattr(config, name)
+    given = {
+        name: value for name, value in requested.to_dict().items() if value != getattr(config, name)
     }
-    return config.replace(**changes).checked()
+    if given.get("precision") == "auto":  # the checkpoint holds what auto chose on this run
+        del given["precision"]
+    return resume_config(config, given)
 
 
 def _to_device(state: State, device: torch.device) -> State:

@@ -17,13 +17,13 @@ from rich.progress import (
 )
 
 from rnn_tui.config import (
-    RESUME_OVERRIDES,
+    FIELDS,
     TrainConfig,
     parse_value,
     sweep_label,
     varied_fields,
 )
-from rnn_tui.errors import RnnTuiError
+from rnn_tui.errors import ConfigError, RnnTuiError
 from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, seed_line
 from rnn_tui.plot import has_matplotlib, text_chart
 from rnn_tui.runner import RunSession
@@ -107,15 +107,31 @@ def _resume_target(args: argparse.Namespace, store) -> tuple[str | None, int | N
 
 
 def _resume_config(checkpoint: str, args: argparse.Namespace) -> TrainConfig:
-    """The checkpoint's config, with the run-length flags the user gave."""
-    from rnn_tui.checkpoint import load_checkpoint
+    """The checkpoint's config with the flags the user gave; an error names any flag that a
+    resume cannot change."""
+    from rnn_tui.checkpoint import load_checkpoint, resume_config
 
-    config = TrainConfig.from_dict(load_checkpoint(checkpoint)["config"])
-    for name in RESUME_OVERRIDES:
+    if args.preset:
+        raise RnnTuiError("--preset cannot be used with --resume: the run keeps its settings")
+    saved = TrainConfig.from_dict(load_checkpoint(checkpoint, resumable=True)["config"])
+    given: dict[str, object] = {}
+    for name in FIELDS:
         value = getattr(args, name)
         if value is not None:
-            config = config.replace(**{name: parse_value(name, value)})
-    return config.checked()
+            try:
+                given[name] = parse_value(name, value)
+            except ValueError as exc:
+                raise RnnTuiError(f"{_flag(name)}: {exc}") from None
+    try:
+        return resume_config(saved, given)
+    except ConfigError as exc:
+        raise RnnTuiError(
+            "; ".join(f"{_flag(name)}: {message}" for name, message in exc.errors.items())
+        ) from None
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
@@ -133,6 +149,10 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
             configs = [_resume_config(checkpoint, args)]
         if args.out and len(configs) > 1:
             raise RnnTuiError("--out takes one run; a sweep writes each run to the run store")
+        if len(configs) > 1:  # a single run is checked by its own prepare(), before it trains
+            from rnn_tui.preflight import check_configs
+
+            check_configs(configs)
         varied = varied_fields(configs)
         sweep_id = None
         if len(configs) > 1 and store is not None:

@@ -54,4 +54,5 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test's run store and corpus cache live in its tmp_path, never in the home."""
     monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("RNN_TUI_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("RNN_TUI_CONFIG_DIR", str(tmp_path / "config"))
     return tmp_path

@@ -222,7 +222,7 @@ def test_unknown_prefix_characters(tiny_corpus, tmp_path, isolated_dirs, capsys)
     code, _, err = run_cli(
         ["sample", "--checkpoint", str(out_dir / "last.pt"), "--prefix", "QZ!"], capsys
     )
-    assert code == 2 and "not in the model's vocabulary: '!', 'Q', 'Z'" in err
+    assert code == 2 and "not in the model's vocabulary: '!', 'q', 'z'" in err  # lowercased
 
 
 def test_resume_by_run_id_continues_the_stored_run(tiny_corpus, capsys):

@@ -178,11 +178,14 @@ def test_read_text_empty(tmp_path, data):
 def test_read_text_permission_denied(tmp_path, monkeypatch):
     path = write(tmp_path, "secret")
     if os.geteuid() == 0:  # root reads anything: simulate the refusal instead
+        real_open = os.open
 
-        def refuse(self):
-            raise PermissionError(13, "Permission denied", str(self))
+        def refuse(name, *args, **kwargs):
+            if str(name) == str(path):
+                raise PermissionError(13, "Permission denied", str(name))
+            return real_open(name, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "read_bytes", refuse)
+        monkeypatch.setattr(os, "open", refuse)
     else:
         path.chmod(0)
     try:

@@ -42,3 +42,21 @@ async def _runs_with_two_marked(pilot) -> None:
 def test_runs_screen(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     three_runs(tmp_path)
     assert snap_compare(RnnTuiApp(), terminal_size=size, run_before=_runs_with_two_marked)
+
+
+async def _five_runs_sorted_by_best(pilot) -> None:
+    await pilot.press("f5")
+    screen = pilot.app.screen
+    assert isinstance(screen, RunsScreen)
+    await fresh(pilot, screen)
+    await pilot.press("o", "v")  # sort by best val
+    await pilot.pause()
+    await fresh(pilot, screen)
+    await pilot.pause()
+
+
+def test_runs_screen_five_runs_at_80x24(snap_compare, tmp_path: Path) -> None:
+    from test_ui_runs_narrow import five_runs
+
+    five_runs(tmp_path)
+    assert snap_compare(RnnTuiApp(), terminal_size=(80, 24), run_before=_five_runs_sorted_by_best)

@@ -7,7 +7,13 @@ import math
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from rnn_tui.ui.widgets.ppl_chart import PplChart, downsample_minmax, finite_points
+from rnn_tui.ui.widgets.ppl_chart import (
+    PplChart,
+    downsample_minmax,
+    finite_points,
+    integer_ticks,
+    tick_label,
+)
 
 
 def test_downsample_keeps_min_and_max_of_each_bucket() -> None:
@@ -119,3 +125,37 @@ async def test_series_keep_their_colours() -> None:
         assert chart.colour_for("run 1") != first
         chart.x_label = "epoch"
         await pilot.pause()
+
+
+def test_integer_ticks_are_whole_numbers_that_fit() -> None:
+    assert integer_ticks(1, 3, 8) == [1, 2, 3]  # never 1.0 1.5 2.0 ...
+    assert integer_ticks(1.0, 5.8, 6) == [1, 2, 3, 4, 5]
+    ticks = integer_ticks(1, 1600, 6)
+    assert ticks == [500, 1000, 1500] and len(ticks) <= 6
+    assert integer_ticks(7, 7, 5) == [7] and integer_ticks(2.5, 2.7, 5) == []
+    assert [tick_label(t) for t in (1600, 16_000, 1_200_000)] == ["1600", "16k", "1.2M"]
+
+
+async def test_legend_is_the_title_line_and_integer_axes_get_integer_ticks() -> None:
+    async with ChartApp().run_test(size=(60, 15)) as pilot:
+        chart = pilot.app.query_one(PplChart)
+        chart.set_series([("train", [1, 2, 3], [9.0, 7.0, 6.0]), ("validation", [3], [6.5])])
+        await pilot.pause()
+        lines = chart.render().plain.splitlines()
+        assert lines[0].startswith("perplexity") and "train" in lines[0]
+        assert "validation" in lines[0]
+        assert not any("train" in line for line in lines[1:]), "the legend is off the plot"
+        tick_line = lines[-2]  # above the axis label
+        assert tick_line.split() == ["1", "2", "3"], tick_line
+
+
+async def test_without_colour_series_differ_by_marker() -> None:
+    app = ChartApp()
+    async with app.run_test(size=(60, 15)) as pilot:
+        chart = app.query_one(PplChart)
+        app.no_color = True  # as NO_COLOR sets it
+        chart.set_series([("train", [1, 2, 3], [9.0, 7.0, 6.0]), ("validation", [3], [6.5])])
+        await pilot.pause()
+        assert chart.marker_for(0) != chart.marker_for(1)
+        legend = chart.render().plain.splitlines()[0]
+        assert f"{chart.marker_for(1)} validation" in legend

@@ -36,6 +36,7 @@ async def test_help_opens_with_f1_and_question_mark_and_lists_live_bindings() ->
             assert "f2  Train" in lines and "f3  Sample" in lines
             assert "f1 / ?  Help" in lines
             assert "On the Parameters screen" in lines and "Everywhere" in lines
+            assert not any("super" in line or "⌘" in line for line in lines)  # SSH never sends
             # The screen's own keys come from its bindings, not from a copy.
             for binding in ParamsScreen.BINDINGS:
                 assert any(line.endswith(binding.description) for line in lines)

@@ -208,11 +208,9 @@ async def test_table_lists_runs_filters_and_sorts(tmp_path: Path) -> None:
         await fresh(pilot, screen)
         assert len(names(screen)) == 3
 
-        # `o` cycles the sort column: on to best val, ascending; `O` reverses.
-        for _ in range(12):
-            if screen.table.sort_column == "best":
-                break
-            await pilot.press("o")
+        # `o` then a column's key sorts by it (best val: `v`), ascending; `O` reverses.
+        await pilot.press("o", "v")
+        await pilot.pause()
         assert screen.table.sort_column == "best"
         assert names(screen) == ["beta", "alpha", "gamma"]
         await pilot.press("O")
@@ -288,7 +286,7 @@ async def test_marked_runs_overlay_in_the_chart(tmp_path: Path) -> None:
         assert xs[0] == pytest.approx(0.1) and xs[9] == pytest.approx(1.0)
         assert xs[14] == pytest.approx(1.5) and xs[-1] == pytest.approx(3.0)
 
-        await pilot.press("x")  # clear the marks: back to the highlighted run
+        await pilot.press("M")  # clear the marks: back to the highlighted run
         assert set(chart.point_counts()) == {"#1 alpha", "#1 alpha train"}
 
 
@@ -413,6 +411,10 @@ async def test_resume_continues_a_stopped_run_and_sample_opens_it(
         await pilot.press("f5")
         await fresh(pilot, screen)
         assert row_texts(screen)[0]["status"] == "finished"
+        # The chart holds the run's whole history, from before the resume too.
+        curves = screen.curves[run_id]
+        assert [e["epoch"] for e in curves.epochs] == [1, 2, 3] and curves.step[0] == 1
+        assert [len(xs) for _, xs, _ in screen.chart.series] == [3]
         await pilot.press("enter")  # open it in Sample: its best checkpoint
         from rnn_tui.ui.screens.sample import SampleScreen
 

@@ -6,13 +6,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, Input, RichLog, Select, Static
+from textual.widgets import Button, Input, RichLog, Static
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import StoreError
 from rnn_tui.params import report_for_config
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.train import QuitScreen, TrainScreen, fmt_duration
+from rnn_tui.ui.widgets.choice_field import ChoiceField
 from rnn_tui.ui.widgets.config_form import ConfigForm, build_configs, field_error
 
 TINY = dict(
@@ -140,7 +141,7 @@ async def test_preset_fills_the_form(app: RnnTuiApp, tiny_corpus: Path) -> None:
         form = form_of(app)
         form.query_one("#field-corpus", Input).value = str(tiny_corpus)
         form.query_one("#field-hidden", Input).value = "7"
-        form.query_one("#preset", Select).value = "seed"
+        form.query_one("#preset", ChoiceField).value = "seed"
         await pilot.pause()
         values = form.values()
         assert values["hidden"] == "128"

@@ -76,9 +76,13 @@ class RnnTuiApp(App):
     # Textual's system commands (themes, keys, quit) plus ours: training, screens, presets.
     COMMANDS: ClassVar = App.COMMANDS | {_commands}
 
-    def __init__(self, *, store_path: str | None = None) -> None:
+    def __init__(self, *, store_path: str | None = None, fresh: bool = False) -> None:
         super().__init__()
         self.store_path = store_path
+        # What the last session left (form, theme, chart options, marks); saved on exit.
+        from rnn_tui.settings import Settings, load_settings
+
+        self.settings, self._settings_notice = (Settings(), None) if fresh else load_settings()
         # The Train form's last valid config; the Params screen shows its model.
         self.form_config: TrainConfig = TrainConfig()
         # The checkpoint the Sample screen opens by default: the latest run's.
@@ -178,7 +182,27 @@ class RnnTuiApp(App):
     # -- a terminal below MIN_WIDTH × MIN_HEIGHT
 
     def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        if self._settings_notice:
+            self.notify(self._settings_notice, severity="warning", timeout=10, markup=False)
         self._check_size(self.size)
+
+    def watch_theme(self, theme: str) -> None:
+        if theme != self.settings.theme:
+            self.settings.theme = theme
+            self.save_settings()
+
+    def save_settings(self) -> None:
+        from rnn_tui.settings import save_settings
+
+        problem = save_settings(self.settings)
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
+
+    def exit(self, *args: object, **kwargs: object) -> None:
+        self.save_settings()
+        super().exit(*args, **kwargs)  # type: ignore[arg-type]
 
     def on_resize(self, event: Resize) -> None:
         self._check_size(event.size)
@@ -195,6 +219,6 @@ class RnnTuiApp(App):
         self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
 
 
-def run_app() -> int:
-    RnnTuiApp().run()
+def run_app(*, fresh: bool = False) -> int:
+    RnnTuiApp(fresh=fresh).run()
     return 0

@@ -107,6 +107,7 @@ def first_frame_seconds(
             LINES=str(rows),
             RNN_TUI_DATA_DIR=str(Path(tmp) / "data"),
             RNN_TUI_CACHE_DIR=str(Path(tmp) / "cache"),
+            RNN_TUI_CONFIG_DIR=str(Path(tmp) / "config"),  # the first launch, not yours
         )
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))

@@ -50,6 +50,10 @@ def describe(binding: Binding) -> str:
     return action.replace("_", " ").capitalize()
 
 
+# Modifiers no terminal sends over SSH (the desktop takes them): such keys are not listed.
+UNSENDABLE_MODIFIERS = ("super+", "hyper+")
+
+
 def help_rows(node: DOMNode, shadowed: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """(keys, description) per action: keys bound to the same action share one row.
 
@@ -58,7 +62,7 @@ def help_rows(node: DOMNode, shadowed: frozenset[str] = frozenset()) -> list[tup
     rows: dict[tuple[str, str], list[str]] = {}
     app = node.app
     for binding in node_bindings(node):
-        if binding.key in shadowed:
+        if binding.key in shadowed or binding.key.startswith(UNSENDABLE_MODIFIERS):
             continue
         group = (binding.action, describe(binding))
         key = app.get_key_display(binding)

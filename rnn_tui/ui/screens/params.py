@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 
-from rnn_tui.config import CELLS, MAX_LAYERS, TrainConfig, embedding_dim
+from rnn_tui.config import CELLS, MAX_LAYERS, TrainConfig, embedding_dim, parse_int
 from rnn_tui.params import BIAS_NOTE, ParamReport, ParamRow, count_params
 
 DEFAULT_VOCAB = 28  # The Time Machine after "clean"/"d2l" preprocessing: 26 letters, space, …
@@ -74,20 +74,11 @@ _FIELDS: dict[str, tuple[str, int, int, bool]] = {
 
 def parse_size(text: str, minimum: int, maximum: int, optional: bool) -> int | None:
     """A form field as a whole number in [minimum, maximum]; raises ValueError with a message."""
-    text = text.strip().replace("_", "")
-    if not text:
+    if not text.strip():
         if optional:
             return None
         raise ValueError("required")
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError("must be a whole number") from None
-    if value < minimum:
-        raise ValueError(f"must be at least {minimum}")
-    if value > maximum:
-        raise ValueError(f"must be at most {maximum:,}")
-    return value
+    return parse_int(text, minimum, maximum)
 
 
 def form_model_sizes(config: TrainConfig, vocab_size: int) -> ModelSizes:
@@ -195,7 +186,7 @@ class ParamsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="params-body"):
-            with VerticalScroll(id="params-form"):
+            with VerticalScroll(id="params-form", can_focus=False):
                 yield Static("Model", id="params-form-title")
                 with Vertical(classes="field"):
                     yield Label("cell")
@@ -216,14 +207,16 @@ class ParamsScreen(Screen):
                             compact=True,
                             id=field_id,
                         )
-                        yield Static("", classes="field-error", id=f"{field_id}-error")
+                        yield Static(
+                            "", classes="field-error", id=f"{field_id}-error", markup=False
+                        )
             with Vertical(id="params-main"):
                 yield Static(id="params-totals")
                 yield Static(id="params-summary")
                 yield Static(BIAS_NOTE, id="params-note")
-                yield Static(id="params-status")
+                yield Static(id="params-status", markup=False)
                 yield DataTable(id="params-table", cursor_type="row", zebra_stripes=True)
-                yield Static(id="params-detail")
+                yield Static(id="params-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -379,11 +372,17 @@ class ParamsScreen(Screen):
         }
         if problems:
             listed = "; ".join(f"{k} {v}" for k, v in problems.items())
-            self.notify(f"The Train form's model is not valid: {listed}", severity="error")
+            self.notify(
+                f"The Train form's model is not valid: {listed}", severity="error", markup=False
+            )
             return
         guess = form_model_sizes(config, DEFAULT_VOCAB)
         self._fill_form(guess)
-        self.notify(f"Train form's model; reading {config.corpus_label}'s vocabulary…", timeout=2)
+        self.notify(
+            f"Train form's model; reading {config.corpus_label}'s vocabulary…",
+            timeout=2,
+            markup=False,
+        )
         self._vocab_size(config, guess)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="vocab")
@@ -410,4 +409,4 @@ class ParamsScreen(Screen):
         if self.sizes != message.guess:
             return  # the user changed the form meanwhile: keep their numbers
         self._fill_form(form_model_sizes(message.config, message.vocab_size))
-        self.notify(f"Train form's model; {message.note}", timeout=4)
+        self.notify(f"Train form's model; {message.note}", timeout=4, markup=False)

@@ -32,6 +32,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Sta
 from rnn_tui.compare import X_AXES, fmt_count, fmt_ppl, fmt_seconds
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError, StoreError
+from rnn_tui.run_checkpoint import sample_checkpoint
 from rnn_tui.store import RunRow, RunStore
 from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
 from rnn_tui.ui.widgets.ppl_chart import FALLBACK_RGB, THEME_PALETTE, PplChart
@@ -167,17 +168,6 @@ def read_snapshot(
     return snap
 
 
-def sample_checkpoint(run: RunRow) -> str:
-    """The checkpoint to sample from: the best one, else the last; RnnTuiError if none."""
-    candidates = [c for c in (run.best_checkpoint, run.checkpoint) if c]
-    if not candidates:
-        raise RnnTuiError(f"run {run.id} has no checkpoint yet (one is saved every epoch)")
-    for path in candidates:
-        if Path(path).is_file():
-            return path
-    raise RnnTuiError(f"run {run.id}'s checkpoint {candidates[0]} is missing")
-
-
 def resume_plan(run: RunRow) -> tuple[TrainConfig, str]:
     """(config, checkpoint) to continue a stopped or interrupted run; RnnTuiError if not."""
     if run.status == "running":
@@ -273,7 +263,7 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-dialog"):
-            yield Label(self.prompt_title, id="prompt-title")
+            yield Label(self.prompt_title, id="prompt-title", markup=False)
             yield Input(self.value, id="prompt-input")
             yield Static(self.hint or "enter saves · escape cancels", id="prompt-hint")
 
@@ -322,7 +312,7 @@ class ConfirmDelete(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Grid(id="delete-dialog"):
-            yield Label(self.question, id="delete-question")
+            yield Label(self.question, id="delete-question", markup=False)
             yield Button("Delete (y)", variant="error", id="yes", compact=True)
             yield Button("Keep (n)", variant="primary", id="no", compact=True)
 
@@ -351,12 +341,12 @@ class RunsScreen(Screen):
         Binding("p", "open_sample", "Sample", id="runs.sample"),
         Binding("u", "sweep_summary", "Sweep", id="runs.sweep_summary"),
         Binding("slash", "focus_filter", "Filter", id="runs.filter"),
-        Binding("o", "cycle_sort", "Sort", id="runs.sort"),
+        Binding("o", "choose_sort", "Sort by…", id="runs.sort"),
         Binding("O", "reverse_sort", "Reverse sort", id="runs.reverse_sort", show=False),
         Binding("a", "cycle_x_axis", "X axis", id="runs.x_axis"),
         Binding("t", "toggle_train", "Train ppl", id="runs.train_ppl"),
         Binding("l", "toggle_log", "Log y", id="runs.log_scale", show=False),
-        Binding("x", "clear_marks", "Clear marks", id="runs.clear_marks", show=False),
+        Binding("M", "clear_marks", "Clear marks", id="runs.clear_marks", show=False),
         Binding("escape", "focus_table", "Focus the table", id="runs.focus_table", show=False),
     ]
 
@@ -439,17 +429,25 @@ class RunsScreen(Screen):
         with Horizontal(id="runs-top"):
             yield Input(placeholder="/ filter: name, tag, status…", id="runs-filter",
                         compact=True)  # fmt: skip
-            yield Static("", id="runs-info")
-        yield Static("", id="runs-error")
+            yield Static("", id="runs-info", markup=False)
+        yield Static("", id="runs-error", markup=False)
         with VerticalScroll(id="runs-body"):
             yield RunsTable(id="runs-table")
-            yield Static("", id="runs-detail")
+            yield Static("", id="runs-detail", markup=False)
             yield RunsChart(id="runs-chart", title="validation perplexity", x_label="step")
         yield Footer()
 
     def on_mount(self) -> None:
+        settings = getattr(self.app, "settings", None)
+        if settings is not None:  # the marks the last session left
+            self.table.marked.update(settings.marks)
         self.request_load()
         self.set_interval(REFRESH_S, self._tick)
+
+    def _remember_marks(self) -> None:
+        settings = getattr(self.app, "settings", None)
+        if settings is not None:
+            settings.marks = sorted(self.table.marked)
 
     def on_screen_resume(self) -> None:
         self.request_load()
@@ -561,6 +559,8 @@ class RunsScreen(Screen):
         for run_id in snap.gone:
             self.curves.pop(run_id, None)
             self.table.marked.discard(run_id)
+        if snap.gone:
+            self._remember_marks()
         for run_id, (fresh, steps, epochs, state) in snap.metrics.items():
             curves = self.curves.get(run_id)
             if fresh or curves is None:
@@ -705,6 +705,7 @@ class RunsScreen(Screen):
         if run_id is None:
             return
         self.table.toggle_mark(run_id)
+        self._remember_marks()
         if run_id not in self.curves:
             self.request_load()
         self.update_chart()
@@ -712,6 +713,7 @@ class RunsScreen(Screen):
 
     def action_clear_marks(self) -> None:
         self.table.clear_marks()
+        self._remember_marks()
         self.update_chart()
         self.update_info()
 
@@ -720,6 +722,32 @@ class RunsScreen(Screen):
 
     def action_focus_table(self) -> None:
         self.table.focus()
+
+    def action_choose_sort(self) -> None:
+        """Sort by a column in two keys: o, then the column's key (the same again reverses)."""
+        from rnn_tui.ui.widgets.field_jump import JumpScreen
+        from rnn_tui.ui.widgets.runs_table import COLUMNS, SORT_KEYS
+
+        labels = {name: COLUMNS[name][0] if name in COLUMNS else "marked" for name in COLUMNS}
+        labels["mark"] = "marked"
+
+        def sort_by(column: str) -> None:
+            self.table.sort_by(column)
+            self.update_info()
+
+        def chosen(column: str | None) -> None:
+            if column:  # once this screen is back on top: the table measures its cells then
+                self.call_after_refresh(sort_by, column)
+
+        self.app.push_screen(
+            JumpScreen(
+                list(SORT_KEYS.values()),
+                title="sort by: press a column's key (again: reverse; esc closes)",
+                hints=SORT_KEYS,
+                labels=labels,
+            ),
+            chosen,
+        )
 
     def action_cycle_sort(self) -> None:
         """Sort by the next column (pressing a column's header sorts by it)."""
@@ -760,7 +788,9 @@ class RunsScreen(Screen):
         try:
             config = TrainConfig.from_dict(run.config)
         except (TypeError, ValueError) as exc:
-            self.notify(f"run {run.id}'s settings do not load: {exc}", severity="error")
+            self.notify(
+                f"run {run.id}'s settings do not load: {exc}", severity="error", markup=False
+            )
             return
         await self.app.clone_into_form(config)  # type: ignore[attr-defined]
         self.app.notify(f"run {run.id}'s settings are in the Train form: change them, then s")
@@ -773,7 +803,7 @@ class RunsScreen(Screen):
         try:
             resume_plan(run)
         except RnnTuiError as exc:
-            self.notify(str(exc), severity="warning", title="cannot resume")
+            self.notify(str(exc), severity="warning", title="cannot resume", markup=False)
             return
         await self.app.resume_run(run.id)  # type: ignore[attr-defined]
 
@@ -785,7 +815,7 @@ class RunsScreen(Screen):
         try:
             checkpoint = sample_checkpoint(run)
         except RnnTuiError as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(str(exc), severity="warning", markup=False)
             return
         await self.app.open_in_sample(checkpoint)  # type: ignore[attr-defined]
 
@@ -859,7 +889,7 @@ class RunsScreen(Screen):
                 self.store = RunStore(getattr(self.app, "store_path", None))
             do(self.store)
         except RnnTuiError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return False
         self.request_load()
         return True

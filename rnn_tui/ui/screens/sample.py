@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -50,6 +50,15 @@ class ModelInfo:
     path: str
     summary: str  # e.g. "LSTM 2×384 · vocab 28 · val ppl 4.21 · step 1200"
     chars: tuple[str, ...]  # the vocabulary, to check a prompt before generating
+    preprocess: str = "raw"  # the run's preprocessing: a prompt goes through it too
+
+
+def prompt_note(typed: str, prepared: str, mode: str) -> str:
+    """One line saying how the prompt was changed to match the run's corpus ('' if not)."""
+    if typed == prepared:
+        return ""
+    what = "letters and spaces only" if mode == "d2l" else "lowercased"
+    return f"prompt {what}, as the run's {mode!r} preprocessing did to its corpus"
 
 
 def describe_model(loaded: LoadedModel) -> str:
@@ -112,18 +121,16 @@ class ModelCache:
 
 
 def _parse_int(text: str, label: str, minimum: int, maximum: int, optional: bool) -> int | None:
-    text = text.strip().replace("_", "")
-    if not text:
+    from rnn_tui.config import parse_int
+
+    if not text.strip():
         if optional:
             return None
         raise ValueError(f"{label} is required")
     try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{label} must be a whole number") from None
-    if not minimum <= value <= maximum:
-        raise ValueError(f"{label} must be {minimum}..{maximum:,}")
-    return value
+        return parse_int(text, minimum, maximum)
+    except ValueError as exc:
+        raise ValueError(f"{label} {exc}") from None
 
 
 def _parse_temperature(text: str) -> float:
@@ -174,6 +181,8 @@ class SampleScreen(Screen):
         #generate { margin-left: 1; min-width: 10; }
         #sample-errors { color: $error; height: auto; display: none; }
         #sample-errors.-shown { display: block; }
+        #prompt-note { color: $text-muted; height: 1; text-style: italic; }
+        #prompt-note.-empty { display: none; }
         #model-info { height: auto; padding: 0 1; color: $text-primary; }
         #model-info.-missing { color: $text-warning; }
         #model-info.-error { color: $text-error; }
@@ -212,6 +221,13 @@ class SampleScreen(Screen):
             self.seconds = seconds
             self.note = note
 
+    class LatestFound(Message):
+        def __init__(self, path: str, run_id: int, name: str) -> None:
+            super().__init__()
+            self.path = path
+            self.run_id = run_id
+            self.name = name
+
     class Failed(Message):
         def __init__(self, run: int, error: str, field: str | None = None) -> None:
             super().__init__()
@@ -226,6 +242,7 @@ class SampleScreen(Screen):
         self.generating = False
         self._run = 0
         self._auto_path: str = ""  # the path we filled in from app.latest_checkpoint
+        self._auto_run: str = ""  # which stored run that path belongs to, when known
         self._errors: dict[str, str] = {}
         self._preload_timer: Any = None
 
@@ -252,10 +269,11 @@ class SampleScreen(Screen):
                 yield Label("seed")
                 yield Input(placeholder="random", compact=True, id="seed")
                 yield Button("Generate", compact=True, variant="primary", id="generate")
-            yield Static(id="sample-errors")
-        yield Static(NO_CHECKPOINT, id="model-info", classes="-missing")
+            yield Static(id="sample-errors", markup=False)
+            yield Static("", id="prompt-note", markup=False)
+        yield Static(NO_CHECKPOINT, id="model-info", classes="-missing", markup=False)
         yield TextArea("", read_only=True, soft_wrap=True, show_line_numbers=False, id="output")
-        yield Static("", id="sample-status")
+        yield Static("", id="sample-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -263,14 +281,50 @@ class SampleScreen(Screen):
         self._validate()
 
     def on_screen_resume(self) -> None:
-        """Follow the latest run's checkpoint unless the user typed another path."""
+        """Follow the latest run's checkpoint unless the user typed another path; from a cold
+        start (no run trained in this session), the store's latest run's."""
         latest = getattr(self.app, "latest_checkpoint", None) or ""
         field = self.query_one("#checkpoint", Input)
         if latest and field.value.strip() in ("", self._auto_path) and latest != field.value:
             self._auto_path = latest
+            self._auto_run = ""
             with self.prevent(Input.Changed):
                 field.value = latest
+        if not latest and not field.value.strip():
+            self._find_latest()
         self._preload()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="latest")
+    def _find_latest(self, notify: bool = False) -> None:
+        """The newest stored run with a checkpoint (read in a thread: the store is SQLite)."""
+        from rnn_tui.errors import RnnTuiError
+        from rnn_tui.run_checkpoint import latest_sample_checkpoint
+        from rnn_tui.store import RunStore
+
+        try:
+            with RunStore(getattr(self.app, "store_path", None)) as store:
+                found = latest_sample_checkpoint(store.list_runs())
+        except RnnTuiError as exc:
+            found = None
+            self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+        if found is not None:
+            run, path = found
+            self.post_message(self.LatestFound(path, run.id, run.name))
+        elif notify:
+            self.app.call_from_thread(self.notify, NO_CHECKPOINT, severity="warning")
+
+    @on(LatestFound)
+    def _latest_found(self, message: LatestFound) -> None:
+        field = self.query_one("#checkpoint", Input)
+        if field.value.strip() not in ("", self._auto_path):
+            return  # the user typed a path meanwhile
+        self._auto_path = message.path
+        self._auto_run = f"run #{message.run_id} {message.name}"
+        with self.prevent(Input.Changed):
+            field.value = message.path
+        self._set_info(None)
+        self._preload()
+        self._validate()
 
     # -- form -----------------------------------------------------------------------------
 
@@ -297,7 +351,12 @@ class SampleScreen(Screen):
                 values[field_id] = parse(self._value(field_id))
             except ValueError as exc:
                 errors[field_id] = str(exc)
-        prompt = self._value("prompt")
+        typed = self._value("prompt")
+        prompt = self._prepared_prompt(typed)
+        note = self.query_one("#prompt-note", Static)
+        text = prompt_note(typed, prompt, self.model_info.preprocess if self.model_info else "")
+        note.update(text)
+        note.set_class(not text, "-empty")
         if not prompt:
             errors["prompt"] = "the prompt needs at least one character"
         elif self.model_info is not None and self.model_info.path == self._checkpoint_path():
@@ -316,9 +375,24 @@ class SampleScreen(Screen):
             return None
         return SampleRequest(path=self._checkpoint_path(), prompt=prompt, **values)
 
+    def _prepared_prompt(self, typed: str) -> str:
+        """The prompt through the loaded run's preprocessing (as typed until one is loaded)."""
+        from rnn_tui.corpus import prepare_prompt
+        from rnn_tui.errors import CorpusError
+
+        info = self.model_info
+        if info is None or info.path != self._checkpoint_path():
+            return typed
+        try:
+            return prepare_prompt(typed, info.preprocess)
+        except CorpusError:
+            return typed
+
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "checkpoint":
+            if event.value.strip() != self._auto_path:
+                self._auto_run = ""
             self._set_info(None)
             if self._preload_timer is not None:
                 self._preload_timer.stop()
@@ -342,7 +416,9 @@ class SampleScreen(Screen):
         widget = self.query_one("#model-info", Static)
         widget.remove_class("-missing", "-error")
         if info is not None:
-            widget.update(f"{info.path}  ·  {info.summary}")
+            named = self._auto_run and info.path == self._auto_path
+            run = f"{self._auto_run}  ·  " if named else ""
+            widget.update(f"{run}{info.path}  ·  {info.summary}")
         elif error:
             widget.update(error)
             widget.add_class("-error")
@@ -450,9 +526,13 @@ class SampleScreen(Screen):
     def action_latest(self) -> None:
         latest = getattr(self.app, "latest_checkpoint", None)
         if not latest:
-            self.notify(NO_CHECKPOINT, severity="warning")
+            with self.prevent(Input.Changed):
+                self.query_one("#checkpoint", Input).value = ""
+            self._auto_path = ""
+            self._find_latest(notify=True)
             return
         self._auto_path = latest
+        self._auto_run = ""
         self.query_one("#checkpoint", Input).value = latest
 
     def action_focus_output(self) -> None:
@@ -477,6 +557,9 @@ class SampleScreen(Screen):
             self.post_message(self.Failed(run, f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(self.Loaded(_info(request.path, loaded)))
+        from rnn_tui.corpus import prepare_prompt
+
+        request = replace(request, prompt=prepare_prompt(request.prompt, loaded.config.preprocess))
         missing = loaded.vocab.missing(request.prompt)
         if missing:
             self.post_message(self.Failed(run, unknown_chars_message(missing), field="prompt"))
@@ -559,4 +642,6 @@ class SampleScreen(Screen):
 
 
 def _info(path: str, loaded: LoadedModel) -> ModelInfo:
-    return ModelInfo(path, describe_model(loaded), tuple(loaded.vocab.chars))
+    return ModelInfo(
+        path, describe_model(loaded), tuple(loaded.vocab.chars), loaded.config.preprocess
+    )

@@ -19,14 +19,15 @@ field that has no widget yet still has a value, and `values()` never queries wid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Collapsible, Input, Label, Select, Static
+from textual.widgets import Collapsible, Input, Label, Static
 
 from rnn_tui.config import (
     FIELDS,
@@ -40,6 +41,7 @@ from rnn_tui.config import (
 )
 from rnn_tui.errors import ConfigError, RnnTuiError
 from rnn_tui.params import report_for_config
+from rnn_tui.ui.widgets.choice_field import ChoiceField
 
 MAX_SWEEP_RUNS = 64
 MODEL_FIELDS = ("cell", "layers", "hidden", "embedding")
@@ -94,21 +96,23 @@ def format_value(value: Any) -> str:
 
 
 def measure_vocab(corpus: str | None, mode: str) -> int:
-    """The vocabulary size of a corpus after preprocessing (slow: reads the whole file).
+    """The vocabulary size of a corpus after preprocessing (slow the first time: it reads
+    the whole file), by the engine's rule. Runs in a worker thread; never downloads."""
+    try:
+        from rnn_tui.corpus import vocab_size
+    except ImportError:  # the engine's vocab_size is not merged yet: the same rule, uncached
+        return _vocab_size_fallback(corpus, mode)
+    return vocab_size(corpus, mode)
 
-    Runs in a worker thread (rnn_tui.corpus reads and preprocesses without torch). Never
-    downloads: without a cached Time Machine it raises CorpusError saying the first run
-    will fetch it.
-    """
+
+def _vocab_size_fallback(corpus: str | None, mode: str) -> int:
     from rnn_tui.corpus import TIMEMACHINE_FILE, cache_dir, preprocess, read_text
     from rnn_tui.errors import CorpusError
 
-    if corpus is None:
-        path = cache_dir() / TIMEMACHINE_FILE
-        if not path.is_file():
-            raise CorpusError("The Time Machine is downloaded at the first run")
-        return len(set(preprocess(read_text(path), mode)))
-    return len(set(preprocess(read_text(corpus), mode)))
+    path = cache_dir() / TIMEMACHINE_FILE if corpus is None else corpus
+    if corpus is None and not cache_dir().joinpath(TIMEMACHINE_FILE).is_file():
+        raise CorpusError("The Time Machine is downloaded at the first run")
+    return len(set(preprocess(read_text(path), mode)))
 
 
 def folded_fields() -> list[str]:
@@ -126,13 +130,33 @@ class VocabMeasured(Message):
     result: int | str  # the size, or why it is unknown
 
 
-class ConfigForm(VerticalScroll):
-    """The Train screen's form. Read `configs` when `is_valid`; listen for `Changed`."""
+class ConfigForm(VerticalScroll, can_focus=False):
+    """The Train screen's form. Read `configs` when `is_valid`; listen for `Changed`.
+
+    The form itself never takes focus (it would be a stop where nothing shows focus); its
+    fields do, in reading order, and the focused one is scrolled into view.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+o", "jump", "Jump to field", id="form.jump", show=False),
+    ]
 
     DEFAULT_CSS = """
     ConfigForm {
         padding: 0 1;
         scrollbar-size-vertical: 1;
+        /* Focus you can see: an accent bar left of the field, a tint, and its label lit. */
+        & Input.-textual-compact, & ChoiceField {
+            border-left: outer $surface !important;
+        }
+        & Input.-textual-compact:focus, & ChoiceField:focus {
+            border-left: outer $accent !important;
+            background: $accent 25%;
+        }
+        & .field-label.-focused {
+            color: $accent;
+            text-style: bold reverse;
+        }
         & .form-grid {
             grid-size: 2;
             grid-columns: 14 1fr;
@@ -220,17 +244,17 @@ class ConfigForm(VerticalScroll):
     # -- layout
 
     def compose(self) -> ComposeResult:
+        self._restore_session()
         with Grid(classes="form-grid", id="preset-grid"):
-            yield Label("preset", classes="field-label")
-            yield Select(
-                [(name, name) for name in PRESETS],
+            yield Label("preset", classes="field-label", id="label-preset")
+            yield ChoiceField(
+                list(PRESETS),
                 prompt="fill from a preset",
                 id="preset",
-                compact=True,
                 tooltip="fill the form with a preset's values (the corpus is kept)",
             )
-        yield Static("parameters: …", id="param-count")
-        yield Static("", id="form-message", classes="-empty")
+        yield Static("parameters: …", id="param-count", markup=False)
+        yield Static("", id="form-message", classes="-empty", markup=False)
         groups: dict[str, list[str]] = {}
         for spec in FIELDS.values():
             if spec.name not in self._folded:
@@ -242,7 +266,15 @@ class ConfigForm(VerticalScroll):
                     yield from self._field_cells(name)
         if self._folded:
             yield Collapsible(title=self._folded_title(), collapsed=True, id="more")
-        yield Static("tab: next field · a,b,… in a number field sweeps", id="field-help")
+        yield Static("tab: next field · ctrl+o: jump to a field · a,b,… sweeps", id="field-help")
+
+    def _restore_session(self) -> None:
+        """Start from the values the last session left (app.settings), where they fit."""
+        settings = getattr(self.app, "settings", None)
+        for name, text in (settings.form if settings is not None else {}).items():
+            spec = FIELDS.get(name)
+            if spec is not None and (not spec.choices or text in spec.choices):
+                self._texts[name] = text
 
     def _folded_title(self) -> str:
         names = [name.replace("_", " ") for name in self._folded]
@@ -258,11 +290,9 @@ class ConfigForm(VerticalScroll):
         value = self._texts[name]
         widget: Widget
         if spec.choices:
-            widget = Select(
-                [(choice, choice) for choice in spec.choices],
+            widget = ChoiceField(
+                spec.choices,
                 value=value if value in spec.choices else spec.choices[0],
-                allow_blank=False,
-                compact=True,
                 id=f"field-{name}",
                 tooltip=spec.help,
             )
@@ -277,10 +307,12 @@ class ConfigForm(VerticalScroll):
                 classes="-invalid" if name in self._errors else "",
                 validate_on=(),  # the form validates and sets -invalid (no restyle per key)
             )
-        yield Label(name, classes="field-label")
+        yield Label(name, classes="field-label", id=f"label-{name}")
         yield widget
         if name in self._errors:
-            yield Static(self._errors[name], classes="field-error", id=f"error-{name}")
+            yield Static(
+                self._errors[name], classes="field-error", id=f"error-{name}", markup=False
+            )
 
     # -- the collapsed section
 
@@ -360,7 +392,7 @@ class ConfigForm(VerticalScroll):
             self._loading = False
         self._revalidate()
 
-    def _widget(self, name: str) -> Input | Select | None:
+    def _widget(self, name: str) -> Input | ChoiceField | None:
         """A field's widget; None while it is in the unopened section."""
         if name in self._folded and not self._unfolded:
             return None
@@ -385,28 +417,81 @@ class ConfigForm(VerticalScroll):
         if not self._loading:
             self._revalidate()
 
-    @on(Select.Changed)
-    def _select_changed(self, event: Select.Changed) -> None:
+    @on(ChoiceField.Changed)
+    def _choice_changed(self, event: ChoiceField.Changed) -> None:
         event.stop()
-        if event.select.id == "preset":
-            if event.value is not Select.BLANK:
-                self.apply_preset(str(event.value))
+        if event.choice_field.id == "preset":
+            if event.value is not None:
+                self.apply_preset(event.value)
             return
-        name = (event.select.id or "").removeprefix("field-")
-        value = event.select.value
-        if name in self._texts and value is not Select.BLANK:
-            self._texts[name] = str(value)
+        name = (event.choice_field.id or "").removeprefix("field-")
+        value = event.choice_field.value
+        if name in self._texts and value is not None:
+            self._texts[name] = value
         if not self._loading:
             self._revalidate()
+
+    def focus(self, scroll_visible: bool = True) -> ConfigForm:
+        """Focus the first field (the form itself takes no focus)."""
+        self.query_one("#preset").focus(scroll_visible)
+        return self
+
+    def field_names(self) -> list[str]:
+        """Every field the user can reach, in reading order (the preset first)."""
+        shown = [name for name in FIELDS if name not in self._folded]
+        return ["preset", *shown, *self._folded]
+
+    def action_jump(self) -> None:
+        """Open the jump list; the chosen field gets focus (its section opens if folded)."""
+        from rnn_tui.ui.widgets.field_jump import JumpScreen
+
+        async def chosen(name: str | None) -> None:
+            if name:
+                await self.focus_field(name)
+
+        self.app.push_screen(JumpScreen(self.field_names()), chosen)
+
+    async def focus_field(self, name: str) -> None:
+        """Focus a field by name, building and opening the folded section when needed."""
+        if name in self._folded:
+            await self.unfold(expand=True)
+        widget = self.query_one("#preset") if name == "preset" else self._widget(name)
+        if widget is not None:
+            self.call_after_refresh(widget.focus)
 
     def on_descendant_focus(self, event: Any) -> None:
         widget = event.widget
         widget_id = widget.id or ""
+        name = "preset" if widget_id == "preset" else widget_id.removeprefix("field-")
+        for label in self.query(".field-label.-focused"):
+            label.remove_class("-focused")
+        labels = self.query(f"#label-{name}")
+        if labels:
+            labels.first().add_class("-focused")
+        self.call_after_refresh(self._keep_in_view, widget)
         if widget_id.startswith("field-"):
             spec = FIELDS.get(widget_id.removeprefix("field-"))
             if spec is not None:
                 sweep = "; a,b,… sweeps" if spec.name in SWEEPABLE and not spec.choices else ""
                 self.query_one("#field-help", Static).update(f"{spec.name}: {spec.help}{sweep}")
+
+    def _keep_in_view(self, widget: Widget) -> None:
+        """Scroll the focused field above the help line docked at the form's bottom (Textual
+        scrolls it into the form's region, which the help line covers the last row of)."""
+        if self.app.focused is not widget:
+            return
+        help_line = self.query_one("#field-help")
+        hidden = widget.region.bottom - help_line.region.y
+        if hidden > 0:
+            self.scroll_relative(y=hidden, animate=False, immediate=True)
+
+    def on_descendant_blur(self, event: Any) -> None:
+        # Only the blurred field's label: the next field's focus may have been handled first.
+        widget_id = event.widget.id or ""
+        name = "preset" if widget_id == "preset" else widget_id.removeprefix("field-")
+        if self.app.focused is not event.widget:
+            for label in self.query(f"#label-{name}"):
+                label.remove_class("-focused")
 
     # -- validation
 
@@ -440,6 +525,9 @@ class ConfigForm(VerticalScroll):
         form_message.set_class(not message, "-empty")
         if configs and hasattr(self.app, "form_config"):
             self.app.form_config = configs[0]
+        settings = getattr(self.app, "settings", None)
+        if settings is not None:
+            settings.form = values  # saved when the app exits
         self._update_params(values)
         self.post_message(self.Changed(self))
 
@@ -469,7 +557,7 @@ class ConfigForm(VerticalScroll):
                 label.update(message)
                 label.set_class(not message, "-fixed")
             elif message and widget.parent is not None:
-                error = Static(message, classes="field-error", id=f"error-{name}")
+                error = Static(message, classes="field-error", id=f"error-{name}", markup=False)
                 widget.parent.mount(error, after=widget)
         self._shown_errors = {
             k: v

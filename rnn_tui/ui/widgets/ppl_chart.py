@@ -27,6 +27,9 @@ Series = tuple[str, Sequence[float], Sequence[float]]
 # widget's lifetime, so a run overlaid on the Runs screen never changes colour.
 THEME_PALETTE = ("primary", "warning", "success", "error", "accent", "secondary")
 MARKER = "braille"
+# Without colour (NO_COLOR, 16 colours) series differ by marker: these, in series order.
+PLAIN_MARKERS = ("braille", "•", "+", "x", "*", "o")
+LEGEND_SYMBOL = {"braille": "──"}
 DENSE = 1.0  # a series with more points than this × width is drawn as dots, not lines
 FALLBACK_RGB = ((0, 135, 255), (255, 175, 0), (0, 175, 95), (215, 0, 0), (175, 95, 255))
 
@@ -78,6 +81,40 @@ def downsample_minmax(
     return out_x, out_y
 
 
+def is_integer_axis(series: Sequence[tuple[str, Sequence[float], Sequence[float]]]) -> bool:
+    """Whether every x of every series is a whole number (steps, epochs, tokens)."""
+    return all(
+        isinstance(x, int) or (isinstance(x, float) and x.is_integer())
+        for _, xs, _ in series
+        for x in xs
+    )
+
+
+def integer_ticks(low: float, high: float, most: int) -> list[int]:
+    """At most `most` whole-number ticks from `low` to `high`, 1, 2 or 5 × 10^k apart."""
+    low_i, high_i = math.ceil(low), math.floor(high)
+    if high_i <= low_i:
+        return [low_i] if high_i == low_i else []
+    raw = (high_i - low_i) / max(most - 1, 1)
+    magnitude = 1
+    while True:
+        step = next((f * magnitude for f in (1, 2, 5) if f * magnitude >= raw), 0)
+        if step:
+            break
+        magnitude *= 10
+    first = math.ceil(low_i / step) * step
+    return list(range(first, high_i + 1, step))
+
+
+def tick_label(value: int) -> str:
+    """A tick that fits: 1600, 16k, 1.2M."""
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:.3g}M"
+    if abs(value) >= 10_000:
+        return f"{value / 1_000:.3g}k"
+    return str(value)
+
+
 class PplChart(PlotextPlot):
     """Perplexity against step or epoch; `l` toggles a log y axis."""
 
@@ -93,7 +130,7 @@ class PplChart(PlotextPlot):
 
     can_focus = True  # so `l` works from the keyboard
 
-    log_y: reactive[bool] = reactive(False)
+    log_y: reactive[bool] = reactive(False, init=False)
     x_label: reactive[str] = reactive("step")
     title: reactive[str] = reactive("perplexity")
 
@@ -155,7 +192,15 @@ class PplChart(PlotextPlot):
     def action_toggle_log(self) -> None:
         self.log_y = not self.log_y
 
-    def watch_log_y(self) -> None:
+    def on_mount(self) -> None:
+        settings = getattr(self.app, "settings", None)  # the scale the last session used
+        if settings is not None and settings.log_y != self.log_y:
+            self.log_y = settings.log_y
+
+    def watch_log_y(self, log_y: bool) -> None:
+        settings = getattr(self.app, "settings", None)
+        if settings is not None:
+            settings.log_y = log_y
         self.refresh()
 
     def watch_x_label(self) -> None:
@@ -175,20 +220,55 @@ class PplChart(PlotextPlot):
                 pass
         return FALLBACK_RGB[index % len(FALLBACK_RGB)]
 
+    def plain_markers(self) -> bool:
+        """No colour to tell series apart (NO_COLOR, or a 16-colour terminal)."""
+        if not self.is_attached:
+            return False
+        app = self.app
+        return bool(app.no_color) or app.console.color_system in (None, "standard")
+
+    def marker_for(self, index: int) -> str:
+        return PLAIN_MARKERS[index % len(PLAIN_MARKERS)] if self.plain_markers() else MARKER
+
+    def legend(self, plotted: Sequence[tuple[str, Sequence[float], Sequence[float]]]) -> Text:
+        """The title line: the title, then each series' marker and label in its colour."""
+        legend = Text(self.title, style="bold", no_wrap=True, overflow="ellipsis", end="")
+        for index, (label, _, _) in enumerate(plotted):
+            marker = self.marker_for(index)
+            symbol = LEGEND_SYMBOL.get(marker, f"{marker}{marker}")
+            r, g, b = self.colour_for(label)
+            legend.append("   ")
+            legend.append(symbol, style=f"bold rgb({r},{g},{b})")
+            legend.append(f" {label}")
+        return legend
+
     def render(self) -> RenderResult:
         try:
             plotted = self.plotted()
             if not plotted:
                 return Align.center(Text("no data yet", style="dim"), vertical="middle")
+            width, height = self.size.width, max(self.size.height - 1, 1)
             plt = self.plt
             plt.clear_figure()
-            plt.title(self.title)
             plt.xlabel(self.x_label)
             plt.yscale("log" if self.log_y else "linear")
-            for label, xs, ys in plotted:
-                draw = plt.scatter if len(xs) > self.size.width * DENSE else plt.plot
-                draw(xs, ys, label=label, marker=MARKER, color=self.colour_for(label))
-            return super().render()
+            for index, (label, xs, ys) in enumerate(plotted):
+                draw = plt.scatter if len(xs) > width * DENSE else plt.plot
+                draw(xs, ys, marker=self.marker_for(index), color=self.colour_for(label))
+            if is_integer_axis(plotted):
+                low = min(min(xs) for _, xs, _ in plotted)
+                high = max(max(xs) for _, xs, _ in plotted)
+                ticks = integer_ticks(low, high, max(2, width // 10))
+                if ticks:
+                    plt.xticks(ticks, [tick_label(t) for t in ticks])
+            # The legend is the title line, outside the plot area: the plot gets the rest.
+            plt.plotsize(width, height)
+            plt._set_size(width, height)  # as PlotextPlot.render does (textual-plotext#5)
+            plt.theme(self._get_plotext_theme_name(self.app.theme))
+            body = Text.from_ansi(plt.build())
+            legend = self.legend(plotted)
+            legend.append("\n")
+            return Text.assemble(legend, body)
         except Exception as exc:  # noqa: BLE001 - plotext fails on odd data; never crash
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return Text(f"chart unavailable: {first}", style="dim italic")

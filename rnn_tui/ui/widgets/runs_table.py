@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from rnn_tui.compare import fmt_count, fmt_ppl, fmt_rate
@@ -54,6 +55,42 @@ COLUMNS: dict[str, tuple[str, bool, Callable[[RunRow], Any]]] = {
 }
 SORTABLE = tuple(COLUMNS)
 DEFAULT_SORT = ("date", True)  # newest first, like `rnn-tui runs list`
+# The order columns hide in when the table is too narrow; best val and status never hide.
+HIDE_ORDER = ("date", "tok_s", "batch", "lr", "layers", "steps", "cell", "hidden", "id")
+CELL_PADDING = 2  # DataTable's default: one column either side of every cell
+# One key per column for `o` (sort by) on the Runs screen.
+SORT_KEYS = {
+    "v": "best",
+    "s": "status",
+    "i": "id",
+    "n": "name",
+    "c": "cell",
+    "l": "layers",
+    "h": "hidden",
+    "b": "batch",
+    "r": "lr",
+    "t": "steps",
+    "k": "tok_s",
+    "d": "date",
+    "m": "mark",
+}
+
+
+def visible_columns(widths: dict[str, int], available: int) -> list[str]:
+    """The columns that fit in `available` cells, hiding HIDE_ORDER's first ones first.
+
+    `widths` holds each column's widest cell (header included), without padding; the
+    mark column is always there. The result keeps COLUMNS' order.
+    """
+    shown = [key for key in COLUMNS if key in widths]
+    hide = [key for key in HIDE_ORDER if key in shown]
+
+    def total() -> int:
+        return 1 + CELL_PADDING + sum(widths[key] + CELL_PADDING for key in shown)
+
+    while total() > available and hide:
+        shown.remove(hide.pop(0))
+    return shown
 
 
 def short_when(stamp: float) -> str:
@@ -121,7 +158,10 @@ class RunsTable(DataTable):
     }
     """
 
-    BINDINGS: ClassVar = []
+    BINDINGS: ClassVar = [
+        Binding("home", "first_row", "First run", show=False, id="runs.first"),
+        Binding("end", "last_row", "Last run", show=False, id="runs.last"),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's spelling
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
@@ -129,6 +169,7 @@ class RunsTable(DataTable):
         self.marked: set[int] = set()
         self.runs: list[RunRow] = []  # in the order shown
         self._shown: dict[int, dict[str, Any]] = {}  # run id -> cells as shown
+        self.shown_columns: list[str] = list(COLUMNS)  # the columns that fit the width now
 
     # -- reading
 
@@ -155,10 +196,44 @@ class RunsTable(DataTable):
     def on_mount(self) -> None:
         self._build_columns()
 
+    def action_first_row(self) -> None:
+        if self.runs:
+            self.move_cursor(row=0, animate=False)
+
+    def action_last_row(self) -> None:
+        if self.runs:
+            self.move_cursor(row=len(self.runs) - 1, animate=False)
+
+    def on_resize(self) -> None:
+        self._fit_columns(self.runs)
+
+    def _fit_columns(self, runs: list[RunRow]) -> bool:
+        """Show the columns that fit the width; True (and rebuilt) when they changed."""
+        width = self.scrollable_content_region.width or self.size.width
+        if width <= 0:
+            return False
+        widths = {  # the sorted column's header has an arrow
+            key: len(header) + (2 if key == self.sort_column else 0)
+            for key, (header, _, _) in COLUMNS.items()
+        }
+        for run in runs:
+            for key, text in cell_texts(run).items():
+                widths[key] = max(widths[key], len(text))
+        visible = visible_columns(widths, width)
+        if visible == self.shown_columns:
+            return False
+        self.shown_columns = visible
+        keep = self.highlighted_id
+        self._build_columns()
+        self._rebuild(runs, keep)
+        return True
+
     def set_runs(self, runs: list[RunRow]) -> None:
         """Show these runs (sorted); keeps the highlighted run under the cursor."""
         ordered = sort_runs(runs, self.sort_column, self.sort_reverse, self.marked)
         keep = self.highlighted_id
+        if self._fit_columns(ordered):
+            return
         if [r.id for r in ordered] == self.shown_ids() and self.columns:
             self.runs = ordered
             for run in ordered:
@@ -195,6 +270,8 @@ class RunsTable(DataTable):
             reverse = not self.sort_reverse if column == self.sort_column else False
         self.sort_column, self.sort_reverse = column, reverse
         keep, runs = self.highlighted_id, self.runs
+        if self._fit_columns(sort_runs(runs, column, reverse, self.marked)):
+            return
         self._build_columns()
         self._rebuild(sort_runs(runs, column, reverse, self.marked), keep)
 
@@ -222,6 +299,8 @@ class RunsTable(DataTable):
         self._shown.clear()
         self.add_column(" ", key="mark", width=1)
         for key, (header, right, _) in COLUMNS.items():
+            if key not in self.shown_columns:
+                continue
             label = header
             if key == self.sort_column:
                 label += " ▼" if self.sort_reverse else " ▲"
@@ -252,6 +331,8 @@ class RunsTable(DataTable):
         texts = cell_texts(run)
         cells: dict[str, Any] = {"mark": self._mark_cell(run.id)}
         for key, (_, right, _) in COLUMNS.items():
+            if key not in self.shown_columns:
+                continue
             text = texts[key]
             if key == "status":
                 cells[key] = Text(text, style=self._status_style(text))
