@@ -20,8 +20,8 @@ from torch import nn
 
 from rnn_tui.config import TrainConfig, preset
 from rnn_tui.corpus import Corpus, load_corpus
+from rnn_tui.errors import RnnTuiError
 from rnn_tui.model import CharRNN
-from rnn_tui.plural import plural
 from rnn_tui.sample import generate
 from rnn_tui.train import Trainer
 
@@ -237,28 +237,11 @@ def ui_figures(seconds: float, rounds: int) -> dict[str, Any]:
     }
 
 
-def quality(device: str) -> dict[str, Any]:
-    """Train preset best for its time budget; its best validation perplexity."""
-    config = preset("best").replace(device=device)
-    trainer = Trainer(config)
-    end = trainer.run()
-    return {
-        "preset": "best",
-        "time_budget_s": config.time_budget,
-        "best_val_ppl": end.best_val_ppl,
-        "steps": end.step,
-        "tokens_per_s": end.tokens_per_s,
-        "reason": end.reason,
-    }
-
-
 def bench_command(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     console = Console()
     if args.device == "cuda" and not torch.cuda.is_available():
-        from rnn_tui.errors import RnnTuiError
-
         raise RnnTuiError("CUDA is not available on this machine; use --device cpu")
     result: dict[str, Any] = {"machine": machine_info(args.device)}
     say = (lambda *a, **k: None) if args.json else console.print
@@ -304,13 +287,34 @@ def bench_command(args: argparse.Namespace) -> int:
         say(f"  TUI first frame: {u['first_frame_s']:.2f} s (median of 5, real terminal)")
         say(f"  chart repaint with 10,000 points: {u['chart_repaint_ms']:.1f} ms")
     if args.quality:
-        say("  training preset best for its time budget…")
-        result["quality"] = quality(args.device)
-        q = result["quality"]
-        say(
-            f"  quality: preset best reached validation perplexity {q['best_val_ppl']:.3f} "
-            f"in {q['time_budget_s']:.0f} s ({plural(q['steps'], 'step')})"
+        from rnn_tui.quality import quality
+
+        if args.quality_seeds < 1:
+            raise RnnTuiError("--quality-seeds must be at least 1")
+
+        corpora = [None, *(args.quality_corpus or [])]
+        seeds = range(args.quality_seeds)
+        configs_note = "preset best and the plain fp32 reference, alternately"
+        say(f"  quality: {configs_note}, {len(seeds)} seeds, corpora: {len(corpora)}")
+        result["quality"] = q = quality(
+            args.device,
+            corpora,
+            seeds,
+            args.quality_budget,
+            say=lambda line: say(line, markup=False),
         )
+        for name, flags in q["configs"].items():
+            say(f"    {name}: {flags}", markup=False)
+        for row in q["corpora"]:
+            best, ref = row["best"], row["reference"]
+            say(
+                f"  {row['corpus']}: validation perplexity best {best['val_ppl_median']:.3f} "
+                f"(train {best['train_ppl_median']:.3f}) vs reference "
+                f"{ref['val_ppl_median']:.3f} (train {ref['train_ppl_median']:.3f}), "
+                f"difference {row['best_minus_reference']:+.3f}; median of {len(seeds)} seeds, "
+                f"{q['time_budget_s']:g} s each",
+                markup=False,
+            )
     if args.json:
         print(json.dumps(result, indent=2))
     return 0

@@ -220,6 +220,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="also train preset best for its time budget and report val perplexity",
     )
     bench.add_argument(
+        "--quality-corpus",
+        action="append",
+        metavar="PATH",
+        help="with --quality: another corpus to compare on (repeatable)",
+    )
+    bench.add_argument(
+        "--quality-seeds", type=int, default=3, help="with --quality: seeds per config"
+    )
+    bench.add_argument(
+        "--quality-budget",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with --quality: time budget per run (default: preset best's)",
+    )
+    bench.add_argument(
         "--store-overhead",
         action="store_true",
         help="also time training with and without the run store",

@@ -23,7 +23,8 @@ BATCHING_MODES = ("random", "sequential")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 SCHEDULES = ("constant", "cosine", "step")
 DEVICES = ("auto", "cpu", "cuda")
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16")
+DROPOUT_MASKS = ("step", "locked")
 MAX_LAYERS = 8
 
 
@@ -51,11 +52,18 @@ class TrainConfig:
     hidden: int = 128
     embedding: str = "onehot"  # "onehot", "vocab" (an nn.Embedding(V, V)) or a dimension
     dropout: float = 0.0
+    input_dropout: float = 0.0  # on the input vectors (embedding or one-hot)
+    weight_dropout: float = 0.0  # DropConnect on the hidden-to-hidden matrices
+    dropout_mask: str = "step"  # locked: one mask per sequence, as in variational dropout
     # Optimization
     optimizer: str = "adam"
     lr: float = 1e-2
     schedule: str = "constant"
     clip: float = 1.0
+    weight_decay: float | None = None  # None: 0.01 for adamw, 0 for the others
+    warmup: float = 0.0  # fraction of the run spent rising linearly to lr
+    lr_floor: float = 0.0  # cosine and step schedules end at lr * lr_floor
+    ema: float = 0.0  # decay of an exponential moving average of the weights; 0: off
     batch_size: int = 32
     num_steps: int = 35
     batching: str = "sequential"
@@ -63,10 +71,11 @@ class TrainConfig:
     epochs: int = 10
     steps: int | None = None  # counts optimizer steps instead of epochs
     epoch_steps: int | None = None  # steps per reported epoch; None: one pass over the text
-    time_budget: float | None = None  # seconds
+    time_budget: float | None = None  # seconds, the final evaluation and checkpoint included
+    eval_interval: float | None = None  # seconds between evaluations within an epoch
     seed: int = 0
     device: str = "auto"
-    precision: str = "fp32"  # bf16: autocast matrix products in training; evaluation stays fp32
+    precision: str = "fp32"  # bf16: autocast in training, evaluation stays fp32; auto: bf16 if fast
     # Epoch-end text sample
     sample_prefix: str = "the time traveller"
     sample_length: int = 60
@@ -128,10 +137,53 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec(
             "dropout", "Model", "between layers and before the output", minimum=0, maximum=0.9
         ),
+        FieldSpec("input_dropout", "Model", "dropout on the input vectors", minimum=0, maximum=0.9),
+        FieldSpec(
+            "weight_dropout",
+            "Model",
+            "DropConnect on the hidden-to-hidden weights (AWD-LSTM)",
+            minimum=0,
+            maximum=0.9,
+        ),
+        FieldSpec(
+            "dropout_mask",
+            "Model",
+            "step: a new mask each time step | locked: one per sequence (variational)",
+            choices=DROPOUT_MASKS,
+        ),
         FieldSpec("optimizer", "Optimization", "adam | adamw | sgd | rmsprop", choices=OPTIMIZERS),
         FieldSpec("lr", "Optimization", "learning rate", minimum=1e-8, maximum=100),
         FieldSpec("schedule", "Optimization", "constant | cosine | step", choices=SCHEDULES),
         FieldSpec("clip", "Optimization", "gradient clip by global norm (0: off)", minimum=0),
+        FieldSpec(
+            "weight_decay",
+            "Optimization",
+            "weight decay (empty: 0.01 for adamw, 0 for the others)",
+            minimum=0,
+            maximum=10,
+            optional=True,
+        ),
+        FieldSpec(
+            "warmup",
+            "Optimization",
+            "fraction of the run (of the time budget if set) warming up the lr",
+            minimum=0,
+            maximum=0.5,
+        ),
+        FieldSpec(
+            "lr_floor",
+            "Optimization",
+            "cosine and step schedules end at lr times this",
+            minimum=0,
+            maximum=1,
+        ),
+        FieldSpec(
+            "ema",
+            "Optimization",
+            "weight averaging decay, e.g. 0.999; evaluation and samples use the average (0: off)",
+            minimum=0,
+            maximum=0.99999,
+        ),
         FieldSpec("batch_size", "Optimization", "sequences per batch", minimum=1, maximum=4096),
         FieldSpec("num_steps", "Optimization", "time steps per sequence", minimum=1, maximum=4096),
         FieldSpec("batching", "Optimization", "random | sequential", choices=BATCHING_MODES),
@@ -152,10 +204,28 @@ FIELDS: dict[str, FieldSpec] = {
             maximum=10_000_000,
             optional=True,
         ),
-        FieldSpec("time_budget", "Run", "stop after this many seconds", minimum=1, optional=True),
+        FieldSpec(
+            "time_budget",
+            "Run",
+            "seconds for the whole run, final evaluation included",
+            minimum=1,
+            optional=True,
+        ),
+        FieldSpec(
+            "eval_interval",
+            "Run",
+            "also evaluate every this many seconds (empty: at epoch ends only)",
+            minimum=1,
+            optional=True,
+        ),
         FieldSpec("seed", "Run", "random seed", minimum=0, maximum=2**63 - 1),
         FieldSpec("device", "Run", "auto | cpu | cuda", choices=DEVICES),
-        FieldSpec("precision", "Run", "fp32 | bf16 (autocast for training)", choices=PRECISIONS),
+        FieldSpec(
+            "precision",
+            "Run",
+            "auto (bf16 where the hardware has it) | fp32 | bf16 (autocast for training)",
+            choices=PRECISIONS,
+        ),
         FieldSpec("sample_prefix", "Run", "prefix of the text sampled each epoch"),
         FieldSpec(
             "sample_length", "Run", "characters sampled each epoch", minimum=0, maximum=10_000
@@ -413,7 +483,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         steps=None,
         epoch_steps=None,
         time_budget=120.0,
-        precision="bf16",
+        precision="auto",
     ),
     # A few seconds on a laptop: for trying the app out.
     "quick": dict(

@@ -56,6 +56,20 @@ class EpochEnd:
 
 
 @dataclass(frozen=True)
+class EvalEnd:
+    """A validation pass within an epoch (with `eval_interval`); epoch ends report theirs
+    in EpochEnd. Listeners that only follow epochs may ignore it."""
+
+    step: int
+    epoch: int  # the epoch in progress
+    val_loss: float
+    val_ppl: float
+    is_best: bool
+    checkpoint: str | None  # best.pt when this pass saved a new best
+    elapsed: float
+
+
+@dataclass(frozen=True)
 class RunEnd:
     reason: EndReason
     message: str
@@ -69,7 +83,7 @@ class RunEnd:
     best_checkpoint: str | None
 
 
-Event = RunStart | StepEnd | EpochEnd | RunEnd
+Event = RunStart | StepEnd | EpochEnd | EvalEnd | RunEnd
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:

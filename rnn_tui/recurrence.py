@@ -9,6 +9,8 @@ recurrent weight's gradient is one product over all steps. Same parameters, same
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -45,19 +47,33 @@ class _Recurrence(torch.autograd.Function):
 
 
 def vanilla_rnn(
-    rnn: nn.RNN, inputs: torch.Tensor, state: torch.Tensor | None, training: bool
+    rnn: nn.RNN,
+    inputs: torch.Tensor,
+    state: torch.Tensor | None,
+    training: bool,
+    *,
+    weight_dropout: float = 0.0,
+    between: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """What `rnn(inputs, state)` returns, for a sequence-first nn.RNN with biases."""
+    """What `rnn(inputs, state)` returns, for a sequence-first nn.RNN with biases.
+
+    In training, `weight_dropout` thins each W_hh once per call (DropConnect), and
+    `between` replaces nn.RNN's own dropout between layers (e.g. a locked mask)."""
     layers, hidden = rnn.num_layers, rnn.hidden_size
     if state is None:
         state = inputs.new_zeros(layers, inputs.shape[1], hidden)
     relu = rnn.nonlinearity == "relu"
     x, finals = inputs, []
     for k in range(layers):
-        if k > 0 and rnn.dropout and training:
+        if k > 0 and between is not None:
+            x = between(x)
+        elif k > 0 and rnn.dropout and training:
             x = F.dropout(x, rnn.dropout, training=True)
         bias = getattr(rnn, f"bias_ih_l{k}") + getattr(rnn, f"bias_hh_l{k}")
         pre = F.linear(x, getattr(rnn, f"weight_ih_l{k}"), bias)
-        x = _Recurrence.apply(pre, state[k], getattr(rnn, f"weight_hh_l{k}"), relu)
+        w_hh = getattr(rnn, f"weight_hh_l{k}")
+        if training and weight_dropout > 0:
+            w_hh = F.dropout(w_hh, weight_dropout, training=True)
+        x = _Recurrence.apply(pre, state[k], w_hh, relu)
         finals.append(x[-1])
     return x, torch.stack(finals)

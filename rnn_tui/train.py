@@ -6,6 +6,7 @@ checkpoint, and ends a diverging run with a message instead of a crash.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import threading
@@ -17,7 +18,9 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
+from rnn_tui.averaging import WeightAverage
 from rnn_tui.batching import Batch, Batching
+from rnn_tui.budget import TimeBudget
 from rnn_tui.checkpoint import (
     check_same_corpus,
     corpus_fingerprint,
@@ -28,11 +31,13 @@ from rnn_tui.checkpoint import (
 from rnn_tui.config import TrainConfig
 from rnn_tui.corpus import Corpus, absolute_corpus_path, check_trainable, load_corpus
 from rnn_tui.errors import ConfigError, RnnTuiError
-from rnn_tui.events import EndReason, EpochEnd, Event, RunEnd, RunStart, StepEnd
+from rnn_tui.events import EndReason, EpochEnd, EvalEnd, Event, RunEnd, RunStart, StepEnd
+from rnn_tui.hardware import resolve_precision
 from rnn_tui.model import CharRNN, State, count_parameters, detach_state
 from rnn_tui.plural import plural
 from rnn_tui.resources import check_memory
 from rnn_tui.sample import sample_text
+from rnn_tui.schedule import lr_factor
 
 MAX_LOSS_FOR_EXP = 700.0  # math.exp overflows a little above 709
 DIVERGENCE_FACTOR = 4.0  # a loss this many times a uniform guess's is exploding
@@ -54,28 +59,22 @@ def resolve_device(requested: str) -> torch.device:
     return torch.device(requested)
 
 
-def lr_factor(schedule: str, progress: float) -> float:
-    """Multiplier of the base learning rate at `progress` in [0, 1] of the run."""
-    progress = min(max(progress, 0.0), 1.0)
-    if schedule == "cosine":
-        return 0.5 * (1.0 + math.cos(math.pi * progress))
-    if schedule == "step":  # halve at each quarter of the run
-        return 0.5 ** min(int(progress * 4), 3)
-    return 1.0
-
-
-def make_optimizer(name: str, params: Any, lr: float) -> torch.optim.Optimizer:
+def make_optimizer(
+    name: str, params: Any, lr: float, weight_decay: float | None = None
+) -> torch.optim.Optimizer:
+    """`weight_decay` None: AdamW's 0.01, none for the others."""
     params = list(params)
+    decay = weight_decay if weight_decay is not None else (0.01 if name == "adamw" else 0.0)
     # The fused kernels update every tensor in one call: about 10% of a small model's step.
     fused = {"fused": True} if name in ("adam", "adamw", "sgd") else {}
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr, **fused)
+        return torch.optim.Adam(params, lr=lr, weight_decay=decay, **fused)
     if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=0.01, **fused)
+        return torch.optim.AdamW(params, lr=lr, weight_decay=decay, **fused)
     if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, **fused)
+        return torch.optim.SGD(params, lr=lr, weight_decay=decay, **fused)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, foreach=True)
+        return torch.optim.RMSprop(params, lr=lr, weight_decay=decay, foreach=True)
     raise ConfigError({"optimizer": f"unknown optimizer {name!r}"})
 
 
@@ -91,8 +90,10 @@ class Trainer:
         out_dir: str | Path | None = None,
         corpus: Corpus | None = None,
         resume: str | Path | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ):
         self.config = config.checked()
+        self._clock = clock  # seconds; tests pass a simulated one
         self.on_event = on_event if on_event is not None else (lambda event: None)
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.corpus = corpus
@@ -122,6 +123,8 @@ class Trainer:
         if config.corpus is not None:  # recorded absolute: a resume from elsewhere finds it
             config = self.config = config.replace(corpus=absolute_corpus_path(config.corpus))
         self.device = resolve_device(config.device)
+        precision = resolve_precision(config.precision, self.device)
+        config = self.config = config.replace(precision=precision)
         if self.corpus is None:
             self.corpus = load_corpus(config.corpus, config.preprocess, config.val_fraction)
         check_trainable(self.corpus, config.batch_size, config.num_steps, config.val_fraction)
@@ -136,8 +139,11 @@ class Trainer:
         check_memory(config, len(self.vocab))
         torch.manual_seed(config.seed)
         self.model = CharRNN.from_config(config, len(self.vocab)).to(self.device)
-        self.optimizer = make_optimizer(config.optimizer, self.model.parameters(), config.lr)
+        self.optimizer = make_optimizer(
+            config.optimizer, self.model.parameters(), config.lr, config.weight_decay
+        )
         self.params = count_parameters(self.model)
+        self.average = WeightAverage(self.model, config.ema) if config.ema else None
         self._restore(resumed)
         self._prepared = True
 
@@ -158,7 +164,11 @@ class Trainer:
         self.ended_inside_epoch = False
         if payload is None:
             return
-        self.model.load_state_dict(payload["model"])
+        # With weight averaging, "model" holds the average (what sampling loads) and
+        # "train_model" the raw weights that training continues from.
+        self.model.load_state_dict(payload.get("train_model", payload["model"]))
+        if self.average is not None:
+            self.average.load(payload["model"], payload.get("average_updates", 0))
         self.optimizer.load_state_dict(payload["optimizer"])
         progress = payload["progress"]
         for key in (
@@ -191,8 +201,13 @@ class Trainer:
             self.prepare()
         except RnnTuiError as exc:
             return self._emit_end("error", str(exc))
-        self._start_wall = time.perf_counter()
+        self._start_wall = self._clock()
         self.start_step = self.step
+        self._last_eval_wall = self.wall_seconds
+        self.budget = TimeBudget(self.config.time_budget)
+        if self.config.time_budget:
+            chunks = self._evaluation_chunks()
+            self.budget.estimated_evaluation = chunks * self._time_evaluation_chunk()
         self.on_event(
             RunStart(
                 config=self.config.to_dict(),
@@ -221,7 +236,7 @@ class Trainer:
             batches = self._epoch_batches(self.epoch, self.batch_in_epoch)
             # Training time runs from fetching a batch to the end of the step's listeners,
             # so tokens/s counts everything a step costs except evaluation and checkpoints.
-            mark = time.perf_counter()
+            mark = self._clock()
             for inputs, targets in batches:
                 if self._stop.is_set():
                     self._save(is_best=False)
@@ -229,6 +244,7 @@ class Trainer:
                 if self._out_of_time():
                     self._end_epoch()
                     return "finished", f"time budget of {config.time_budget:g} s reached"
+                step_began = mark
                 loss = self._train_step(inputs, targets)
                 if not math.isfinite(loss) or loss > divergence_loss:
                     return "diverged", self._divergence_message(loss)
@@ -236,7 +252,7 @@ class Trainer:
                 self.batch_in_epoch += 1
                 self.epoch_loss_sum += loss
                 self.tokens += inputs.numel()
-                now = time.perf_counter()
+                now = self._clock()
                 self.train_seconds += now - mark
                 mark = now
                 self.on_event(
@@ -251,11 +267,15 @@ class Trainer:
                         elapsed=self.wall_seconds,
                     )
                 )
-                now = time.perf_counter()
+                now = self._clock()
                 self.train_seconds += now - mark  # the listeners' share
+                self.budget.note_step(now - step_began)
                 mark = now
                 if self.batch_in_epoch >= self.steps_per_epoch or self.step >= self.total_steps:
                     break
+                if self._evaluation_due():
+                    self._interval_evaluation()
+                    mark = self._clock()
             self._end_epoch()
         return "finished", f"finished {plural(self.step, 'step')}"
 
@@ -280,7 +300,9 @@ class Trainer:
         inputs = inputs.to(self.device, non_blocking=True)
         targets = targets.to(self.device, non_blocking=True)
         for group in self.optimizer.param_groups:
-            group["lr"] = config.lr * lr_factor(config.schedule, self._progress())
+            group["lr"] = config.lr * lr_factor(
+                config.schedule, self._progress(), config.warmup, config.lr_floor
+            )
         self.model.train()
         state = detach_state(self.state) if config.batching == "sequential" else None
         with torch.autocast(
@@ -295,6 +317,8 @@ class Trainer:
         value = loss.item()
         if math.isfinite(value):
             self.optimizer.step()
+            if self.average is not None:
+                self.average.update(self.model)
         self.state = detach_state(state) if config.batching == "sequential" else None
         return value
 
@@ -302,6 +326,7 @@ class Trainer:
         steps_done = self.batch_in_epoch
         if steps_done == 0:
             return
+        began = self._clock()
         train_loss = self.epoch_loss_sum / steps_done
         self.last_train_ppl = perplexity(train_loss)
         val_loss = self.evaluate()
@@ -342,6 +367,62 @@ class Trainer:
                 checkpoint=checkpoint,
             )
         )
+        self.budget.note_finish(self._clock() - began)
+        self._last_eval_wall = self.wall_seconds
+
+    def _evaluation_due(self) -> bool:
+        interval = self.config.eval_interval
+        return interval is not None and self.wall_seconds - self._last_eval_wall >= interval
+
+    def _interval_evaluation(self) -> None:
+        """A validation pass within an epoch, so a budget that ends mid-epoch still finds
+        its best weights; a new best is saved to best.pt."""
+        began = self._clock()
+        val_loss = self.evaluate()
+        self._last_eval_wall = self.wall_seconds
+        if val_loss is None:
+            return
+        val_ppl = perplexity(val_loss)
+        is_best = self.best_val_ppl is None or val_ppl < self.best_val_ppl
+        if is_best:
+            self.best_val_ppl = val_ppl
+            self._save_best()
+        self.on_event(
+            EvalEnd(
+                step=self.step,
+                epoch=self.epoch,
+                val_loss=val_loss,
+                val_ppl=val_ppl,
+                is_best=is_best,
+                checkpoint=self.best_checkpoint if is_best else None,
+                elapsed=self.wall_seconds,
+            )
+        )
+        self.budget.note_evaluation(self._clock() - began)
+
+    def _evaluation_streams(self) -> tuple[int, int]:
+        size = len(self.corpus.val) - 1
+        streams = max(1, min(self.config.batch_size, size // EVAL_STREAM_CHARS))
+        return streams, size // streams
+
+    @torch.no_grad()
+    def _time_evaluation_chunk(self) -> float:
+        """Seconds of one evaluation chunk: the fastest of three after a warm-up call."""
+        streams = self._evaluation_streams()[0]
+        tokens = torch.zeros(self.config.num_steps, streams, dtype=torch.long, device=self.device)
+        self.model.eval()
+        times = []
+        try:
+            for _ in range(4):
+                began = self._clock()
+                self.model(tokens)
+                times.append(self._clock() - began)
+        finally:
+            self.model.train()
+        return min(times[1:])
+
+    def _evaluation_chunks(self) -> int:
+        return math.ceil(self._evaluation_streams()[1] / self.config.num_steps)
 
     @torch.no_grad()
     def evaluate(self) -> float | None:
@@ -352,20 +433,20 @@ class Trainer:
         num_steps = self.config.num_steps
         # Few long streams: each starts from a zero state, and those cold starts cost
         # about 1% of perplexity at 32 streams on The Time Machine's validation text.
-        streams = max(1, min(self.config.batch_size, (len(data) - 1) // EVAL_STREAM_CHARS))
-        stream_len = (len(data) - 1) // streams
+        streams, stream_len = self._evaluation_streams()
         inputs = data[: streams * stream_len].view(streams, stream_len)
         targets = data[1 : 1 + streams * stream_len].view(streams, stream_len)
         self.model.eval()
         total, count, state = 0.0, 0, None
-        for begin in range(0, stream_len, num_steps):
-            x = inputs[:, begin : begin + num_steps].t().long().to(self.device)
-            y = targets[:, begin : begin + num_steps].t().long().to(self.device)
-            logits, state = self.model(x, state)
-            total += F.cross_entropy(
-                logits.view(-1, logits.size(-1)), y.reshape(-1), reduction="sum"
-            ).item()
-            count += y.numel()
+        with self._averaged_weights():
+            for begin in range(0, stream_len, num_steps):
+                x = inputs[:, begin : begin + num_steps].t().long().to(self.device)
+                y = targets[:, begin : begin + num_steps].t().long().to(self.device)
+                logits, state = self.model(x, state)
+                total += F.cross_entropy(
+                    logits.view(-1, logits.size(-1)), y.reshape(-1), reduction="sum"
+                ).item()
+                count += y.numel()
         self.model.train()
         loss = total / count
         return loss if math.isfinite(loss) else MAX_LOSS_FOR_EXP
@@ -378,14 +459,21 @@ class Trainer:
         if not prefix:
             prefix = self.vocab.decode(self.corpus.train[:1].tolist())
         # Its own seeded generator: sampling never shifts the training random stream.
-        return sample_text(
-            self.model,
-            self.vocab,
-            prefix,
-            length,
-            temperature=0.6,
-            seed=self.config.seed + self.epoch,
-        )
+        with self._averaged_weights():
+            return sample_text(
+                self.model,
+                self.vocab,
+                prefix,
+                length,
+                temperature=0.6,
+                seed=self.config.seed + self.epoch,
+            )
+
+    def _averaged_weights(self) -> contextlib.AbstractContextManager[None]:
+        """The weight average in the model for evaluation and samples (with --ema)."""
+        if self.average is None:
+            return contextlib.nullcontext()
+        return self.average.applied(self.model)
 
     # -- checkpoints -------------------------------------------------------------------------
 
@@ -395,7 +483,7 @@ class Trainer:
             state = [s.detach().cpu() for s in state]
         elif state is not None:
             state = state.detach().cpu()
-        return {
+        payload = {
             "config": self.config.to_dict(),
             "vocab": self.vocab.to_list(),
             "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
@@ -422,6 +510,16 @@ class Trainer:
             "corpus": corpus_fingerprint(self.corpus),
             "torch_version": str(torch.__version__),
         }
+        if self.average is not None:
+            payload["train_model"] = payload["model"]
+            payload["model"] = self.average.state_dict()
+            payload["average_updates"] = self.average.updates
+        return payload
+
+    def _save_best(self) -> None:
+        if self.out_dir is not None:
+            self.best_checkpoint = str(self.out_dir / BEST_CHECKPOINT)
+            save_checkpoint(self.out_dir / BEST_CHECKPOINT, self.checkpoint_payload())
 
     def _save(self, is_best: bool) -> str | None:
         if self.out_dir is None:
@@ -439,7 +537,7 @@ class Trainer:
 
     @property
     def wall_seconds(self) -> float:
-        return self.wall_before + time.perf_counter() - self._start_wall
+        return self.wall_before + self._clock() - self._start_wall
 
     @property
     def tokens_per_s(self) -> float:
@@ -447,13 +545,16 @@ class Trainer:
 
     def _progress(self) -> float:
         progress = self.step / self.total_steps
-        if self.config.time_budget:
-            progress = max(progress, self.wall_seconds / self.config.time_budget)
+        training_seconds = self.budget.training_seconds()
+        if training_seconds is not None:
+            progress = max(progress, self.wall_seconds / training_seconds)
         return progress
 
     def _out_of_time(self) -> bool:
-        budget = self.config.time_budget
-        return budget is not None and self.wall_seconds >= budget
+        """A session always trains one step, so a budget too short for the final
+        evaluation still yields a model."""
+        first = self.step == self.start_step and self.wall_before < (self.budget.seconds or 0)
+        return not first and self.budget.spent(self.wall_seconds)
 
     def _divergence_message(self, loss: float) -> str:
         what = (
@@ -493,6 +594,8 @@ def _resumable_config(saved: dict[str, Any], requested: TrainConfig) -> TrainCon
     given = {
         name: value for name, value in requested.to_dict().items() if value != getattr(config, name)
     }
+    if given.get("precision") == "auto":  # the checkpoint holds what auto chose on this run
+        del given["precision"]
     return resume_config(config, given)
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import pytest
 import torch
 
-from rnn_tui.checkpoint import load_checkpoint
+from rnn_tui.checkpoint import load_checkpoint, load_model
 from rnn_tui.config import TrainConfig
-from rnn_tui.events import EpochEnd, RunEnd, RunStart, StepEnd
+from rnn_tui.events import EpochEnd, EvalEnd, RunEnd, RunStart, StepEnd
+from rnn_tui.hardware import bf16_supported
 from rnn_tui.train import Trainer, lr_factor, perplexity
 
 
@@ -44,13 +46,14 @@ def run(config: TrainConfig, out_dir: Path | None = None, **kwargs) -> Collector
     return events
 
 
-def test_seeded_losses_are_the_expected_numbers(tiny_corpus):
+def test_seeded_losses_start_near_uniform_and_fall(tiny_corpus):
     events = run(tiny_config(tiny_corpus, cell="rnn", batching="random", epochs=1))
     losses = [e.loss for e in events.of(StepEnd)]
     assert len(losses) == 14
-    # Uniform guessing over the 28-character vocabulary costs ln 28 = 3.33 nats.
-    assert losses[0] == pytest.approx(3.40437, abs=1e-4)
-    assert losses[-1] == pytest.approx(2.89843, abs=1e-4)
+    # Uniform guessing over the 28-character vocabulary costs ln 28 = 3.33 nats; an
+    # untrained model's first loss is near it, and training brings the loss well below.
+    assert abs(losses[0] - math.log(28)) < 0.2
+    assert sum(losses[-3:]) / 3 < losses[0] - 0.3
 
 
 def test_same_seed_same_losses_other_seed_different(tiny_corpus):
@@ -144,8 +147,72 @@ def test_time_budget_ends_the_run_as_finished(tiny_corpus):
     events = run(tiny_config(tiny_corpus, epochs=100_000, time_budget=1.0))
     (end,) = events.of(RunEnd)
     assert end.reason == "finished" and "time budget of 1 s reached" in end.message
-    assert 1.0 <= end.elapsed < 3.0
+    assert end.elapsed < 1.0 + 2.0
     assert events.of(EpochEnd)[-1].val_ppl is not None  # the last, partial epoch is evaluated
+
+
+class SimulatedClock:
+    """Seconds that advance by `tick` at every reading, plus whatever a test adds:
+    the trainer's timing decisions become exact and independent of the machine's load."""
+
+    def __init__(self, tick: float):
+        self.now = 0.0
+        self.tick = tick
+
+    def __call__(self) -> float:
+        self.now += self.tick
+        return self.now
+
+
+def test_time_budget_counts_the_final_evaluation_in(tiny_corpus, monkeypatch):
+    """An evaluation that costs 0.5 s is reserved for: the run, its final evaluation and
+    checkpoint included, ends within the budget plus 5%, not a whole evaluation later."""
+    clock = SimulatedClock(tick=0.002)
+    original = Trainer.evaluate
+
+    def slow_evaluate(self):
+        clock.now += 0.5
+        return original(self)
+
+    monkeypatch.setattr(Trainer, "evaluate", slow_evaluate)
+    budget = 4.0
+    config = tiny_config(
+        tiny_corpus, epochs=1, epoch_steps=10**7, time_budget=budget, eval_interval=1.0
+    )
+    trainer = Trainer(config, on_event=(events := Collector()), clock=clock)
+    end = trainer.run()
+    assert end.reason == "finished"
+    assert events.of(EvalEnd), "the interval evaluation measures what an evaluation costs"
+    assert budget * 0.75 <= end.elapsed <= budget * 1.05, f"{end.elapsed:.2f} s"
+    assert end.elapsed == pytest.approx(trainer.wall_seconds, abs=0.01)
+
+
+def test_time_budget_holds_on_real_time_too(tiny_corpus):
+    budget = 2.0
+    trainer = Trainer(tiny_config(tiny_corpus, epochs=100_000, time_budget=budget))
+    trainer.prepare()
+    began = time.perf_counter()
+    trainer.run()
+    assert time.perf_counter() - began <= budget + 2.0
+
+
+def test_time_schedule_warms_up_and_reaches_its_floor_when_the_budget_ends(tiny_corpus):
+    config = tiny_config(
+        tiny_corpus,
+        epochs=100_000,
+        time_budget=2.0,
+        schedule="cosine",
+        warmup=0.2,
+        lr_floor=0.05,
+        val_fraction=0.0,
+    )
+    events = Collector()
+    Trainer(config, on_event=events, clock=SimulatedClock(tick=0.001)).run()
+    lrs = [e.lr for e in events.of(StepEnd)]
+    peak = lrs.index(max(lrs))
+    assert lrs[0] < 0.1 * 1e-2 and max(lrs) > 0.99 * 1e-2
+    assert lrs[:peak] == sorted(lrs[:peak]) and lrs[peak:] == sorted(lrs[peak:], reverse=True)
+    assert 1e-2 * 0.05 <= lrs[-1] <= 1e-2 * (0.05 + 0.01), "the last step runs at the floor"
 
 
 def test_epoch_steps_make_the_notebooks_one_batch_epochs(tiny_corpus):
@@ -211,8 +278,105 @@ def test_cosine_schedule_reaches_the_optimizer(tiny_corpus):
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_bf16_training_learns_and_reports_fp32_validation(tiny_corpus, cell):
+    """Where the CPU has bf16 instructions bf16 trains; elsewhere asking for it is one
+    clear error, not a oneDNN failure midway (both branches assert)."""
     events = run(tiny_config(tiny_corpus, cell=cell, precision="bf16"))
     (end,) = events.of(RunEnd)
+    if not bf16_supported(torch.device("cpu")):
+        assert end.reason == "error" and end.step == 0
+        assert end.message == (
+            "precision: bf16 is not supported here (this CPU has no bf16 instructions); "
+            "use fp32 or auto"
+        )
+        return
     epochs = events.of(EpochEnd)
     assert end.reason == "finished"
     assert epochs[-1].train_loss < epochs[0].train_loss < math.log(28) + 0.1
+
+
+@pytest.mark.parametrize("has_bf16", [True, False])
+def test_auto_precision_follows_the_hardware(tiny_corpus, monkeypatch, has_bf16):
+    monkeypatch.setattr("rnn_tui.hardware.cpu_has_bf16", lambda: has_bf16)
+    trainer = Trainer(tiny_config(tiny_corpus, precision="auto", device="cpu"))
+    trainer.prepare()
+    assert trainer.config.precision == ("bf16" if has_bf16 else "fp32")
+
+
+def test_weight_decay_reaches_the_optimizer(tiny_corpus):
+    def decay(**changes):
+        trainer = Trainer(tiny_config(tiny_corpus, **changes))
+        trainer.prepare()
+        return trainer.optimizer.param_groups[0]["weight_decay"]
+
+    assert decay(optimizer="adamw") == 0.01
+    assert decay(optimizer="adamw", weight_decay=0.05) == 0.05
+    assert decay(optimizer="adam") == 0.0
+    assert decay(optimizer="sgd", weight_decay=1e-4) == 1e-4
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        dict(input_dropout=0.2, dropout_mask="locked"),
+        dict(weight_dropout=0.3),
+        dict(weight_dropout=0.3, dropout=0.2, dropout_mask="locked", input_dropout=0.1),
+    ],
+)
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_recurrent_regularizers_train_and_resume_exactly(tiny_corpus, tmp_path, cell, changes):
+    config = tiny_config(tiny_corpus, cell=cell, layers=2, epochs=1, **changes)
+    full = [e.loss for e in run(config).of(StepEnd)]
+    assert full == [e.loss for e in run(config).of(StepEnd)]
+    plain = [
+        e.loss for e in run(tiny_config(tiny_corpus, cell=cell, layers=2, epochs=1)).of(StepEnd)
+    ]
+    assert full != plain  # the regularizer is really applied
+    trainer = Trainer(config, out_dir=tmp_path, on_event=(first := Collector()))
+    trainer.on_event = lambda e: (
+        (first(e), e.step == 5 and trainer.stop()) if isinstance(e, StepEnd) else None
+    )
+    trainer.run()
+    resumed = run(config, out_dir=tmp_path, resume=tmp_path / "last.pt")
+    assert [e.loss for e in first.of(StepEnd)] + [e.loss for e in resumed.of(StepEnd)] == full
+
+
+def test_weight_average_evaluates_and_saves_the_average_and_resumes_exactly(tiny_corpus, tmp_path):
+    config = tiny_config(tiny_corpus, ema=0.9, epochs=2)
+    straight = run(config, out_dir=tmp_path / "straight")
+    raw = run(config.replace(ema=0.0))
+    straight_losses = [e.loss for e in straight.of(StepEnd)]
+    assert straight_losses == [e.loss for e in raw.of(StepEnd)]  # training is untouched
+    assert straight.of(EpochEnd)[-1].val_loss != raw.of(EpochEnd)[-1].val_loss  # eval is not
+
+    payload = load_checkpoint(tmp_path / "straight" / "last.pt")
+    assert payload["average_updates"] == 28
+    averaged, trained = payload["model"], payload["train_model"]
+    assert averaged.keys() == trained.keys()
+    assert any(not torch.equal(averaged[k], trained[k]) for k in averaged)
+    loaded = load_model(tmp_path / "straight" / "last.pt").model  # sampling loads the average
+    assert torch.equal(loaded.head.weight, averaged["head.weight"])
+
+    out = tmp_path / "stopped"
+    trainer = Trainer(config, out_dir=out, on_event=(first := Collector()))
+    trainer.on_event = lambda e: (
+        (first(e), e.step == 9 and trainer.stop()) if isinstance(e, StepEnd) else None
+    )
+    trainer.run()
+    resumed = run(config, out_dir=out, resume=out / "last.pt")
+    losses = [e.loss for e in first.of(StepEnd)] + [e.loss for e in resumed.of(StepEnd)]
+    assert losses == straight_losses
+    assert [e.val_loss for e in resumed.of(EpochEnd)] == [e.val_loss for e in straight.of(EpochEnd)]
+
+
+def test_interval_evaluation_finds_a_best_checkpoint_within_an_epoch(tiny_corpus, tmp_path):
+    config = tiny_config(tiny_corpus, epochs=1, epoch_steps=100_000, steps=400, eval_interval=1.0)
+    events = run(config, out_dir=tmp_path)
+    evals, (epoch,), (end,) = events.of(EvalEnd), events.of(EpochEnd), events.of(RunEnd)
+    assert evals, "at least one evaluation within the one long epoch"
+    assert all(0 < e.step < 400 and e.epoch == 1 for e in evals)
+    best = min([e.val_ppl for e in evals] + [epoch.val_ppl])
+    assert end.best_val_ppl == best
+    saved = load_checkpoint(tmp_path / "best.pt")
+    first_best = next(e for e in evals if e.is_best)
+    assert first_best.checkpoint == str(tmp_path / "best.pt")
+    assert saved["progress"]["best_val_ppl"] == best

@@ -1,0 +1,68 @@
+"""What this machine's hardware supports, detected at run time: bf16 training.
+
+bf16 autocast only pays, and on the CPU only works for every cell, where the CPU has
+bf16 instructions (avx512_bf16 or AMX). Without them oneDNN refuses the LSTM primitive
+("could not create a primitive descriptor"), so the flags are checked and then a tiny
+LSTM step is tried once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import torch
+
+from rnn_tui.errors import ConfigError
+
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags from /proc/cpuinfo; empty where there is none."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+@functools.cache
+def cpu_has_bf16() -> bool:
+    flags = cpu_flags()
+    if flags:
+        hardware = any(flag in flags for flag in BF16_CPU_FLAGS)
+    else:  # no /proc/cpuinfo (macOS, Windows): ask oneDNN
+        check = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+        hardware = bool(check()) if check is not None else False
+    return hardware and _bf16_lstm_works()
+
+
+def _bf16_lstm_works() -> bool:
+    try:
+        lstm = torch.nn.LSTM(4, 4)
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+            lstm(torch.zeros(2, 1, 4))
+    except RuntimeError:
+        return False
+    return True
+
+
+def bf16_supported(device: torch.device) -> bool:
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and cpu_has_bf16()
+
+
+def resolve_precision(requested: str, device: torch.device) -> str:
+    """fp32 or bf16 for this device: auto picks bf16 where supported; an explicit bf16
+    where it is not is an error, never a silent fallback."""
+    if requested == "auto":
+        return "bf16" if bf16_supported(device) else "fp32"
+    if requested == "bf16" and not bf16_supported(device):
+        where = "this CPU has no bf16 instructions" if device.type == "cpu" else "not this GPU"
+        raise ConfigError({"precision": f"bf16 is not supported here ({where}); use fp32 or auto"})
+    return requested
