@@ -34,6 +34,9 @@ def _flag(name: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="rnn-tui", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument(
+        "--attach", metavar="RUN_ID", type=int, help="open the TUI on this run, following it live"
+    )
     commands = parser.add_subparsers(dest="command", parser_class=OneLineParser)
 
     train = commands.add_parser(
@@ -58,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--no-store", action="store_true", help="do not record the run")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    # For the TUI's child process: the launcher's database, and each run's output in its folder.
+    train.add_argument("--store", metavar="DB", help=argparse.SUPPRESS)
+    train.add_argument("--log-to-run", action="store_true", help=argparse.SUPPRESS)
 
     sample = commands.add_parser("sample", help="generate text from a checkpoint")
     sample.add_argument("--checkpoint", required=True, metavar="PATH|RUN_ID")
@@ -131,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra:  # name the subcommand whose --help lists the right flags
         command_parser = parser.subcommands.get(args.command, parser)
         command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command is None and args.attach is not None:
+        return _attach(args.attach)
     if args.command is None:
         parser.print_help()
         return 0
@@ -142,6 +150,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rnn-tui: interrupted", file=sys.stderr)
         return 130
+
+
+def _attach(run_id: int) -> int:
+    """`rnn-tui --attach ID`: the TUI on that run; a run not in the store is one line."""
+    from rnn_tui.store import RunStore
+
+    try:
+        with RunStore() as store:
+            store.get_run(run_id)
+    except RnnTuiError as exc:
+        print(f"rnn-tui: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    from rnn_tui.ui.app import run_app
+
+    return run_app(attach=run_id)
 
 
 # -- train -------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from rnn_tui.config import (
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, seed_line
 from rnn_tui.plot import has_matplotlib, text_chart
+from rnn_tui.processes import LOG_NAME, check_not_alive, redirect_output
 from rnn_tui.runner import RunSession
 
 EXIT_CODES = {"finished": 0, "stopped": 1, "diverged": 3, "error": 2}
@@ -100,6 +101,7 @@ def _resume_target(args: argparse.Namespace, store) -> tuple[str | None, int | N
         if store is None:
             raise RnnTuiError("--resume RUN_ID needs the run store (drop --no-store)")
         run = store.get_run(int(args.resume))
+        check_not_alive(store, run.id)  # two writers never share a run
         if not run.checkpoint:
             raise RnnTuiError(f"run {run.id} has no checkpoint to resume from")
         return run.checkpoint, run.id
@@ -126,7 +128,7 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
     if not args.no_store:
         from rnn_tui.store import RunStore
 
-        store = RunStore()
+        store = RunStore(getattr(args, "store", None))
     try:
         checkpoint, resume_run_id = _resume_target(args, store)
         if checkpoint is not None:
@@ -168,6 +170,8 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
                 on_event=ConsoleReporter(console, args.quiet, label),
             )
             session.prepare()  # bad corpus or checkpoint: one line, exit 2, nothing recorded
+            if getattr(args, "log_to_run", False) and session.out_dir is not None:
+                redirect_output(Path(session.out_dir) / LOG_NAME)
             current.append(session)
             end = session.run()
             sessions.append(session)
