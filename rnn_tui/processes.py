@@ -101,7 +101,8 @@ def launch(argv: list[str], data_dir: Path) -> Launch:
         )
     except OSError as exc:
         raise RnnTuiError(f"cannot create a log file in {folder}: {exc.strerror or exc}") from None
-    env = {**os.environ, ENV_DATA_DIR: str(data_dir), "PYTHONUNBUFFERED": "1"}
+    # Unbuffered, and lines as wide as they come: the log is read after the fact.
+    env = {**os.environ, ENV_DATA_DIR: str(data_dir), "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
     started = time.time()
     try:
         with os.fdopen(handle, "ab") as log:

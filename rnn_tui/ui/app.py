@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.geometry import Size
 
@@ -162,7 +163,10 @@ class RnnTuiApp(App):
         controller.tick()
         screen = self.screen
         if isinstance(screen, TrainScreen):
-            screen.repaint_live()
+            try:
+                screen.repaint_live()
+            except NoMatches:
+                pass  # the screen is being built or taken down (the app is ending)
 
     def _attach_at_start(self) -> None:
         if self.attach_to is not None:

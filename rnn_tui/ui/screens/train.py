@@ -194,6 +194,7 @@ class TrainScreen(Screen):
         self._shown_version = -1
         self._log_index = 0
         self._log_version = -1
+        self._chart_mounted = False
         self._chart_key: tuple[int, int, str, int] | None = None
         self._start_label = "Start (s)"
         self._texts: dict[str, str] = {}
@@ -253,8 +254,9 @@ class TrainScreen(Screen):
         """Put the perplexity chart in its placeholder's place (importing plotext costs
         the first frame ~20 ms, and there is nothing to plot yet)."""
         placeholders = self.query("#chart-placeholder")
-        if not placeholders:
+        if not placeholders or self._chart_mounted:
             return
+        self._chart_mounted = True  # the mount below completes later: never mount twice
         from rnn_tui.ui.widgets.ppl_chart import PplChart
 
         placeholder = placeholders.first()
