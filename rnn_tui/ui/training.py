@@ -358,14 +358,18 @@ class TrainingController:
     def tick(self) -> None:
         """Read what is new in the store; follow the next run of a sweep; notice ends."""
         store = self.store()
-        if store is None:
-            return
-        try:
-            self._tick(store)
-        except StoreError as exc:
-            self._store_failed(exc)
-            return
-        self._store_error = None
+        if store is not None:
+            try:
+                self._tick(store)
+                self._store_error = None
+                return
+            except StoreError as exc:
+                self._store_failed(exc)
+        # Without the store a child that failed to start is still reported.
+        child = self.launch
+        if not self._queue_done and self.current is None and child is not None:
+            if child.returncode is not None:
+                self._queue_ended(child)
 
     def _tick(self, store: RunStore) -> None:
         child = self.launch
