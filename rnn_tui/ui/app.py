@@ -88,6 +88,7 @@ class RnnTuiApp(App):
         self.latest_checkpoint: str | None = None
         # Starts run processes and follows them (or a run started elsewhere) in the store.
         self.controller = TrainingController(self)
+        self._training = self.controller  # what the tick follows, even if a test swaps it
         self._confirming_quit = False
 
     # -- training (the Train screen's keys and the command palette call these)
@@ -157,7 +158,7 @@ class RnnTuiApp(App):
     # -- following runs (one tick for every live view)
 
     def _live_tick(self) -> None:
-        controller = self.controller
+        controller = self._training
         if controller.launch is None and controller.current is None:
             return
         controller.tick()
@@ -225,7 +226,7 @@ class RnnTuiApp(App):
         self.set_timer(0.05, self._attach_at_start)
 
     def on_unmount(self) -> None:
-        self.controller.close()
+        self._training.close()
 
     def on_resize(self, event: Resize) -> None:
         self._check_size(event.size)
