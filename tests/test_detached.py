@@ -287,3 +287,18 @@ def test_runs_watch_of_an_unknown_run_is_one_line(isolated_dirs: Path) -> None:
     result = cli("runs", "watch", "99")
     assert result.returncode == 2
     assert result.stderr.strip() == "rnn-tui: error: no run with id 99"
+
+
+def test_attach_to_an_unknown_run_is_one_line(isolated_dirs: Path) -> None:
+    result = cli("--attach", "99")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "rnn-tui: error: no run with id 99\n"
+
+
+def test_the_app_never_imports_torch_to_train() -> None:
+    code = (
+        "import sys; import rnn_tui.ui.app, rnn_tui.ui.training, rnn_tui.processes, "
+        "rnn_tui.follow, rnn_tui.watch_cli; print('torch' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
