@@ -214,7 +214,11 @@ def ui_figures(seconds: float, rounds: int) -> dict[str, Any]:
     from rnn_tui.ui.benchmarks import chart_repaint_ms, startup_seconds, tui_against_headless
 
     seconds = max(seconds, 4.0)
-    config = preset("seed").replace(epochs=100_000, sample_length=0, time_budget=seconds)
+    # The notebook's model and batches; an epoch is a whole pass (the preset's one-batch
+    # "epochs" would evaluate after every step, and time the evaluation, not the training).
+    config = preset("seed").replace(
+        epoch_steps=None, epochs=100_000, sample_length=0, time_budget=seconds
+    )
     measured = tui_against_headless(config, max(1, min(rounds, 5)))
     return {
         "config": f"preset seed ({config.cell} {config.hidden}, batch {config.batch_size}"

@@ -157,12 +157,13 @@ def redirect_output(path: Path) -> None:
 
 
 def runs_of_process(store: RunStore, pid: int, *, since: float = 0.0) -> list[RunRow]:
-    """The runs a process created (or resumed) since `since`, oldest first."""
+    """The runs a process created or resumed since `since`, oldest first."""
     token = process_token(pid)
+    since -= 1.0  # clocks are read in two processes
     return [
         run
         for run in store.runs_by_pid(pid, token)
-        if run.created >= since - 1.0 or run.status == "running"
+        if run.created >= since or run.ended is None or run.ended >= since
     ]
 
 

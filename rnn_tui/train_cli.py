@@ -173,6 +173,8 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
             if getattr(args, "log_to_run", False) and session.out_dir is not None:
                 redirect_output(Path(session.out_dir) / LOG_NAME)
             current.append(session)
+            if cancelled:  # the stop came while it was preparing: stop at its first step
+                session.stop()
             end = session.run()
             sessions.append(session)
             _report_end(console, session, end)

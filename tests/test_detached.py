@@ -29,7 +29,8 @@ from rnn_tui.follow import RunFollower
 from rnn_tui.processes import run_is_alive, stop_run, train_argv
 from rnn_tui.store import RunStore
 from rnn_tui.ui.app import RnnTuiApp
-from rnn_tui.ui.screens.train import QuitScreen, TrainScreen
+from rnn_tui.ui.screens.quit import QuitScreen
+from rnn_tui.ui.screens.train import TrainScreen
 from rnn_tui.ui.widgets.config_form import build_configs, format_value
 
 

@@ -16,7 +16,8 @@ from textual.widgets import Button, Input, RichLog, Select, Static
 from rnn_tui.config import TrainConfig
 from rnn_tui.params import report_for_config
 from rnn_tui.ui.app import RnnTuiApp
-from rnn_tui.ui.screens.train import QuitScreen, TrainScreen, fmt_duration
+from rnn_tui.ui.screens.quit import QuitScreen
+from rnn_tui.ui.screens.train import TrainScreen, fmt_duration
 from rnn_tui.ui.widgets.config_form import ConfigForm, build_configs, field_error
 
 TINY = dict(

@@ -17,7 +17,8 @@ from textual.events import Resize
 from textual.geometry import Size
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.ui.screens.train import REPAINT_S, QuitScreen, TrainScreen
+from rnn_tui.ui.screens.quit import QuitScreen
+from rnn_tui.ui.screens.train import REPAINT_S, TrainScreen
 from rnn_tui.ui.training import TrainingController
 
 if TYPE_CHECKING:

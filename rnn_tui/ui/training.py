@@ -12,8 +12,8 @@ torch is never imported here.
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,15 +21,15 @@ from textual.worker import Worker, get_current_worker
 
 from rnn_tui.errors import RnnTuiError, StoreError
 from rnn_tui.follow import (
+    EpochPoint,
     LogLine,
     RunFollower,
-    Update,
+    WatchedRun,
     attached_line,
     end_lines,
     epoch_lines,
     newest_live_run,
     start_line,
-    total_steps,
 )
 from rnn_tui.processes import (
     Launch,
@@ -46,103 +46,6 @@ if TYPE_CHECKING:
     from textual.app import App
 
 UI_BUSY_TIMEOUT_S = 0.2  # a locked store costs the UI thread this much, then one message
-
-
-@dataclass(frozen=True)
-class EpochPoint:
-    epoch: int
-    step: int
-    train_ppl: float
-    val_ppl: float | None
-
-
-@dataclass
-class WatchedRun:
-    """One run as its rows tell it: the whole curve, its epochs, its row. UI thread only."""
-
-    run: RunRow
-    attached: bool = False  # started elsewhere (or before this app), not by this app
-    step_x: list[int] = field(default_factory=list)
-    step_ppl: list[float] = field(default_factory=list)
-    epochs: list[EpochPoint] = field(default_factory=list)
-    epoch_rows: list[dict[str, Any]] = field(default_factory=list)
-    last_step: dict[str, Any] | None = None
-    first_step: dict[str, Any] | None = None  # the first step seen while it ran
-    ended: bool = False
-    version: int = 0
-
-    @property
-    def run_id(self) -> int:
-        return self.run.id
-
-    @property
-    def status(self) -> str:
-        return self.run.status
-
-    @property
-    def best_val_ppl(self) -> float | None:
-        return self.run.best_val_ppl
-
-    @property
-    def sample_checkpoint(self) -> str | None:
-        """The checkpoint to sample from: the best one if there is one, else the last."""
-        return self.run.best_checkpoint or self.run.checkpoint
-
-    def apply(self, update: Update) -> None:
-        self.run = update.run
-        for row in update.steps:
-            self.step_x.append(row["step"])
-            self.step_ppl.append(row["ppl"])
-        if update.steps:
-            self.last_step = update.steps[-1]
-            if self.first_step is None and not update.ended:
-                self.first_step = update.steps[-1]
-        for row in update.epochs:
-            self.epoch_rows.append(row)
-            self.epochs.append(
-                EpochPoint(row["epoch"], row["step"], row["train_ppl"], row["val_ppl"])
-            )
-        self.ended = update.ended
-        if update.steps or update.epochs or update.ended:
-            self.version += 1
-
-    def total_steps(self) -> int | None:
-        return total_steps(self.run.config, self.epoch_rows)
-
-    def steps_per_s(self) -> float | None:
-        last, first = self.last_step, self.first_step
-        if last is None or first is None:
-            return None
-        steps, seconds = last["step"] - first["step"], last["elapsed"] - first["elapsed"]
-        return steps / seconds if steps > 0 and seconds > 0 else None
-
-    def eta_seconds(self) -> float | None:
-        """Seconds to the end: the remaining steps at the current rate, or the time budget
-        left, whichever is sooner; None until known."""
-        if self.ended:
-            return None
-        last = self.last_step
-        candidates: list[float] = []
-        elapsed = last["elapsed"] if last is not None else 0.0
-        budget = self.run.config.get("time_budget")
-        if budget:
-            candidates.append(max(budget - elapsed, 0.0))
-        rate, total = self.steps_per_s(), self.total_steps()
-        if rate and total and last is not None:
-            candidates.append(max(total - last["step"], 0) / rate)
-        return min(candidates) if candidates else None
-
-    def progress(self) -> tuple[float | None, float]:
-        """(total, done) in steps for a progress bar; a run that ended is full."""
-        step = float(self.last_step["step"]) if self.last_step else 0.0
-        if self.ended:
-            return max(step, 1.0), max(step, 1.0)
-        total = self.total_steps()
-        eta = self.eta_seconds()
-        rate = self.steps_per_s()
-        if eta is not None and rate:  # a time budget may end it sooner
-            total = min(total, step + eta * rate) if total else step + eta * rate
-        return (float(total) if total else None), step
 
 
 class TrainingController:
@@ -310,11 +213,16 @@ class TrainingController:
         self.stopping = True
         child = self.launch
         if self.current is None or self.current.ended:
-            if child is not None and child.returncode is None:
-                from rnn_tui.processes import STOP_SIGNAL
+            # No run to stop yet (or between a sweep's runs): stop the process itself.
+            from rnn_tui.processes import STOP_SIGNAL
 
-                child.process.send_signal(STOP_SIGNAL)  # it has no run yet (or between runs)
+            if child is not None and child.returncode is None:
+                child.process.send_signal(STOP_SIGNAL)
                 return "stopping"
+            if self._writer is not None and self._writer_alive() and self._writer[0]:
+                os.kill(self._writer[0], STOP_SIGNAL)
+                return "stopping"
+            return None
         store = self.store()
         if store is None or self.current is None:
             return None
