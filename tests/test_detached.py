@@ -303,3 +303,27 @@ def test_the_app_never_imports_torch_to_train() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+async def test_the_runs_screen_stops_a_run_started_elsewhere(
+    isolated_dirs: Path, tiny_corpus: Path, children: Children
+) -> None:
+    from rnn_tui.ui.screens.runs import RunsScreen
+
+    child = children.start(tiny_corpus, epochs="2000")
+    run_id = first_run_of(child.pid)
+    app = RnnTuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f5")
+        await async_wait_until(
+            lambda: isinstance(app.screen, RunsScreen) and app.screen.table.highlighted_id,
+            30,
+            "the run in the table",
+            pilot,
+        )
+        assert app.screen.table.highlighted_id == run_id
+        await pilot.press("k")
+        assert child.process.wait(timeout=60) == 1  # stopped cleanly
+    with RunStore() as store:
+        run = store.get_run(run_id)
+        assert run.status == "stopped" and Path(run.checkpoint).is_file()

@@ -257,14 +257,21 @@ async def test_an_unreadable_store_is_one_message_and_the_app_goes_on(
     db = default_db_path()
     db.parent.mkdir(parents=True)
     db.write_bytes(b"this is not a database, not at all" * 100)
+    notes: list[str] = []
+    notify = app.notify
+
+    def counted(message: str, *args, **kwargs) -> None:  # toasts expire; count them here
+        notes.append(message)
+        notify(message, *args, **kwargs)
+
+    app.notify = counted  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
         await fill_tiny(pilot, tiny_corpus, epochs="1")
         await app.run_action("start_training")
         await settle(pilot)
         # The child says why it cannot record, as the CLI does; the app said it once.
         assert app.controller.error.startswith(f"rnn-tui: error: run database {db} is not")
-        messages = [n.message for n in app._notifications if "run database" in n.message]
-        assert len([m for m in messages if m.endswith("retrying")]) == 1
+        assert len([m for m in notes if "run database" in m and m.endswith("retrying")]) == 1
         await pilot.press("f4")  # the app still works
         assert not isinstance(app.screen, TrainScreen)
 

@@ -224,7 +224,7 @@ class RnnTuiApp(App):
         self._check_size(self.size)
         self.set_interval(REPAINT_S, self._live_tick)
         # After the first frame: reading the store is not needed to show it.
-        self.set_timer(0.05, self._attach_at_start)
+        self.call_after_refresh(self._attach_at_start)
 
     def on_unmount(self) -> None:
         self._training.close()

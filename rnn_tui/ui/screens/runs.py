@@ -348,7 +348,7 @@ class RunsScreen(Screen):
         Binding("n", "rename", "Rename", id="runs.rename"),
         Binding("g", "tag", "Tag", id="runs.tag"),
         Binding("d", "delete", "Delete", id="runs.delete"),
-        Binding("k", "stop_run", "Stop run", id="runs.stop"),
+        Binding("k", "stop_run", "Stop run", id="runs.stop", show=False),
         Binding("p", "open_sample", "Sample", id="runs.sample"),
         Binding("u", "sweep_summary", "Sweep", id="runs.sweep_summary"),
         Binding("slash", "focus_filter", "Filter", id="runs.filter"),
