@@ -26,7 +26,7 @@ from textual.widgets import RichLog, Static
 from rnn_tui.cli import build_parser, configs_from_args
 from rnn_tui.config import PRESETS
 from rnn_tui.follow import RunFollower
-from rnn_tui.processes import run_is_alive, stop_run, train_argv
+from rnn_tui.processes import log_tail, run_is_alive, run_log_path, stop_run, train_argv
 from rnn_tui.store import RunStore
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.quit import QuitScreen
@@ -186,7 +186,11 @@ async def test_a_killed_child_shows_interrupted_with_its_log(
         await pilot.pause(0.3)
         text = log_text(app)
         assert "interrupted: process died" in text
-        assert "log: run: rnn 1x16, 1,212 parameters" in text  # its log file's last lines
+        with RunStore() as store:  # the last lines of its log file, under the end line
+            tail = log_tail(run_log_path(store, run_id), 5)
+        assert tail and tail[-1].startswith(("Epoch ", "run: rnn 1x16"))
+        shown = [line.text for line in controller.log if line.text.startswith("  log: ")]
+        assert shown == [f"  log: {line}" for line in tail]
         assert not controller.running
     assert status_of(run_id) == "interrupted"
 
