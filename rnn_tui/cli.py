@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from rnn_tui.cli_args import MAX_SEED, field_help, float_at_least, int_in
+from rnn_tui.cli_args import MAX_SEED, field_help, float_at_least, int_in, run_id
 from rnn_tui.config import (
     FIELDS,
     PRESETS,
@@ -56,6 +56,15 @@ def _flag(name: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="rnn-tui", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument(
+        "--attach",
+        metavar="RUN_ID",
+        type=run_id,
+        help="open the TUI on this run, following it live",
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="open the TUI from defaults, not the last session"
+    )
     commands = parser.add_subparsers(dest="command", parser_class=OneLineParser)
 
     train = commands.add_parser(
@@ -96,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print one JSON object per event (RunStart, StepEnd, EpochEnd, RunEnd) for scripts",
     )
+    # For the TUI's child process: the launcher's database, and each run's output in its folder.
+    train.add_argument("--store", metavar="DB", help=argparse.SUPPRESS)
+    train.add_argument("--log-to-run", action="store_true", help=argparse.SUPPRESS)
 
     sample = commands.add_parser(
         "sample",
@@ -279,18 +291,15 @@ def _discard_stdout() -> None:
 
 
 def _main(argv: list[str]) -> int:
-    if not argv or argv == ["--fresh"]:  # --fresh: the TUI from defaults, not the last session
-        if not (sys.stdout.isatty() and sys.stdin.isatty()):
-            print(NO_TERMINAL_MESSAGE, file=sys.stderr)
-            return EXIT_USER_ERROR
-        from rnn_tui.ui.app import run_app
-
-        return run_app(fresh=bool(argv))
+    if not argv:
+        return _open_tui()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # name the subcommand whose --help lists the right flags
         command_parser = parser.subcommands.get(args.command, parser)
         command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command is None and (args.attach is not None or args.fresh):
+        return _open_tui(attach=args.attach, fresh=args.fresh)
     if args.command is None:
         parser.print_help()
         return 0
@@ -305,6 +314,25 @@ def _main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("rnn-tui: interrupted", file=sys.stderr)
         return 130
+
+
+def _open_tui(attach: int | None = None, fresh: bool = False) -> int:
+    """The TUI (on run `attach`, or from defaults with `fresh`); each refusal is one line."""
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        print(NO_TERMINAL_MESSAGE, file=sys.stderr)
+        return EXIT_USER_ERROR
+    if attach is not None:
+        from rnn_tui.store import RunStore
+
+        try:
+            with RunStore() as store:
+                store.get_run(attach)
+        except RnnTuiError as exc:
+            print(f"rnn-tui: error: {exc}", file=sys.stderr)
+            return EXIT_USER_ERROR
+    from rnn_tui.ui.app import run_app
+
+    return run_app(attach=attach, fresh=fresh)
 
 
 # -- train -------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`rnn-tui runs ...`: list, show, compare, export, delete, rename and tag stored runs.
+"""`rnn-tui runs ...`: list, show, compare, export, delete, rename, tag, watch and stop runs.
 
 User errors raise `RnnTuiError` subclasses; the main CLI prints them as one line.
 No torch and no Textual here: these commands must start fast.
@@ -87,6 +87,12 @@ def add_runs_parser(subparsers: Any) -> None:
     p.add_argument("tags", nargs="+", metavar="TAG")
     p.add_argument("--remove", action="store_true", help="remove these tags instead")
 
+    p = sub.add_parser("watch", help="follow a run live until it ends (Ctrl-C leaves it going)")
+    p.add_argument("id", type=int, metavar="ID")
+
+    p = sub.add_parser("stop", help="stop a running run cleanly (it saves a checkpoint)")
+    p.add_argument("id", type=int, metavar="ID")
+
     runs.set_defaults(handler=run_runs_command)
 
 
@@ -103,6 +109,12 @@ def run_runs_command(args: argparse.Namespace) -> int:
             return _export(store, args)
         if command == "delete":
             return _delete(store, args)
+        if command in ("watch", "stop"):
+            from rnn_tui import watch_cli
+
+            if command == "watch":
+                return watch_cli.watch(store, args.id)
+            return watch_cli.stop(store, args.id)
         if command == "rename":
             store.rename(args.id, args.name)
             _console().print(

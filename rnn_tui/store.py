@@ -314,6 +314,16 @@ def _pid_alive(pid: int | None, token: str | None) -> bool:
     return True
 
 
+def process_alive(pid: int | None, token: str | None) -> bool:
+    """Whether process `pid` lives and is the one `token` (from process_token) named."""
+    return _pid_alive(pid, token)
+
+
+def process_token(pid: int) -> str | None:
+    """What tells process `pid` apart from a later one given the same pid; None if unknown."""
+    return _process_token(pid)
+
+
 def _windows_pid_alive(pid: int) -> bool:  # pragma: no cover
     import ctypes
 
@@ -546,6 +556,10 @@ class RunStore:
             raise StoreError(f"cannot create run folder {path}: {exc.strerror or exc}") from None
         return path
 
+    def run_dir_path(self, run_id: int) -> Path:
+        """The run's folder beside the database (not created)."""
+        return self._run_dir_path(run_id)
+
     def _run_dir_path(self, run_id: int) -> Path:
         return self.path.parent / "runs" / str(int(run_id))
 
@@ -606,6 +620,39 @@ class RunStore:
                 "UPDATE runs SET pid = ?, pid_start = ?, hostname = ? WHERE id = ?",
                 (pid, _process_token(pid), socket.gethostname(), run_id),
             )
+
+    def writer(self, run_id: int) -> tuple[int | None, str | None, str]:
+        """(pid, pid token, hostname) of the process recorded as the run's writer."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT pid, pid_start, hostname FROM runs WHERE id = ?", (int(run_id),)
+            ).fetchone()
+        if row is None:
+            raise StoreError(f"no run with id {run_id}")
+        return row["pid"], row["pid_start"], row["hostname"] or ""
+
+    def runs_by_pid(self, pid: int, token: str | None = None) -> list[RunRow]:
+        """The runs whose writer is (or was) process `pid` on this host, oldest first;
+        with `token`, only that process, not an earlier one given the same pid."""
+        query = "SELECT * FROM runs WHERE pid = ? AND hostname IN (?, '')"
+        args: tuple[Any, ...] = (int(pid), socket.gethostname())
+        if token is not None:
+            query += " AND pid_start = ?"
+            args += (token,)
+        with self._read() as conn:
+            rows = conn.execute(query + " ORDER BY id", args).fetchall()
+        return [_row_to_run(row) for row in rows]
+
+    def mark_interrupted(self, run_id: int, message: str = INTERRUPTED_MESSAGE) -> bool:
+        """Mark a run whose writer died as interrupted; False when it was no longer running
+        (it ended meanwhile, and its own end stands)."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE runs SET status = 'interrupted', message = ?, "
+                "ended = COALESCE(ended, ?) WHERE id = ? AND status = 'running'",
+                (message, time.time(), int(run_id)),
+            )
+            return cursor.rowcount > 0
 
     def list_runs(self, text_filter: str = "") -> list[RunRow]:
         """Newest first. Each word of the filter must appear (any case) in the run's name,
@@ -795,7 +842,7 @@ class RunRecorder:
         run_id: int,
         *,
         flush_every: int = 100,
-        flush_seconds: float = 1.0,
+        flush_seconds: float = 0.2,  # a viewer polls 4 times a second: a step shows in 0.5 s
         clock: Callable[[], float] = time.monotonic,
         retry_for: float = RETRY_FOR_S,
         on_give_up: Callable[[str], None] | None = None,

@@ -32,6 +32,7 @@ from rnn_tui.errors import ConfigError, RnnTuiError
 from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, event_to_dict, seed_line
 from rnn_tui.plot import has_matplotlib, text_chart
 from rnn_tui.plural import plural
+from rnn_tui.processes import LOG_NAME, check_not_alive, redirect_output
 from rnn_tui.runner import RunSession, check_out_dir
 from rnn_tui.store import looks_like_run_id, parse_run_id
 
@@ -174,6 +175,7 @@ def _resume_target(args: argparse.Namespace, store) -> tuple[str | None, int | N
         if store is None:
             raise RnnTuiError("--resume RUN_ID needs the run store (drop --no-store)")
         run = store.get_run(parse_run_id(args.resume))
+        check_not_alive(store, run.id)  # two writers never share a run
         if not run.checkpoint:
             raise RnnTuiError(f"run {run.id} has no checkpoint to resume from")
         return run.checkpoint, run.id
@@ -216,7 +218,7 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
     if not args.no_store:
         from rnn_tui.store import RunStore
 
-        store = RunStore()
+        store = RunStore(getattr(args, "store", None))
     try:
         checkpoint, resume_run_id = _resume_target(args, store)
         if checkpoint is not None:
@@ -292,7 +294,11 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
                 return EXIT_CODES["stopped"]
             finally:
                 starting = False
+            if args.log_to_run and session.out_dir is not None:
+                redirect_output(Path(session.out_dir) / LOG_NAME)
             current.append(session)
+            if cancelled:  # the stop came while it was preparing: stop at its first step
+                session.stop()
             end = session.run()
             sessions.append(session)
             if not as_json:

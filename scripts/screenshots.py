@@ -77,8 +77,9 @@ async def shoot(out: Path, size: tuple[int, int]) -> None:
         screen = app.screen
         assert isinstance(screen, TrainScreen)
         live = app.controller.current
-        if live is None or live.end is None or live.end.reason != "finished":
-            raise SystemExit(f"training did not finish: {live and (live.error or live.status)}")
+        if live is None or not live.ended or live.status != "finished":
+            why = live.status if live is not None else app.controller.error
+            raise SystemExit(f"training did not finish: {why}")
         await pilot.press("l")  # log y: the first steps' perplexity would flatten the rest
         screen.repaint_live()
         await still(pilot)

@@ -1,18 +1,23 @@
-"""The Train screen driven through Textual's pilot: form, validation, runs, stop, quit."""
+"""The Train screen driven through Textual's pilot: form, validation, runs, stop, quit.
+
+Runs are real child processes (`rnn-tui train`); each test kills what it started by pid.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from run_processes import Children, async_wait_until, pid_gone, tracked_children
 from textual.widgets import Button, Input, RichLog, Static
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.errors import StoreError
 from rnn_tui.params import report_for_config
 from rnn_tui.ui.app import RnnTuiApp
-from rnn_tui.ui.screens.train import QuitScreen, TrainScreen, fmt_duration
+from rnn_tui.ui.screens.quit import QuitScreen
+from rnn_tui.ui.screens.train import TrainScreen, fmt_duration
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 from rnn_tui.ui.widgets.config_form import ConfigForm, build_configs, field_error
 
@@ -28,8 +33,17 @@ TINY = dict(
 
 
 @pytest.fixture
-def app(isolated_dirs: Path) -> RnnTuiApp:
-    return RnnTuiApp()
+def children() -> Iterator[Children]:
+    yield from tracked_children()
+
+
+@pytest.fixture
+def app(isolated_dirs: Path, children: Children) -> Iterator[RnnTuiApp]:
+    app = RnnTuiApp()
+    yield app
+    if app.controller.launch is not None:
+        children.add(app.controller.launch.pid)
+        children.cleanup()
 
 
 def form_of(app: RnnTuiApp) -> ConfigForm:
@@ -42,11 +56,13 @@ def log_text(app: RnnTuiApp) -> str:
     return "\n".join(strip.text for strip in log.lines)
 
 
-async def settle(pilot) -> None:
-    """Let the workers (vocab, training) end and the screen repaint."""
+async def settle(pilot, timeout: float = 120) -> None:
+    """Let the workers (vocab, the run's process) end and the screen repaint."""
     await pilot.app.workers.wait_for_complete()
+    await pilot.app.controller.wait(timeout)
     await pilot.pause()
-    pilot.app.screen.repaint_live()
+    if isinstance(pilot.app.screen, TrainScreen):
+        pilot.app.screen.repaint_live()
     await pilot.pause()
 
 
@@ -71,19 +87,19 @@ async def test_tiny_run_from_the_form(app: RnnTuiApp, tiny_corpus: Path) -> None
         await settle(pilot)
 
         live = app.controller.current
-        assert live is not None and live.end is not None
-        assert live.end.reason == "finished", live.end.message
+        assert live is not None and live.ended
+        assert live.status == "finished", live.run.message
         text = log_text(app)
         assert "Epoch 1, Loss " in text and "Epoch 2, Loss " in text
         assert "finished: finished" in text
         chart = app.screen.chart
         counts = chart.point_counts()
         assert counts["validation"] == 2 == len(live.epochs)
-        assert counts["train"] == live.start.total_steps == live.end.step
+        assert counts["train"] == live.run.steps == live.total_steps() == live.step_x[-1]
         app.screen.action_toggle_x_axis()
         assert chart.point_counts()["train"] == 2  # per epoch now
         assert app.latest_checkpoint is not None and Path(app.latest_checkpoint).is_file()
-        assert live.summary is not None and live.summary["run_id"] == live.run_id
+        assert app.latest_checkpoint == live.run.best_checkpoint
 
     from rnn_tui.checkpoint import load_model
     from rnn_tui.sample import generate
@@ -183,18 +199,20 @@ async def test_stop_saves_a_checkpoint(app: RnnTuiApp, tiny_corpus: Path) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         await fill_tiny(pilot, tiny_corpus, epochs="500")
         await pilot.click("#start")
-        assert app.controller.running
-        for _ in range(200):
-            live = app.controller.current
-            if live is not None and len(live.step_x) >= 3:
-                break
-            await asyncio.sleep(0.02)
+        controller = app.controller
+        assert controller.running
+        await async_wait_until(
+            lambda: controller.current is not None and len(controller.current.step_x) >= 3,
+            60,
+            "three steps on screen",
+            pilot,
+        )
         await pilot.press("x")
         await settle(pilot)
-        live = app.controller.current
-        assert live.end.reason == "stopped"
-        assert live.end.step < live.start.total_steps
-        assert live.end.checkpoint and Path(live.end.checkpoint).is_file()
+        live = controller.current
+        assert live.status == "stopped"
+        assert live.run.steps >= 3 and live.run.epochs < 500  # stopped early
+        assert live.run.checkpoint and Path(live.run.checkpoint).is_file()
         assert app.latest_checkpoint is not None
         assert "stopped: stopped at step" in log_text(app)
         assert not app.screen.query_one("#start", Button).disabled
@@ -207,72 +225,56 @@ async def test_sweep_runs_in_turn_and_is_recorded(app: RnnTuiApp, tiny_corpus: P
         await fill_tiny(pilot, tiny_corpus, hidden="8,12", epochs="1", sample_length="0")
         await app.run_action("start_training")
         train_screen = app.screen
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         controller = app.controller
         assert controller.queue_total == 2
-        assert [run.status for run in controller.runs] == ["finished", "finished"]
-        assert [run.label for run in controller.runs] == ["hidden=8", "hidden=12"]
         assert controller.sweep_id is not None
         # The end of the queue opens the sweep's summary, once.
-        assert isinstance(app.screen, SweepSummaryScreen)
+        await async_wait_until(
+            lambda: isinstance(app.screen, SweepSummaryScreen), 10, "the summary", pilot
+        )
         assert app.screen.sweep_id == controller.sweep_id
         await pilot.press("escape")
-        controller._queue_ended(controller.runs)  # a second end hook shows nothing
+        controller._queue_ended(controller.launch)  # a second end hook shows nothing
         await pilot.pause()
         assert app.screen is train_screen
         train_screen.repaint_live()
         assert "run 2/2" in str(train_screen.query_one("#status", Static).render())
+        assert "── run 1/2" in log_text(app) and "── run 2/2" in log_text(app)
 
     from rnn_tui.store import RunStore
 
     with RunStore() as store:
         runs = store.sweep_runs(controller.sweep_id)
-    assert len(runs) == 2
+    assert [run.status for run in runs] == ["finished", "finished"]
+    assert [run.name for run in runs] == ["sweep hidden=8", "sweep hidden=12"]
 
 
-async def test_unavailable_store_still_trains(
-    app: RnnTuiApp, tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch
+async def test_an_unreadable_store_is_one_message_and_the_app_goes_on(
+    app: RnnTuiApp, tiny_corpus: Path, isolated_dirs: Path
 ) -> None:
-    import rnn_tui.store
+    from rnn_tui.store import default_db_path
 
-    def locked(*args, **kwargs):
-        raise StoreError("run database is locked")
+    db = default_db_path()
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"this is not a database, not at all" * 100)
+    notes: list[str] = []
+    notify = app.notify
 
-    monkeypatch.setattr(rnn_tui.store, "RunStore", locked)
+    def counted(message: str, *args, **kwargs) -> None:  # toasts expire; count them here
+        notes.append(message)
+        notify(message, *args, **kwargs)
+
+    app.notify = counted  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
-        await fill_tiny(pilot, tiny_corpus, epochs="1", sample_length="0")
+        await fill_tiny(pilot, tiny_corpus, epochs="1")
         await app.run_action("start_training")
         await settle(pilot)
-        live = app.controller.current
-        assert live.end.reason == "finished"
-        assert live.run_id is None
-        assert Path(app.latest_checkpoint).is_file()
-        assert "unrecorded" in app.latest_checkpoint
-        messages = [n.message for n in app._notifications]
-        assert any("training without recording" in m for m in messages)
-
-
-async def test_an_exception_in_a_run_keeps_the_app_up(
-    app: RnnTuiApp, tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from rnn_tui.runner import RunSession
-
-    def boom(self):
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(RunSession, "run", boom)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await fill_tiny(pilot, tiny_corpus)
-        await app.run_action("start_training")
-        await settle(pilot)
-        assert app.is_running
-        live = app.controller.current
-        assert live.status == "error"
-        assert "error: RuntimeError: boom" in log_text(app)
-        errors = [n for n in app._notifications if n.severity == "error"]
-        assert errors and "boom" in errors[-1].message
-        assert not app.controller.running
+        # The child says why it cannot record, as the CLI does; the app said it once.
+        assert app.controller.error.startswith(f"rnn-tui: error: run database {db} is not")
+        assert len([m for m in notes if "run database" in m and m.endswith("retrying")]) == 1
+        await pilot.press("f4")  # the app still works
+        assert not isinstance(app.screen, TrainScreen)
 
 
 async def test_bad_corpus_is_reported(app: RnnTuiApp, tmp_path: Path) -> None:
@@ -280,7 +282,8 @@ async def test_bad_corpus_is_reported(app: RnnTuiApp, tmp_path: Path) -> None:
         await fill_tiny(pilot, tmp_path / "missing.txt")
         await app.run_action("start_training")
         await settle(pilot)
-        assert app.controller.current.status == "error"
+        assert app.controller.current is None  # no run was recorded
+        assert app.controller.error.startswith("rnn-tui: error: corpus not found: ")
         assert "corpus not found" in log_text(app)
         assert "parameters: …" in form_of(app).param_count_text  # and no count invented
 
@@ -289,22 +292,26 @@ async def test_quit_asks_while_training(app: RnnTuiApp, tiny_corpus: Path) -> No
     async with app.run_test(size=(120, 40)) as pilot:
         await fill_tiny(pilot, tiny_corpus, epochs="500")
         await pilot.click("#start")
+        controller = app.controller
+        await async_wait_until(
+            lambda: controller.current is not None, 60, "the run to be recorded", pilot
+        )
         await app.run_action("quit")  # what f10 and ctrl+c do
-        await asyncio.sleep(0.05)
+        await pilot.pause()
         assert isinstance(app.screen, QuitScreen)
-        await pilot.press("n")
-        assert isinstance(app.screen, TrainScreen) and app.controller.running
+        assert app.screen.run_id == controller.current.run_id
+        await pilot.press("c")  # cancel
+        assert isinstance(app.screen, TrainScreen) and controller.running
         await app.run_action("quit")
-        await asyncio.sleep(0.05)
+        await pilot.pause()
         assert isinstance(app.screen, QuitScreen)
-        await pilot.press("y")
-        for _ in range(300):
-            if not app.is_running:
-                break
-            await asyncio.sleep(0.02)
-    live = app.controller.current
-    assert live.end is not None and live.end.reason == "stopped"
-    assert live.end.checkpoint and Path(live.end.checkpoint).is_file()
+        await pilot.press("s")  # stop it and quit
+        await async_wait_until(lambda: not app.is_running, 60, "the app to end", pilot)
+    live = controller.current
+    assert live.status == "stopped"
+    assert live.run.checkpoint and Path(live.run.checkpoint).is_file()
+    assert app.return_value is None  # nothing left going, nothing to say
+    assert pid_gone(controller.launch.pid)
 
 
 async def test_too_small_terminal_says_so_until_it_grows(app: RnnTuiApp) -> None:

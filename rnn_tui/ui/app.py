@@ -2,8 +2,8 @@
 
 Start-up is the Train screen's first frame, so only what it needs is imported here: the
 other screens, the run store, plotting of past runs and the command palette's provider
-are imported when first shown or used. torch is never imported on the UI thread: the
-training worker imports it.
+are imported when first shown or used. torch is never imported here: a run is a
+process of its own, which this app starts, follows through the run store and stops.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.geometry import Size
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.ui.screens.train import QuitScreen, TrainScreen
+from rnn_tui.ui.screens.quit import QuitScreen
+from rnn_tui.ui.screens.train import REPAINT_S, TrainScreen
 from rnn_tui.ui.training import TrainingController
 
 if TYPE_CHECKING:
@@ -76,9 +78,13 @@ class RnnTuiApp(App):
     # Textual's system commands (themes, keys, quit) plus ours: training, screens, presets.
     COMMANDS: ClassVar = App.COMMANDS | {_commands}
 
-    def __init__(self, *, store_path: str | None = None, fresh: bool = False) -> None:
+    def __init__(
+        self, *, store_path: str | None = None, attach: int | None = None, fresh: bool = False
+    ) -> None:
         super().__init__()
         self.store_path = store_path
+        # The run to show at start-up; None: the newest live one, if any.
+        self.attach_to = attach
         # What the last session left (form, theme, chart options, marks); saved on exit.
         from rnn_tui.settings import Settings, load_settings
 
@@ -87,8 +93,9 @@ class RnnTuiApp(App):
         self.form_config: TrainConfig = TrainConfig()
         # The checkpoint the Sample screen opens by default: the latest run's.
         self.latest_checkpoint: str | None = None
-        # Runs the training queue in a thread worker; the screens read its LiveRuns.
+        # Starts run processes and follows them (or a run started elsewhere) in the store.
         self.controller = TrainingController(self)
+        self._training = self.controller  # what the tick follows, even if a test swaps it
         self._confirming_quit = False
 
     # -- training (the Train screen's keys and the command palette call these)
@@ -106,9 +113,8 @@ class RnnTuiApp(App):
 
     def action_stop_training(self) -> None:
         """Stop the current run (it saves a checkpoint) and cancel the rest of the queue."""
-        if not self.controller.running:
+        if self.controller.stop() is None:
             return
-        self.controller.stop()
         for screen in self.screen_stack:
             if isinstance(screen, TrainScreen):
                 screen.stop_training()
@@ -119,25 +125,64 @@ class RnnTuiApp(App):
         (await self._train_screen()).form.apply_preset(name)
 
     async def action_quit(self) -> None:
-        """Quit; while a run is going, ask first, then stop it and wait for its checkpoint."""
-        if not self.controller.running:
+        """Quit; while a run is going, ask once: leave it running (it goes on without this
+        app), stop it (and wait for its checkpoint), or cancel."""
+        controller = self.controller
+        if not controller.running:
             self.exit()
             return
         if self._confirming_quit:
             return
         self._confirming_quit = True
+        current = controller.current
+        run_id = current.run_id if current is not None and not current.ended else None
 
-        async def answered(stop_and_quit: bool | None) -> None:
+        async def answered(answer: str | None) -> None:
             self._confirming_quit = False
-            if not stop_and_quit:
-                return
-            self.controller.summary_on_end = False
-            self.controller.stop()
-            self.notify("stopping: saving the checkpoint…", timeout=30)
-            await self.controller.wait()
-            self.exit()
+            if answer == "leave":
+                self.exit(result=self._left_running_line())
+            elif answer == "stop":
+                controller.summary_on_end = False
+                controller.stop()
+                self.notify("stopping: saving the checkpoint…", timeout=30)
+                await controller.wait()
+                self.exit()
 
-        self.push_screen(QuitScreen(), answered)
+        self.push_screen(QuitScreen(run_id), answered)
+
+    def _left_running_line(self) -> str:
+        """What quitting prints when the run goes on without the app."""
+        current = self.controller.current
+        if current is not None and not current.ended:
+            return (
+                f"run {current.run_id} goes on in the background; "
+                f"follow it with: rnn-tui runs watch {current.run_id}"
+            )
+        child = self.controller.launch
+        pid = f" (pid {child.pid})" if child is not None else ""
+        return f"the training process{pid} goes on in the background; see: rnn-tui runs list"
+
+    # -- following runs (one tick for every live view)
+
+    def _live_tick(self) -> None:
+        controller = self._training
+        if controller.launch is None and controller.current is None:
+            return
+        controller.tick()
+        screen = self.screen
+        if isinstance(screen, TrainScreen):
+            try:
+                screen.repaint_live()
+            except NoMatches:
+                pass  # the screen is being built or taken down (the app is ending)
+
+    def _attach_at_start(self) -> None:
+        if self.attach_to is not None:
+            attached = self.controller.attach(self.attach_to)
+        else:
+            attached = self.controller.attach_newest()
+        if attached and isinstance(self.screen, TrainScreen):
+            self.screen.clear_live()
 
     # -- the Runs screen's actions
 
@@ -154,12 +199,12 @@ class RnnTuiApp(App):
 
         try:
             with RunStore(self.store_path) as store:
-                config, checkpoint = resume_plan(store.get_run(run_id))
+                resume_plan(store.get_run(run_id))
         except RnnTuiError as exc:
             self.notify(str(exc), severity="error", title="cannot resume")
             return False
         screen = await self._train_screen()
-        return screen.start_queue([config], resume=checkpoint, resume_run_id=run_id)
+        return screen.start_queue(None, resume_run_id=run_id)
 
     async def open_in_sample(self, checkpoint: str) -> None:
         """Show the Sample screen on this checkpoint."""
@@ -187,6 +232,12 @@ class RnnTuiApp(App):
         if self._settings_notice:
             self.notify(self._settings_notice, severity="warning", timeout=10, markup=False)
         self._check_size(self.size)
+        self.set_interval(REPAINT_S, self._live_tick)
+        # After the first frame: reading the store is not needed to show it.
+        self.call_after_refresh(self._attach_at_start)
+
+    def on_unmount(self) -> None:
+        self._training.close()
 
     def watch_theme(self, theme: str) -> None:
         if theme != self.settings.theme:
@@ -219,6 +270,9 @@ class RnnTuiApp(App):
         self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
 
 
-def run_app(*, fresh: bool = False) -> int:
-    RnnTuiApp(fresh=fresh).run()
+def run_app(attach: int | None = None, *, fresh: bool = False) -> int:
+    """Run the TUI; a run left going prints one line saying how to follow it."""
+    left_running = RnnTuiApp(attach=attach, fresh=fresh).run()
+    if isinstance(left_running, str):
+        print(left_running)
     return 0

@@ -154,46 +154,95 @@ def startup_seconds(runs: int = 5, size: tuple[int, int] = (120, 40)) -> float:
     return statistics.median(first_frame_seconds(size) for _ in range(runs))
 
 
-def tui_tokens_per_s(config: TrainConfig, seconds: float) -> float:
-    """Training tokens per second of `config` run from the real app, chart and log live.
+def _form_values(config: TrainConfig) -> dict[str, str]:
+    from rnn_tui.config import FIELDS
+    from rnn_tui.ui.widgets.config_form import format_value
 
-    Runs the app headless at 120×40 on the Train screen, starts the run through its
-    controller, lets it train about `seconds` from its first step (or until it ends),
-    stops it and returns
-    the run's tokens/s from its RunEnd. Records into a temporary run store.
+    return {name: format_value(getattr(config, name)) for name in FIELDS}
+
+
+def tui_run(config: TrainConfig, data: Path) -> dict[str, float]:
+    """One run of `config` started from the real app (headless, 120×40, Train screen, chart
+    and log live) as a user starts it: a child process followed through the store.
+
+    Returns the run's tokens/s (its own figure, from the store) and the step-to-screen
+    latency: for every repaint that showed new steps, the time from the newest step to
+    the end of that repaint. A step's wall time is taken as the run's creation time plus
+    the step's training seconds, which is at most the true time, so each latency is an
+    upper bound. `config` should end itself (a time budget).
     """
+    from rnn_tui.store import RunStore
     from rnn_tui.ui.app import RnnTuiApp
 
-    result: list[float] = []
+    latencies: list[float] = []
+    run_ids: list[int] = []
 
-    async def run(store: Path) -> None:
-        app = RnnTuiApp(store_path=str(store))
+    async def run() -> None:
+        app = RnnTuiApp(store_path=str(data / "runs.sqlite3"))
+        tick = app._live_tick
+        shown = [0]
+
+        def measured_tick() -> None:
+            tick()
+            current = app.controller.current
+            if current is None or current.last_step is None:
+                return
+            step = current.last_step
+            if step["step"] != shown[0]:
+                shown[0] = step["step"]
+                latencies.append(time.time() - current.run.created - step["elapsed"])
+
+        app._live_tick = measured_tick  # type: ignore[method-assign]
         async with app.run_test(size=(120, 40)):
-            app.controller.start([config])
-            # The clock starts at the first step: importing torch and reading the corpus
-            # are not training.
-            while app.controller.running and not (
-                app.controller.current and app.controller.current.last_step
-            ):
-                await asyncio.sleep(0.02)
-            deadline = time.monotonic() + seconds
-            while app.controller.running and time.monotonic() < deadline:
+            app.controller.start(_form_values(config))
+            while app.controller.running:
                 await asyncio.sleep(0.1)
-            app.controller.stop()
             await app.controller.wait()
-            live = app.controller.current
-            if live is None or live.end is None:
-                raise RuntimeError(f"the run did not end normally: {live and live.error}")
-            result.append(live.end.tokens_per_s)
+            if app.controller.current is None:
+                raise RuntimeError(f"the run did not start: {app.controller.error}")
+            run_ids.append(app.controller.current.run_id)
 
+    asyncio.run(run())
+    with RunStore(data / "runs.sqlite3") as store:
+        row = store.get_run(run_ids[0])
+    if row.status != "finished" or not row.tokens_per_s:
+        raise RuntimeError(f"the TUI's run ended {row.status}: {row.message}")
+    return {
+        "tokens_per_s": row.tokens_per_s,
+        "latency_median_s": statistics.median(latencies),
+        "latency_max_s": max(latencies),
+        "repaints": len(latencies),
+    }
+
+
+def headless_run(config: TrainConfig, data: Path) -> float:
+    """The same run as `rnn-tui train` with the same flags in a shell: its tokens/s."""
+    from rnn_tui.processes import train_argv
+    from rnn_tui.store import ENV_DATA_DIR, RunStore
+
+    db = data / "runs.sqlite3"
+    argv = train_argv(_form_values(config), store_path=db)
+    argv.remove("--log-to-run")
+    env = {**os.environ, ENV_DATA_DIR: str(data)}
+    subprocess.run(argv, env=env, check=True, stdin=subprocess.DEVNULL, capture_output=True)
+    with RunStore(db) as store:
+        row = store.list_runs()[0]
+    if row.status != "finished" or not row.tokens_per_s:
+        raise RuntimeError(f"the headless run ended {row.status}: {row.message}")
+    return row.tokens_per_s
+
+
+def tui_against_headless(config: TrainConfig, rounds: int) -> dict[str, list[float]]:
+    """The TUI's run and the headless one, alternately, `rounds` times each."""
+    tui: list[float] = []
+    headless: list[float] = []
+    latencies: list[float] = []
+    latency_max: list[float] = []
     with tempfile.TemporaryDirectory(prefix="rnn-tui-bench-") as tmp:
-        asyncio.run(run(Path(tmp) / "runs.sqlite3"))
-    return result[0]
-
-
-def headless_tokens_per_s(config: TrainConfig, seconds: float) -> float:
-    """The same measurement without any UI, as `rnn-tui train --no-store` runs it."""
-    from rnn_tui.runner import RunSession
-
-    session = RunSession(config.replace(time_budget=float(seconds)))
-    return session.run().tokens_per_s
+        for index in range(rounds):
+            result = tui_run(config, Path(tmp) / f"tui-{index}")
+            tui.append(result["tokens_per_s"])
+            latencies.append(result["latency_median_s"])
+            latency_max.append(result["latency_max_s"])
+            headless.append(headless_run(config, Path(tmp) / f"cli-{index}"))
+    return {"tui": tui, "headless": headless, "latency": latencies, "latency_max": latency_max}

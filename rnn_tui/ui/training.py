@@ -1,518 +1,361 @@
-"""TrainingController: runs a queue of training runs in one thread worker.
+"""The TUI's side of training: launch a run process, follow it through the store, stop it.
 
-The shape follows toolong and memray's TUI: the worker thread only appends to `LiveRun`
-objects (under their lock) and the screens repaint on their own schedule with
-`set_interval`, so a run that reports 300 steps a second costs the UI a few repaints a
-second. The queue mirrors `rnn-tui train` with lists: one `RunSession` after another,
-recorded in the run store as one sweep.
+A run is a process of its own (`rnn_tui.processes`): Start launches `rnn-tui train` with
+the form's values, and the run goes on when the app ends or the terminal hangs up. The
+store is the channel (`rnn_tui.follow`): the app's repaint tick calls `tick()`, which
+reads the rows new since the last tick into `WatchedRun`, and the screens paint from it.
+The same path shows a run this app started and one it attached to. A thread worker only
+waits on the child, and says when it ended.
 
-torch is imported inside the worker, never on the UI thread.
+torch is never imported here.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
-import threading
 import time
-import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, get_current_worker
 
-from rnn_tui.config import TrainConfig, sweep_label, varied_fields
 from rnn_tui.errors import RnnTuiError, StoreError
-from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, seed_line
-from rnn_tui.plural import plural
+from rnn_tui.follow import (
+    EpochPoint,
+    LogLine,
+    RunFollower,
+    WatchedRun,
+    attached_line,
+    end_lines,
+    epoch_lines,
+    newest_live_run,
+    start_line,
+)
+from rnn_tui.processes import (
+    Launch,
+    launch,
+    log_tail,
+    run_log_path,
+    runs_of_process,
+    stop_run,
+    train_argv,
+)
+from rnn_tui.store import RunRow, RunStore, default_db_path, process_alive
 
 if TYPE_CHECKING:
     from textual.app import App
 
-# How a finished run's log line is styled; the screen maps these to theme variables.
-BEST_CHECKPOINT = "best.pt"  # rnn_tui.train.BEST_CHECKPOINT (train.py imports torch)
-END_STYLE = {"finished": "success", "stopped": "warning", "diverged": "error", "error": "error"}
-
-
-@dataclass(frozen=True)
-class EpochPoint:
-    epoch: int
-    step: int
-    train_ppl: float
-    val_ppl: float | None
-
-
-@dataclass(frozen=True)
-class LogLine:
-    text: str
-    style: str = ""  # "", "dim", "bold", or a theme variable name: success, warning, error
-
-
-@dataclass
-class LiveRun:
-    """One queued or running run, as the worker reports it. Read it under `lock`.
-
-    The worker appends; readers copy what they need with the helper methods, which
-    take the lock. `version` goes up on every change, so a reader can skip a repaint.
-    """
-
-    config: TrainConfig
-    label: str
-    index: int = 0  # position in the queue
-    run_id: int | None = None
-    status: str = "queued"  # queued, preparing, running, finished, stopped, diverged, error,
-    # cancelled
-    out_dir: str | None = None
-    step_x: list[int] = field(default_factory=list)
-    step_ppl: list[float] = field(default_factory=list)
-    epochs: list[EpochPoint] = field(default_factory=list)
-    log: list[LogLine] = field(default_factory=list)
-    last_step: StepEnd | None = None
-    start: RunStart | None = None
-    end: RunEnd | None = None
-    best_val_ppl: float | None = None
-    checkpoint: str | None = None  # latest checkpoint written
-    best_checkpoint: str | None = None
-    summary: dict[str, Any] | None = None
-    error: str | None = None
-    started_at: float | None = None  # time.monotonic() at RunStart
-    first_step: tuple[int, float] | None = None  # (step, elapsed) of this session's first step
-    version: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    # -- written by the worker
-
-    def on_event(self, event: Event) -> None:
-        if type(event) is StepEnd:  # the hot path
-            with self.lock:
-                self.step_x.append(event.step)
-                self.step_ppl.append(event.ppl)
-                self.last_step = event
-                if self.first_step is None:
-                    self.first_step = (event.step, event.elapsed)
-                self.version += 1
-        elif isinstance(event, EpochEnd):
-            self._on_epoch(event)
-        elif isinstance(event, RunStart):
-            self._on_start(event)
-        elif isinstance(event, RunEnd):
-            self._on_end(event)
-
-    def add_log(self, text: str, style: str = "") -> None:
-        with self.lock:
-            self.log.append(LogLine(text, style))
-            self.version += 1
-
-    def set_status(self, status: str) -> None:
-        with self.lock:
-            self.status = status
-            self.version += 1
-
-    def _on_start(self, event: RunStart) -> None:
-        config = event.config
-        what = f"{config['cell']} {config['layers']}x{config['hidden']}"
-        resumed = f", resumed at step {event.start_step}" if event.start_step else ""
-        run = f"run {self.run_id}" if self.run_id is not None else "run (not recorded)"
-        line = (
-            f"{run} {self.label}: {what}, {event.params_pytorch:,} parameters, "
-            f"vocab {event.vocab_size}, {event.train_tokens:,} train / {event.val_tokens:,} val "
-            f"chars, {plural(event.steps_per_epoch, 'step')} per epoch, "
-            f"device {event.device}{resumed}"
-        )
-        with self.lock:
-            self.start = event
-            self.status = "running"
-            self.started_at = time.monotonic()
-            self.log.append(LogLine(line, "bold"))
-            self.version += 1
-
-    def _on_epoch(self, event: EpochEnd) -> None:
-        line = seed_line(event.epoch, event.train_loss, event.train_ppl)
-        if event.val_ppl is not None:
-            line += f" | val ppl {event.val_ppl:.3f}" + (" *" if event.is_best else "")
-        line += f" | {event.tokens_per_s:,.0f} tok/s"
-        with self.lock:
-            self.epochs.append(EpochPoint(event.epoch, event.step, event.train_ppl, event.val_ppl))
-            if event.val_ppl is not None and (
-                self.best_val_ppl is None or event.val_ppl < self.best_val_ppl
-            ):
-                self.best_val_ppl = event.val_ppl
-            if event.checkpoint:
-                self.checkpoint = event.checkpoint
-                if event.is_best:
-                    self.best_checkpoint = str(Path(event.checkpoint).parent / BEST_CHECKPOINT)
-            self.log.append(LogLine(line))
-            if event.sample:
-                self.log.append(LogLine(f"  {event.sample!r}", "dim"))
-            self.version += 1
-
-    def _on_end(self, event: RunEnd) -> None:
-        line = f"{event.reason}: {event.message}"
-        if event.best_val_ppl is not None:
-            line += f" | best val ppl {event.best_val_ppl:.3f}"
-        line += f" | {event.tokens_per_s:,.0f} tok/s | {event.elapsed:.1f} s"
-        with self.lock:
-            self.end = event
-            self.status = event.reason
-            if event.best_val_ppl is not None:
-                self.best_val_ppl = event.best_val_ppl
-            self.checkpoint = event.checkpoint or self.checkpoint
-            self.best_checkpoint = event.best_checkpoint or None
-            self.log.append(LogLine(line, END_STYLE.get(event.reason, "")))
-            if event.best_checkpoint:
-                self.log.append(LogLine(f"best checkpoint: {event.best_checkpoint}"))
-            if event.checkpoint:
-                self.log.append(LogLine(f"last checkpoint: {event.checkpoint}"))
-            elif event.reason != "finished":
-                self.log.append(LogLine("no checkpoint was saved", "warning"))
-            self.version += 1
-
-    # -- read by the UI
-
-    @property
-    def sample_checkpoint(self) -> str | None:
-        """The checkpoint to sample from: the best one if there is one, else the last."""
-        with self.lock:
-            return self.best_checkpoint or self.checkpoint
-
-    def step_points(self) -> tuple[list[int], list[float]]:
-        with self.lock:
-            return list(self.step_x), list(self.step_ppl)
-
-    def epoch_points(self) -> list[EpochPoint]:
-        with self.lock:
-            return list(self.epochs)
-
-    def log_since(self, index: int) -> list[LogLine]:
-        with self.lock:
-            return self.log[index:]
-
-    def steps_per_s(self) -> float | None:
-        """Optimizer steps per second since this session's first step; None until known."""
-        with self.lock:
-            last, first = self.last_step, self.first_step
-        if last is None or first is None:
-            return None
-        steps, seconds = last.step - first[0], last.elapsed - first[1]
-        return steps / seconds if steps > 0 and seconds > 0 else None
-
-    def eta_seconds(self) -> float | None:
-        """Seconds to the end: the remaining steps at the current rate, or the time budget
-        left, whichever is sooner; None until known."""
-        with self.lock:
-            last, started, config = self.last_step, self.start, self.config
-        if started is None or self.end is not None:
-            return None
-        candidates: list[float] = []
-        elapsed = last.elapsed if last is not None else 0.0
-        if config.time_budget:
-            candidates.append(max(config.time_budget - elapsed, 0.0))
-        rate = self.steps_per_s()
-        if rate and started.total_steps and last is not None:
-            candidates.append(max(started.total_steps - last.step, 0) / rate)
-        return min(candidates) if candidates else None
-
-    def progress(self) -> tuple[float | None, float]:
-        """(total, done) for a progress bar: steps, or seconds when only a budget bounds it."""
-        with self.lock:
-            last, started, end, config = self.last_step, self.start, self.end, self.config
-        step = (end.step if end else last.step) if (end or last) else 0
-        if started is None:
-            return None, 0
-        total = started.total_steps
-        if config.time_budget and last is not None:
-            rate = self.steps_per_s()
-            if rate:
-                budget_steps = last.step + max(config.time_budget - last.elapsed, 0) * rate
-                total = min(total, budget_steps) if total else budget_steps
-        if end is not None:
-            total = max(step, 1)  # a finished bar is full, however the run ended
-        return (float(total) if total else None), float(step)
+UI_BUSY_TIMEOUT_S = 0.2  # a locked store costs the UI thread this much, then one message
 
 
 class TrainingController:
-    """Starts, stops and reports a queue of runs; one per app (`app.controller`).
+    """Starts, follows and stops runs; one per app (`app.controller`).
 
-    Public state (read it from the UI thread; the worker writes it):
-    `runs` (every LiveRun of the current queue, in order), `current` (the one running or
-    the last one run), `queue_total`, `queue_index` (0-based index of `current`),
-    `finished_runs` (LiveRuns that ended, each with `.summary`), `running`, `worker`.
-    When a sweep's queue ends, however it ends, its summary modal opens once.
+    Read by the screens (UI thread): `current` (the WatchedRun shown), `log` (lines for
+    the Train screen's log, `log_version` goes up with them), `running`, `queue_total`,
+    `queue_index`, `sweep_id`, `stopping`, `launch` (the child this app started).
     """
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.runs: list[LiveRun] = []
-        self.finished_runs: list[LiveRun] = []
+        self.current: WatchedRun | None = None
+        self.follower: RunFollower | None = None
+        self.launch: Launch | None = None
+        self.worker: Worker[None] | None = None
+        self.log: list[LogLine] = []
+        self.log_version = 0
         self.queue_total = 0
         self.queue_index = 0
         self.sweep_id: int | None = None
-        self.worker: Worker[None] | None = None
-        self._lock = threading.Lock()
-        self._cancelled = threading.Event()
-        self._session: Any = None  # the RunSession running now
-        # Whether a sweep's end shows its summary (the app turns this off when quitting).
+        self.stopping = False
+        self.error: str | None = None  # why the last start failed, as the CLI said it
         self.summary_on_end = True
+        self._writer: tuple[int | None, str | None] | None = None  # the watched run's process
+        self._resumed_run: int | None = None
+        self._queue_done = True
+        self._store: RunStore | None = None
+        self._store_error: str | None = None
+
+    # -- the store
+
+    @property
+    def db_path(self) -> Path:
+        path = getattr(self.app, "store_path", None)
+        return Path(path) if path else default_db_path()
+
+    def store(self) -> RunStore | None:
+        """The app's reading connection; None (after one message) while it cannot open."""
+        if self._store is None:
+            try:
+                self._store = RunStore(self.db_path, busy_timeout=UI_BUSY_TIMEOUT_S)
+            except StoreError as exc:
+                self._store_failed(exc)
+                return None
+        return self._store
+
+    def _store_failed(self, exc: StoreError) -> None:
+        if str(exc) != self._store_error:
+            self._store_error = str(exc)
+            self.app.notify(f"{exc}; retrying", severity="warning", title="run store", timeout=8)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     # -- state
 
     @property
     def running(self) -> bool:
-        worker = self.worker
-        return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        """Whether a queue is going: this app's child lives, or the watched run (or the
+        process behind it, between a sweep's runs) does."""
+        if self.launch is not None and self.launch.returncode is None:
+            return True
+        if self.current is not None and not self.current.ended:
+            return True
+        return not self._queue_done and self._writer_alive()
 
-    @property
-    def current(self) -> LiveRun | None:
-        with self._lock:
-            if not self.runs:
-                return None
-            return self.runs[min(self.queue_index, len(self.runs) - 1)]
+    def _writer_alive(self) -> bool:
+        return self._writer is not None and process_alive(*self._writer)
 
-    @property
-    def stopping(self) -> bool:
-        return self._cancelled.is_set() and self.running
+    def _add_log(self, lines: list[LogLine]) -> None:
+        if lines:
+            self.log.extend(lines)
+            self.log_version += 1
+
+    def _reset(self) -> None:
+        self.current = None
+        self.follower = None
+        self.log = []
+        self.log_version += 1
+        self.queue_total = self.queue_index = 0
+        self.sweep_id = None
+        self.stopping = False
+        self.error = None
+        self._writer = None
+        self._resumed_run = None
+        self._queue_done = False
 
     # -- control
 
     def start(
-        self,
-        configs: list[TrainConfig],
-        *,
-        name: str | None = None,
-        resume: str | None = None,
-        resume_run_id: int | None = None,
-    ) -> Worker[None]:
-        """Run `configs` one after another (a sweep when there are several).
-
-        `resume` (a checkpoint path) continues a stopped run; `resume_run_id` is the
-        store's id of that run, so the run continues under its own id. Raises
-        RnnTuiError when a queue is already running or `configs` is empty.
-        """
+        self, values: dict[str, str] | None, *, count: int = 1, resume_run_id: int | None = None
+    ) -> Launch:
+        """Launch `rnn-tui train` with the form's `values` (`count` runs: a sweep when more
+        than one), or resume a run under its own id. RnnTuiError when a run is going or the
+        process cannot start."""
         if self.running:
             raise RnnTuiError("a run is already going: stop it first (x)")
-        if not configs:
-            raise RnnTuiError("nothing to train")
-        if resume is not None and len(configs) > 1:
-            raise RnnTuiError("resume takes one run, not a sweep")
-        varied = varied_fields(configs)
-        runs = [
-            LiveRun(
-                config=config,
-                label=sweep_label(config, varied) if varied else (name or "run"),
-                index=index,
-            )
-            for index, config in enumerate(configs)
-        ]
-        with self._lock:
-            self.runs = runs
-            self.queue_total = len(runs)
-            self.queue_index = 0
-            self.sweep_id = None
-        self._cancelled.clear()
+        argv = train_argv(values, store_path=self.db_path, resume=resume_run_id)
+        started = launch(argv, self.db_path.parent)
+        self._reset()
+        self.launch = started
+        self.queue_total = count
+        self._resumed_run = resume_run_id
         self.worker = self.app.run_worker(
-            lambda: self._work(runs, varied, name, resume, resume_run_id),
+            lambda: self._supervise(started),
             name="training",
             group="training",
-            description=f"training {plural(len(runs), 'run')}",
+            description=f"training process {started.pid}",
             thread=True,
             exclusive=True,
             exit_on_error=False,
         )
-        return self.worker
+        return started
 
-    def stop(self) -> None:
-        """Stop the current run within one training step (it saves a checkpoint) and
-        cancel the rest of the queue. Safe from any thread."""
-        self._cancelled.set()
-        session = self._session
-        if session is not None:
-            session.stop()
+    def _supervise(self, child: Launch) -> None:
+        """In a thread: wait for the child to end (or the app to go), then say so."""
+        worker = get_current_worker()
+        while child.process.poll() is None:
+            if worker.is_cancelled:
+                return  # the app is ending; the run goes on without it
+            time.sleep(0.05)
+        self.app.call_later(self.tick)
 
-    async def wait(self) -> None:
-        """Wait (asynchronously, on the UI loop) until the worker has ended."""
-        worker = self.worker
-        if worker is None:
-            return
+    def attach(self, run_id: int) -> bool:
+        """Follow a run started elsewhere: its whole curve now, its new rows from here on."""
+        store = self.store()
+        if store is None:
+            return False
+        if self.launch is not None and self.launch.returncode is None:
+            raise RnnTuiError("this app's run is going: it stays the one shown")
         try:
-            await worker.wait()
-        except Exception:  # noqa: BLE001 - WorkerFailed / WorkerCancelled: it ended
-            pass
-
-    # -- the worker thread
-
-    def _work(
-        self,
-        runs: list[LiveRun],
-        varied: list[str],
-        name: str | None,
-        resume: str | None,
-        resume_run_id: int | None,
-    ) -> None:
-        store = self._open_store()
-        try:
-            from rnn_tui.runner import RunSession  # imports torch, in this thread
-
-            leave_a_core_for_the_ui()
-
-            if len(runs) > 1 and store is not None:
-                try:
-                    self.sweep_id = store.create_sweep(
-                        name or f"sweep of {', '.join(varied)}",
-                        [run.config.to_dict() for run in runs],
-                    )
-                except StoreError as exc:
-                    self._notify(f"the sweep is not grouped in the run store: {exc}", "warning")
-            for index, live in enumerate(runs):
-                if self._cancelled.is_set():
-                    for rest in runs[index:]:
-                        rest.set_status("cancelled")
-                        rest.add_log(f"{rest.label}: cancelled before it started", "warning")
-                    if len(runs) > 1:
-                        left = plural(len(runs) - index, "queued run")
-                        self._notify(f"{left} cancelled", "warning")
-                    break
-                with self._lock:
-                    self.queue_index = index
-                if not self._run_one(RunSession, live, store, varied, name, resume, resume_run_id):
-                    for rest in runs[index + 1 :]:
-                        rest.set_status("cancelled")
-                    break
-        finally:
-            self._session = None
-            if store is not None:
-                try:
-                    store.close()
-                except Exception:  # noqa: BLE001
-                    pass
-            # The end-of-queue hook, on the UI thread. call_later posts a message: it is
-            # thread-safe and never blocks (call_from_thread would wait on a closing app).
-            self.app.call_later(self._queue_ended, runs)
-
-    def _open_store(self) -> Any:
-        try:
-            from rnn_tui.store import RunStore
-
-            return RunStore(getattr(self.app, "store_path", None))
+            run = store.get_run(run_id)
         except StoreError as exc:
-            self._notify(f"run store unavailable, training without recording: {exc}", "warning")
-            return None
-
-    def _unrecorded_dir(self) -> str:
-        """A folder for checkpoints when the run store is unavailable."""
-        try:
-            from rnn_tui.store import data_dir
-
-            parent = data_dir() / "unrecorded"
-            parent.mkdir(parents=True, exist_ok=True)
-            return tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=parent)
-        except OSError:
-            return tempfile.mkdtemp(prefix="rnn-tui-run-")
-
-    def _run_one(
-        self,
-        session_class: Any,
-        live: LiveRun,
-        store: Any,
-        varied: list[str],
-        name: str | None,
-        resume: str | None,
-        resume_run_id: int | None,
-    ) -> bool:
-        """Run one LiveRun to its end; False when the queue should not go on."""
-        live.set_status("preparing")
-        if self.queue_total > 1:
-            live.add_log(f"── run {live.index + 1}/{self.queue_total}: {live.label}", "bold")
-        try:
-            session = session_class(
-                live.config,
-                store=store,
-                out_dir=None if store is not None else self._unrecorded_dir(),
-                name=(f"{name or 'sweep'} {live.label}" if varied else name),
-                resume=resume,
-                resume_run_id=resume_run_id,
-                sweep=(self.sweep_id, live.index) if self.sweep_id is not None else None,
-                on_event=live.on_event,
-            )
-            self._session = session
-            if self._cancelled.is_set():
-                session.stop()
-            session.prepare()
-            with live.lock:
-                live.run_id = session.run_id
-                live.out_dir = str(session.out_dir) if session.out_dir else None
-            session.run()
-        except RnnTuiError as exc:
-            self._fail(live, str(exc))
+            self.app.notify(str(exc), severity="error", title="cannot attach")
             return False
-        except Exception as exc:  # noqa: BLE001 - a bug: report it, keep the app up
-            detail = traceback.format_exc().rstrip().splitlines()
-            self._fail(live, f"{type(exc).__name__}: {exc}", detail[-6:])
-            return False
-        finally:
-            self._session = None
-        try:
-            live.summary = session.summary()
-        except Exception:  # noqa: BLE001
-            live.summary = None
-        with self._lock:
-            self.finished_runs.append(live)
-        self.app.call_later(self._announce_end, live)
+        self._reset()
+        self.launch = None
+        self._queue_done = run.status != "running"  # an old run: no queue to see end
+        self._follow(store, run, attached=True)
+        self.tick()
+        if run.status == "running":
+            self.app.notify(attached_line(run), title="attached", timeout=6)
         return True
 
-    def _fail(self, live: LiveRun, message: str, detail: list[str] | None = None) -> None:
-        with live.lock:
-            live.status = "error"
-            live.error = message
-            live.log.append(LogLine(f"error: {message}", "error"))
-            for line in detail or []:
-                live.log.append(LogLine(line, "dim"))
-            live.version += 1
-        with self._lock:
-            self.finished_runs.append(live)
-        self._notify(f"{live.label}: {message}", "error", title="training failed")
+    def attach_newest(self) -> bool:
+        """Attach to the newest run whose process lives; False when there is none."""
+        store = self.store()
+        if store is None or self.running:
+            return False
+        try:
+            run = newest_live_run(store)
+        except StoreError as exc:
+            self._store_failed(exc)
+            return False
+        return run is not None and self.attach(run.id)
 
-    def _notify(self, message: str, severity: str, title: str = "") -> None:
-        # call_later posts a message: thread-safe and non-blocking (call_from_thread blocks
-        # and would hang if the app were closing).
-        self.app.call_later(self.app.notify, message, title=title, severity=severity, timeout=8)
+    def stop(self) -> str | None:
+        """Ask the run's process to stop cleanly (a checkpoint is saved); a sweep stops
+        with it. Returns what happened, None when nothing runs."""
+        if not self.running:
+            return None
+        self.stopping = True
+        child = self.launch
+        if self.current is None or self.current.ended:
+            # No run to stop yet (or between a sweep's runs): stop the process itself.
+            from rnn_tui.processes import STOP_SIGNAL
 
-    # -- on the UI thread
+            if child is not None and child.returncode is None:
+                child.process.send_signal(STOP_SIGNAL)
+                return "stopping"
+            if self._writer is not None and self._writer_alive() and self._writer[0]:
+                os.kill(self._writer[0], STOP_SIGNAL)
+                return "stopping"
+            return None
+        store = self.store()
+        if store is None or self.current is None:
+            return None
+        try:
+            return stop_run(store, self.current.run_id)
+        except RnnTuiError as exc:
+            self.app.notify(str(exc), severity="warning", title="cannot stop")
+            return None
 
-    def _queue_ended(self, runs: list[LiveRun]) -> None:
-        """A sweep's queue has ended (finished, stopped or failed): show its summary once."""
-        sweep_id = self.sweep_id
-        if len(runs) < 2 or sweep_id is None or not self.summary_on_end:
+    async def wait(self, timeout: float = 60.0) -> None:
+        """Wait (on the UI loop) until the queue has ended, polling like the screen does."""
+        import asyncio
+
+        deadline = time.monotonic() + timeout
+        while self.running and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            self.tick()
+        self.tick()
+
+    # -- following (the repaint tick)
+
+    def _follow(self, store: RunStore, run: RunRow, *, attached: bool) -> None:
+        self.current = WatchedRun(run, attached=attached)
+        self.follower = RunFollower(store, run.id)
+        pid, token, _host = store.writer(run.id)
+        self._writer = (pid, token)
+        if run.sweep_id is not None:
+            self.sweep_id = run.sweep_id
+            try:
+                self.queue_total = max(self.queue_total, len(store.sweep_configs(run.sweep_id)))
+            except StoreError:
+                pass
+            self.queue_index = run.sweep_index or 0
+        if self.queue_total > 1:
+            self._add_log([LogLine(f"── run {self.queue_index + 1}/{self.queue_total}", "bold")])
+        if attached and run.status == "running":
+            self._add_log([LogLine(attached_line(run), "bold")])
+        resumed = self._resumed_run == run.id
+        self._add_log([LogLine(start_line(run, resumed=resumed), "bold")])
+
+    def tick(self) -> None:
+        """Read what is new in the store; follow the next run of a sweep; notice ends."""
+        store = self.store()
+        if store is not None:
+            try:
+                self._tick(store)
+                self._store_error = None
+                return
+            except StoreError as exc:
+                self._store_failed(exc)
+        # Without the store a child that failed to start is still reported.
+        child = self.launch
+        if not self._queue_done and self.current is None and child is not None:
+            if child.returncode is not None:
+                self._queue_ended(child)
+
+    def _tick(self, store: RunStore) -> None:
+        child = self.launch
+        if self.current is None or self.current.ended:
+            self._follow_next(store)
+        current = self.current
+        if current is not None and not current.ended and self.follower is not None:
+            update = self.follower.poll()
+            current.apply(update)
+            for row in update.epochs:
+                self._add_log(epoch_lines(row))
+            if update.ended:
+                self._run_ended(store, current)
+                self._follow_next(store)
+        if self._queue_done:
             return
-        from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
+        child_over = child is None or child.returncode is not None
+        if child_over and (self.current is None or self.current.ended):
+            if not self._writer_alive():
+                self._queue_ended(child)
 
-        show_sweep_summary(self.app, sweep_id, once=True)
+    def _follow_next(self, store: RunStore) -> None:
+        """Start following the child's (or the watched process's) next run, if it has one."""
+        after = self.current.run_id if self.current is not None else 0
+        runs: list[RunRow] = []
+        if self.launch is not None:
+            runs = runs_of_process(store, self.launch.pid, since=self.launch.started)
+        elif self._writer is not None and self._writer[0] is not None:
+            runs = store.runs_by_pid(self._writer[0], self._writer[1])
+        later = [run for run in runs if run.id > after]
+        if later:
+            self._follow(store, later[0], attached=self.launch is None)
 
-    def _announce_end(self, live: LiveRun) -> None:
-        end = live.end
-        checkpoint = live.sample_checkpoint
+    def _run_ended(self, store: RunStore, watched: WatchedRun) -> None:
+        run = watched.run
+        self._add_log(end_lines(run))
+        if run.status in ("interrupted", "error"):
+            tail = log_tail(run_log_path(store, run.id), 5)
+            self._add_log([LogLine(f"  log: {line}", "dim") for line in tail])
+        checkpoint = watched.sample_checkpoint
         if checkpoint and hasattr(self.app, "latest_checkpoint"):
             self.app.latest_checkpoint = checkpoint
-        if end is None:
-            return
-        severity = {"finished": "information", "stopped": "warning"}.get(end.reason, "error")
+        severity = {"finished": "information", "stopped": "warning"}.get(run.status, "error")
         where = f"\ncheckpoint: {checkpoint}" if checkpoint else "\nno checkpoint saved"
-        prefix = f"run {live.index + 1}/{self.queue_total} " if self.queue_total > 1 else ""
+        prefix = f"run {self.queue_index + 1}/{self.queue_total} " if self.queue_total > 1 else ""
         self.app.notify(
-            f"{end.message}{where}",
-            title=f"{prefix}{live.label}: {end.reason}",
+            f"{run.message}{where}",
+            title=f"{prefix}run {run.id}: {run.status}",
             severity=severity,  # type: ignore[arg-type]
             timeout=8,
         )
 
+    def _queue_ended(self, child: Launch | None) -> None:
+        """The process is gone and its last run has ended: report a failed start, or show
+        a sweep's summary once."""
+        self._queue_done = True
+        self.stopping = False
+        if child is not None and self.current is None:
+            code = child.returncode
+            if code == 0:
+                return
+            self.error = child.error_line()
+            self._add_log([LogLine(self.error, "error")])
+            self.app.notify(self.error, severity="error", title="training did not start")
+            return
+        if child is not None and child.returncode == 0:
+            with_suppressed_oserror(child.log_path.unlink)
+        if self.sweep_id is not None and self.queue_total > 1 and self.summary_on_end:
+            from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
 
-def leave_a_core_for_the_ui() -> None:
-    """Train on all cores but one.
+            show_sweep_summary(self.app, self.sweep_id, once=True)
 
-    torch's intra-op threads spin while they wait for each other; when Textual's threads
-    take a core from them, a step can take several times longer. On 2 cores this measured
-    0.3x the headless speed with 2 torch threads and about 1x with 1.
-    """
-    import torch
 
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) - 1))
+def with_suppressed_oserror(action: Any) -> None:
+    try:
+        action()
+    except OSError:
+        pass
+
+
+__all__ = ["EpochPoint", "LogLine", "TrainingController", "WatchedRun"]

@@ -338,6 +338,7 @@ class RunsScreen(Screen):
         Binding("n", "rename", "Rename", id="runs.rename"),
         Binding("g", "tag", "Tag", id="runs.tag"),
         Binding("d", "delete", "Delete", id="runs.delete"),
+        Binding("k", "stop_run", "Stop run", id="runs.stop", show=False),
         Binding("p", "open_sample", "Sample", id="runs.sample"),
         Binding("u", "sweep_summary", "Sweep", id="runs.sweep_summary"),
         Binding("slash", "focus_filter", "Filter", id="runs.filter"),
@@ -871,6 +872,20 @@ class RunsScreen(Screen):
             ),
             answered,
         )
+
+    def action_stop_run(self) -> None:
+        """Stop the highlighted run, whoever started it (it saves a checkpoint)."""
+        run = self._highlighted("stop")
+        if run is None:
+            return
+        from rnn_tui.processes import stop_run
+
+        outcome: list[str] = []
+        if self._store_action(lambda store: outcome.append(stop_run(store, run.id))):
+            if outcome == ["stopping"]:
+                self.notify(f"run {run.id} is stopping: it saves a checkpoint and ends")
+            else:
+                self.notify(f"run {run.id}'s process was gone: marked interrupted")
 
     def action_sweep_summary(self) -> None:
         """The summary table of the highlighted run's sweep."""

@@ -1,8 +1,9 @@
 """The Train screen: the hyperparameter form, Start/Stop, and the live run.
 
-The training itself runs in `app.controller` (rnn_tui.ui.training); this screen only
-reads its LiveRun on a timer (`REPAINT_S`), so the repaint rate does not depend on how
-fast steps come.
+The run itself is a process of its own, followed through the run store by
+`app.controller` (rnn_tui.ui.training) on the app's repaint tick (`REPAINT_S`); this
+screen paints what the controller read, so the repaint rate does not depend on how fast
+steps come.
 """
 
 from __future__ import annotations
@@ -14,19 +15,18 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.reactive import reactive
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, ProgressBar, RichLog, Static
 
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.ui.training import LiveRun
+from rnn_tui.follow import ago
 from rnn_tui.ui.widgets.config_form import ConfigForm
 
 if TYPE_CHECKING:
-    from rnn_tui.config import TrainConfig
-    from rnn_tui.ui.training import TrainingController
+    from rnn_tui.ui.training import TrainingController, WatchedRun
     from rnn_tui.ui.widgets.ppl_chart import PplChart
 
 REPAINT_S = 0.25
@@ -43,33 +43,41 @@ def fmt_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-def status_text(live: LiveRun | None, queue_index: int, queue_total: int) -> str:
-    """The one-line status: run k/n, state, device, tokens/s, best val ppl, elapsed."""
+def status_text(
+    live: WatchedRun | None,
+    queue_index: int,
+    queue_total: int,
+    *,
+    starting: bool = False,
+    error: str | None = None,
+) -> str:
+    """The one-line status: run k/n (or 'attached to run 7 (started 12 min ago)'), state,
+    device, tokens/s, best val ppl, elapsed."""
     if live is None:
+        if error:
+            return error
+        if starting:
+            return "starting the training process…"
         return "idle: set the hyperparameters, then press s to start"
-    with live.lock:
-        status, start, last, end = live.status, live.start, live.last_step, live.end
-        best = live.best_val_ppl
-        started_at = live.started_at
+    run = live.run
+    last = live.last_step
     parts = []
-    if queue_total > 1:
-        parts.append(f"run {queue_index + 1}/{queue_total}")
-    parts.append(status)
-    if start is not None:
-        parts.append(start.device)
-    tokens = end.tokens_per_s if end is not None else (last.tokens_per_s if last else None)
+    if live.attached and not live.ended:
+        parts.append(f"attached to run {run.id} (started {ago(time.time() - run.created)})")
+    elif queue_total > 1:
+        parts.append(f"run {queue_index + 1}/{queue_total} (#{run.id})")
+    else:
+        parts.append(f"run {run.id}")
+    parts.append(run.status)
+    if run.device and not live.attached:
+        parts.append(run.device)
+    tokens = run.tokens_per_s if live.ended else (last["tokens_per_s"] if last else None)
     if tokens is not None:
         parts.append(f"{tokens:,.0f} tok/s")
+    best = live.best_val_ppl
     parts.append(f"best val ppl {best:.3f}" if best is not None else "best val ppl –")
-    if end is not None:
-        elapsed: float | None = end.elapsed
-    elif last is not None:
-        elapsed = last.elapsed
-    elif started_at is not None:
-        elapsed = time.monotonic() - started_at
-    else:
-        elapsed = None
-    if elapsed is not None:
+    elapsed = run.seconds if live.ended else (last["elapsed"] if last else None)
+    if elapsed is not None and not live.attached:
         parts.append(f"elapsed {fmt_duration(elapsed)}")
     return " · ".join(parts)  # one line of ~70 columns beside the form
 
@@ -182,9 +190,11 @@ class TrainScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._shown_run: LiveRun | None = None
+        self._shown_run: WatchedRun | None = None
         self._shown_version = -1
         self._log_index = 0
+        self._log_version = -1
+        self._chart_mounted = False
         self._chart_key: tuple[int, int, str, int] | None = None
         self._start_label = "Start (s)"
         self._texts: dict[str, str] = {}
@@ -226,7 +236,6 @@ class TrainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.set_interval(REPAINT_S, self.repaint_live)
         # After the first frame: a RichLog wraps what it is given at its width then, and
         # the focus restyles the form. The app's call_after_refresh, not the screen's: at
         # start-up the screen mounts inside the app's batch update, where a screen's
@@ -245,8 +254,9 @@ class TrainScreen(Screen):
         """Put the perplexity chart in its placeholder's place (importing plotext costs
         the first frame ~20 ms, and there is nothing to plot yet)."""
         placeholders = self.query("#chart-placeholder")
-        if not placeholders:
+        if not placeholders or self._chart_mounted:
             return
+        self._chart_mounted = True  # the mount below completes later: never mount twice
         from rnn_tui.ui.widgets.ppl_chart import PplChart
 
         placeholder = placeholders.first()
@@ -300,35 +310,38 @@ class TrainScreen(Screen):
             bad = ", ".join(f"{name} {message}" for name, message in form.errors.items())
             self.notify(f"fix the form first: {bad}", severity="error", title="cannot start")
             return False
-        return self.start_queue(form.configs)
+        return self.start_queue(form.values(), count=len(form.configs))
 
     def start_queue(
         self,
-        configs: list[TrainConfig],
+        values: dict[str, str] | None,
         *,
-        resume: str | None = None,
+        count: int = 1,
         resume_run_id: int | None = None,
     ) -> bool:
-        """Run `configs` and show them from a clean log: the one way a queue starts (Start,
-        the palette, and resuming a run from the Runs screen). False (with a notification)
-        when the controller refuses."""
+        """Launch the run (or sweep) and show it from a clean log: the one way a queue
+        starts (Start, the palette, and resuming a run from the Runs screen). False (with a
+        notification) when the controller refuses."""
         try:
-            self.controller.start(configs, resume=resume, resume_run_id=resume_run_id)
+            self.controller.start(values, count=count, resume_run_id=resume_run_id)
         except RnnTuiError as exc:
             self.notify(str(exc), severity="error", title="cannot start")
             return False
-        log = self.query_one("#log", RichLog)
-        log.clear()
-        self._shown_run = None
-        self._log_index = 0
-        self._update_buttons()
-        self.repaint_live()
+        self.clear_live()
         return True
 
+    def clear_live(self) -> None:
+        """Forget what was shown: the controller's log and run start again."""
+        self.query_one("#log", RichLog).clear()
+        self._shown_run = None
+        self._log_index = 0
+        self._log_version = -1
+        self._chart_key = None
+        self._update_buttons()
+        self.repaint_live()
+
     def stop_training(self) -> None:
-        if not self.controller.running:
-            return
-        self.controller.stop()
+        """Write that the run is stopping (the app's action sent the signal)."""
         self.query_one("#log", RichLog).write(
             Text("stopping: the run saves a checkpoint after this step…", style="bold")
         )
@@ -402,19 +415,38 @@ class TrainScreen(Screen):
             if controller.queue_total > 1
             else "",
         )
-        self._set_text("#status", status_text(live, controller.queue_index, controller.queue_total))
+        self._set_text(
+            "#status",
+            status_text(
+                live,
+                controller.queue_index,
+                controller.queue_total,
+                starting=controller.running,
+                error=controller.error,
+            ),
+        )
+        self._repaint_log()
         if live is None:
             return
         if live is not self._shown_run:
             self._shown_run = live
             self._shown_version = -1
-            self._log_index = 0
             self._chart_key = None
         self._repaint_progress(live)
         if live.version == self._shown_version:
             return
         self._shown_version = live.version
-        new_lines = live.log_since(self._log_index)
+        self._repaint_chart()
+
+    def _repaint_log(self) -> None:
+        controller = self.controller
+        if controller.log_version == self._log_version:
+            return
+        self._log_version = controller.log_version
+        if self._log_index > len(controller.log):  # the controller started a new log
+            self.query_one("#log", RichLog).clear()
+            self._log_index = 0
+        new_lines = controller.log[self._log_index :]
         if new_lines:
             self._log_index += len(new_lines)
             log = self.query_one("#log", RichLog)
@@ -422,25 +454,23 @@ class TrainScreen(Screen):
             for line in new_lines:
                 style = variables.get(line.style, line.style) if line.style else ""
                 log.write(Text(line.text, style=style))
-        self._repaint_chart()
 
-    def _repaint_progress(self, live: LiveRun) -> None:
+    def _repaint_progress(self, live: WatchedRun) -> None:
         total, done = live.progress()
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=total, progress=done)
         eta = live.eta_seconds()
-        self._set_text("#eta", f"eta {fmt_duration(eta)}" if live.end is None else live.status)
+        self._set_text("#eta", live.status if live.ended else f"eta {fmt_duration(eta)}")
 
     def _repaint_chart(self) -> None:
         live = self._shown_run
         if live is None:
             return
-        with live.lock:
-            key = (id(live), len(live.step_x), self.x_axis, len(live.epochs))
+        key = (id(live), len(live.step_x), self.x_axis, len(live.epochs))
         if key == self._chart_key:
             return
         self._chart_key = key
-        epochs = live.epoch_points()
+        epochs = live.epochs
         val = [(p, p.val_ppl) for p in epochs if p.val_ppl is not None]
         if self.x_axis == "epoch":
             series = [
@@ -448,56 +478,9 @@ class TrainScreen(Screen):
                 ("validation", [p.epoch for p, _ in val], [v for _, v in val]),
             ]
         else:
-            xs, ys = live.step_points()
+            xs, ys = live.step_x, live.step_ppl
             series = [
                 ("train", xs, ys),
                 ("validation", [p.step for p, _ in val], [v for _, v in val]),
             ]
         self.chart.set_series([s for s in series if s[1]])
-
-
-class QuitScreen(ModalScreen[bool]):
-    """Asks before quitting while a run is going."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Stop and quit", id="quit.yes"),
-        Binding("n,escape", "answer(False)", "Keep training", id="quit.no"),
-    ]
-
-    DEFAULT_CSS = """
-    QuitScreen {
-        align: center middle;
-        #dialog {
-            grid-size: 2;
-            grid-gutter: 1 2;
-            grid-rows: auto 1;
-            padding: 1 2;
-            width: 60;
-            max-width: 90%;
-            height: auto;
-            border: thick $warning;
-            background: $surface;
-        }
-        #question {
-            column-span: 2;
-            width: 1fr;
-        }
-        Button {
-            width: 1fr;
-        }
-    }
-    """
-
-    def compose(self) -> ComposeResult:
-        with Grid(id="dialog"):
-            yield Label(
-                "A run is going. Stop it (its checkpoint is saved) and quit?", id="question"
-            )
-            yield Button("Stop and quit (y)", variant="warning", id="yes", compact=True)
-            yield Button("Keep training (n)", variant="primary", id="no", compact=True)
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")

@@ -1,0 +1,260 @@
+"""Follow a run through the store: the one reader behind every live view.
+
+`RunFollower(store, run_id).poll()` returns the step and epoch rows recorded since the
+last poll, with the run's row (status, message, summary). The Train screen calls it on
+its repaint tick, `rnn-tui runs watch` in a loop. A run whose writer process died is
+marked interrupted here, so a viewer sees it within one poll.
+
+The lines people read (a run's start, each epoch, its end) are made here too, so the
+TUI's log and `runs watch` print the same words. No torch, no Textual.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from rnn_tui.events import seed_line
+from rnn_tui.store import RunRow, RunStore
+
+END_STYLE = {
+    "finished": "success",
+    "stopped": "warning",
+    "diverged": "error",
+    "error": "error",
+    "interrupted": "error",
+}
+
+
+@dataclass(frozen=True)
+class LogLine:
+    text: str
+    style: str = ""  # "", "dim", "bold", or a theme variable name: success, warning, error
+
+
+@dataclass
+class Update:
+    """What one poll found: the run's row and the rows new since the last poll."""
+
+    run: RunRow
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    epochs: list[dict[str, Any]] = field(default_factory=list)
+    ended: bool = False  # the run is no longer running (this poll or before)
+    interrupted_now: bool = False  # this poll found the writer dead and marked the run
+
+
+class RunFollower:
+    """Reads one run's new rows, poll after poll. The first poll returns the whole run."""
+
+    def __init__(self, store: RunStore, run_id: int, *, check_writer: bool = True) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.check_writer = check_writer
+        self.last_step = 0
+        self.last_epoch = 0
+
+    def poll(self) -> Update:
+        """Raises StoreError when the store cannot be read; the next poll retries."""
+        from rnn_tui.processes import run_is_alive
+
+        store = self.store
+        run = store.get_run(self.run_id)
+        interrupted = False
+        if run.status == "running" and self.check_writer and not run_is_alive(store, run.id):
+            interrupted = store.mark_interrupted(run.id)
+            run = store.get_run(self.run_id)
+        # The rows after the run's row: a run that ended has flushed them all before.
+        steps = store.step_metrics(self.run_id, after_step=self.last_step)
+        epochs = store.epoch_metrics(self.run_id, after_epoch=self.last_epoch)
+        if steps:
+            self.last_step = steps[-1]["step"]
+        if epochs:
+            self.last_epoch = epochs[-1]["epoch"]
+        return Update(run, steps, epochs, run.status != "running", interrupted)
+
+
+@dataclass(frozen=True)
+class EpochPoint:
+    epoch: int
+    step: int
+    train_ppl: float
+    val_ppl: float | None
+
+
+@dataclass
+class WatchedRun:
+    """One run as its rows tell it: the whole curve, its epochs, its row; fed by a
+    RunFollower's updates, read by a view (one thread)."""
+
+    run: RunRow
+    attached: bool = False  # started elsewhere (or before this app), not by this app
+    step_x: list[int] = field(default_factory=list)
+    step_ppl: list[float] = field(default_factory=list)
+    epochs: list[EpochPoint] = field(default_factory=list)
+    epoch_rows: list[dict[str, Any]] = field(default_factory=list)
+    last_step: dict[str, Any] | None = None
+    first_step: dict[str, Any] | None = None  # the first step seen while it ran
+    ended: bool = False
+    version: int = 0
+
+    @property
+    def run_id(self) -> int:
+        return self.run.id
+
+    @property
+    def status(self) -> str:
+        return self.run.status
+
+    @property
+    def best_val_ppl(self) -> float | None:
+        return self.run.best_val_ppl
+
+    @property
+    def sample_checkpoint(self) -> str | None:
+        """The checkpoint to sample from: the best one if there is one, else the last."""
+        return self.run.best_checkpoint or self.run.checkpoint
+
+    def apply(self, update: Update) -> None:
+        self.run = update.run
+        for row in update.steps:
+            self.step_x.append(row["step"])
+            self.step_ppl.append(row["ppl"])
+        if update.steps:
+            self.last_step = update.steps[-1]
+            if self.first_step is None and not update.ended:
+                self.first_step = update.steps[-1]
+        for row in update.epochs:
+            self.epoch_rows.append(row)
+            self.epochs.append(
+                EpochPoint(row["epoch"], row["step"], row["train_ppl"], row["val_ppl"])
+            )
+        self.ended = update.ended
+        if update.steps or update.epochs or update.ended:
+            self.version += 1
+
+    def total_steps(self) -> int | None:
+        return total_steps(self.run.config, self.epoch_rows)
+
+    def steps_per_s(self) -> float | None:
+        last, first = self.last_step, self.first_step
+        if last is None or first is None:
+            return None
+        steps, seconds = last["step"] - first["step"], last["elapsed"] - first["elapsed"]
+        return steps / seconds if steps > 0 and seconds > 0 else None
+
+    def eta_seconds(self) -> float | None:
+        """Seconds to the end: the remaining steps at the current rate, or the time budget
+        left, whichever is sooner; None until known."""
+        if self.ended:
+            return None
+        last = self.last_step
+        candidates: list[float] = []
+        elapsed = last["elapsed"] if last is not None else 0.0
+        budget = self.run.config.get("time_budget")
+        if budget:
+            candidates.append(max(budget - elapsed, 0.0))
+        rate, total = self.steps_per_s(), self.total_steps()
+        if rate and total and last is not None:
+            candidates.append(max(total - last["step"], 0) / rate)
+        return min(candidates) if candidates else None
+
+    def progress(self) -> tuple[float | None, float]:
+        """(total, done) in steps for a progress bar; a run that ended is full."""
+        step = float(self.last_step["step"]) if self.last_step else 0.0
+        if self.ended:
+            return max(step, 1.0), max(step, 1.0)
+        total = self.total_steps()
+        eta = self.eta_seconds()
+        rate = self.steps_per_s()
+        if eta is not None and rate:  # a time budget may end it sooner
+            total = min(total, step + eta * rate) if total else step + eta * rate
+        return (float(total) if total else None), step
+
+
+# --------------------------------------------------------------------------- lines
+
+
+def start_line(run: RunRow, *, resumed: bool = False) -> str:
+    config = run.config
+    what = f"{config.get('cell', '?')} {config.get('layers', '?')}x{config.get('hidden', '?')}"
+    parts = [f"run {run.id} {run.name}: {what}"]
+    if run.params:
+        parts.append(f"{run.params:,} parameters")
+    corpus = config.get("corpus") or "The Time Machine"
+    parts.append(f"corpus {corpus}")
+    if run.device:
+        parts.append(f"device {run.device}")
+    if resumed:
+        parts.append(f"resumed at step {run.steps}")
+    return ", ".join(parts)
+
+
+def epoch_lines(row: dict[str, Any]) -> list[LogLine]:
+    """The CLI's line for an epoch (the notebook's words first), and its sample."""
+    line = seed_line(row["epoch"], row["train_loss"], row["train_ppl"])
+    if row.get("val_ppl") is not None:
+        line += f" | val ppl {row['val_ppl']:.3f}" + (" *" if row.get("is_best") else "")
+    if row.get("tokens_per_s") is not None:
+        line += f" | {row['tokens_per_s']:,.0f} tok/s"
+    lines = [LogLine(line)]
+    if row.get("sample"):
+        lines.append(LogLine(f"  {row['sample']!r}", "dim"))
+    return lines
+
+
+def end_lines(run: RunRow) -> list[LogLine]:
+    line = f"{run.status}: {run.message}" if run.message else run.status
+    if run.best_val_ppl is not None:
+        line += f" | best val ppl {run.best_val_ppl:.3f}"
+    if run.tokens_per_s is not None:
+        line += f" | {run.tokens_per_s:,.0f} tok/s"
+    if run.seconds is not None:
+        line += f" | {run.seconds:.1f} s"
+    lines = [LogLine(line, END_STYLE.get(run.status, ""))]
+    if run.best_checkpoint:
+        lines.append(LogLine(f"best checkpoint: {run.best_checkpoint}"))
+    if run.checkpoint:
+        lines.append(LogLine(f"last checkpoint: {run.checkpoint}"))
+    elif run.status != "finished":
+        lines.append(LogLine("no checkpoint was saved", "warning"))
+    return lines
+
+
+def ago(seconds: float) -> str:
+    """'12 min ago', '40 s ago', '3 h ago'."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s ago"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min ago"
+    return f"{seconds / 3600:.1f} h ago"
+
+
+def attached_line(run: RunRow, now: float | None = None) -> str:
+    now = time.time() if now is None else now
+    return f"attached to run {run.id} (started {ago(now - run.created)})"
+
+
+def newest_live_run(store: RunStore) -> RunRow | None:
+    """The newest run whose process is alive on this machine, if any."""
+    from rnn_tui.processes import run_is_alive
+
+    for run in store.list_runs():
+        if run.status == "running" and run_is_alive(store, run.id):
+            return run
+    return None
+
+
+def total_steps(config: dict[str, Any], epochs: list[dict[str, Any]]) -> int | None:
+    """The run's planned steps as far as the rows tell: `steps`, else epochs × steps per
+    epoch (known from `epoch_steps` or from the first epoch's end); None until known."""
+    if config.get("steps"):
+        return int(config["steps"])
+    per_epoch = config.get("epoch_steps")
+    if not per_epoch and epochs:
+        first = epochs[0]
+        per_epoch = first["step"] / first["epoch"] if first["epoch"] else None
+    if per_epoch and config.get("epochs"):
+        return int(round(per_epoch * int(config["epochs"])))
+    return None

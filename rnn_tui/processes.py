@@ -1,0 +1,218 @@
+"""A run is a process: start `rnn-tui train` as a child of its own, find its runs, stop any run.
+
+The TUI trains by launching exactly what a user would type (`python -m rnn_tui train ...`,
+comma lists included, so a sweep is one child), in a session of its own so a hangup of
+the terminal never reaches it, with its output in a log file. The child records into the
+same run store the launcher reads; `stop_run` works on any run of this machine, whoever
+started it.
+
+No torch and no Textual here: the TUI imports this at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnn_tui.config import FIELDS
+from rnn_tui.errors import RnnTuiError
+from rnn_tui.store import ENV_DATA_DIR, RunRow, RunStore, process_alive, process_token
+
+LOG_NAME = "train.log"  # the child's stdout and stderr, in each run's folder
+LAUNCH_DIR = "launches"  # logs of children that have not created a run (yet)
+# SIGTERM, not SIGINT: the trainer treats both as a clean stop, but a second SIGINT aborts
+# a CLI run (Ctrl-C twice), and two viewers may both press stop.
+STOP_SIGNAL = signal.SIGTERM
+
+
+def train_argv(
+    values: Mapping[str, str] | None = None,
+    *,
+    store_path: Path | str | None = None,
+    resume: int | None = None,
+    name: str | None = None,
+) -> list[str]:
+    """The child's command line: the form's strings as `rnn-tui train` flags.
+
+    An empty value becomes `none`, which the CLI reads as the form does (no value).
+    With `resume`, the run's own config is used and `values` may only hold the fields a
+    resume may change.
+    """
+    argv = [sys.executable, "-m", "rnn_tui", "train", "--quiet", "--log-to-run"]
+    if store_path is not None:
+        argv.append(f"--store={store_path}")
+    if resume is not None:
+        argv.append(f"--resume={int(resume)}")
+    if name:
+        argv.append(f"--name={name}")
+    for field, value in (values or {}).items():
+        if field not in FIELDS:
+            raise ValueError(f"unknown setting {field!r}")
+        text = str(value).strip() or "none"
+        argv.append(f"--{field.replace('_', '-')}={text}")
+    return argv
+
+
+@dataclass
+class Launch:
+    """A started child: its process, where its output goes until it has a run, and when."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    started: float  # time.time() just before the start
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def log_tail(self, lines: int = 5) -> list[str]:
+        return log_tail(self.log_path, lines)
+
+    def error_line(self) -> str:
+        """The child's last line, as the CLI printed it (`rnn-tui: error: ...`)."""
+        tail = self.log_tail(20)
+        errors = [line for line in tail if line.startswith("rnn-tui: ")]
+        return (errors or tail or [f"the training process exited with code {self.returncode}"])[-1]
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.poll()
+
+
+def launch(argv: list[str], data_dir: Path) -> Launch:
+    """Start `argv` detached: own session, no stdin, output to a log file under `data_dir`.
+
+    The child sees `data_dir` as its RNN_TUI_DATA_DIR, so its runs land beside the
+    launcher's database. Raises RnnTuiError when the process cannot start.
+    """
+    folder = Path(data_dir) / LAUNCH_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(
+            prefix=time.strftime("%Y%m%d-%H%M%S-"), suffix=".log", dir=folder
+        )
+    except OSError as exc:
+        raise RnnTuiError(f"cannot create a log file in {folder}: {exc.strerror or exc}") from None
+    # Unbuffered, and lines as wide as they come: the log is read after the fact.
+    env = {**os.environ, ENV_DATA_DIR: str(data_dir), "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+    # torch's worker threads sleep instead of spinning while they wait: a spinning thread
+    # loses its core to any other process (this app's repaints, the machine's other work),
+    # and its partners then spin for nothing. 2.5x faster on a busy 2-core machine.
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    started = time.time()
+    try:
+        with os.fdopen(handle, "ab") as log:
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                close_fds=True,
+                env=env,
+            )
+    except OSError as exc:
+        raise RnnTuiError(f"cannot start the training process: {exc.strerror or exc}") from None
+    return Launch(process, Path(name), started)
+
+
+def log_tail(path: Path | str | None, lines: int = 5) -> list[str]:
+    """The last non-empty lines of a log file; [] when there is none."""
+    if path is None:
+        return []
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - 16_384))
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    return [line.rstrip() for line in text.splitlines() if line.strip()][-lines:]
+
+
+def run_log_path(store: RunStore, run_id: int) -> Path:
+    """Where a run started with `--log-to-run` keeps its output."""
+    return store.run_dir_path(run_id) / LOG_NAME
+
+
+def redirect_output(path: Path) -> None:
+    """Send this process's stdout and stderr (file descriptors 1 and 2) to `path`, appended."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------- liveness
+
+
+def runs_of_process(store: RunStore, pid: int, *, since: float = 0.0) -> list[RunRow]:
+    """The runs a process created or resumed since `since`, oldest first."""
+    token = process_token(pid)
+    since -= 1.0  # clocks are read in two processes
+    return [
+        run
+        for run in store.runs_by_pid(pid, token)
+        if run.created >= since or run.ended is None or run.ended >= since
+    ]
+
+
+def run_is_alive(store: RunStore, run_id: int) -> bool:
+    """Whether the run is `running` and its writer process lives (on this machine)."""
+    run = store.get_run(run_id)
+    if run.status != "running":
+        return False
+    pid, token, host = store.writer(run_id)
+    if host and host != socket.gethostname():
+        return True  # another machine's: we cannot tell, so trust the row
+    return process_alive(pid, token)
+
+
+def check_not_alive(store: RunStore, run_id: int) -> None:
+    """RnnTuiError when the run's process lives: two writers never share a run."""
+    if run_is_alive(store, run_id):
+        pid = store.writer(run_id)[0]
+        raise RnnTuiError(
+            f"run {run_id} is still running (pid {pid}); stop it first "
+            f"(rnn-tui runs stop {run_id}) or follow it (rnn-tui runs watch {run_id})"
+        )
+
+
+def stop_run(store: RunStore, run_id: int) -> str:
+    """Ask the run's process to stop cleanly (it saves a checkpoint): 'stopping'. When the
+    process is already gone, mark the run interrupted: 'interrupted'. RnnTuiError when the
+    run is not running or runs on another machine."""
+    run = store.get_run(run_id)
+    if run.status != "running":
+        raise RnnTuiError(f"run {run_id} is not running (it {run.status})")
+    pid, token, host = store.writer(run_id)
+    if host and host != socket.gethostname():
+        raise RnnTuiError(f"run {run_id} runs on {host}; stop it there")
+    if process_alive(pid, token) and pid is not None:
+        if pid == os.getpid():
+            raise RnnTuiError(f"run {run_id} runs in this process")
+        try:
+            os.kill(pid, STOP_SIGNAL)
+            return "stopping"
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            raise RnnTuiError(
+                f"run {run_id} belongs to another user (pid {pid}); it cannot be stopped from here"
+            ) from None
+    store.mark_interrupted(run_id)
+    return "interrupted"
