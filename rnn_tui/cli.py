@@ -318,9 +318,6 @@ def _main(argv: list[str]) -> int:
 
 def _open_tui(attach: int | None = None, fresh: bool = False) -> int:
     """The TUI (on run `attach`, or from defaults with `fresh`); each refusal is one line."""
-    if not (sys.stdout.isatty() and sys.stdin.isatty()):
-        print(NO_TERMINAL_MESSAGE, file=sys.stderr)
-        return EXIT_USER_ERROR
     if attach is not None:
         from rnn_tui.store import RunStore
 
@@ -330,6 +327,9 @@ def _open_tui(attach: int | None = None, fresh: bool = False) -> int:
         except RnnTuiError as exc:
             print(f"rnn-tui: error: {exc}", file=sys.stderr)
             return EXIT_USER_ERROR
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        print(NO_TERMINAL_MESSAGE, file=sys.stderr)
+        return EXIT_USER_ERROR
     from rnn_tui.ui.app import run_app
 
     return run_app(attach=attach, fresh=fresh)

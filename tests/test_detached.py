@@ -86,9 +86,9 @@ async def test_leaving_the_app_leaves_the_run_going(
 ) -> None:
     app = RnnTuiApp()
     async with app.run_test(size=(120, 40)) as pilot:
-        app.screen.form.set_values({**TINY_VALUES, "corpus": str(tiny_corpus), "epochs": "4"})
+        app.screen.form.set_values({**TINY_VALUES, "corpus": str(tiny_corpus), "epochs": "10"})
         await pilot.pause()
-        await pilot.press("s")
+        await app.run_action("start_training")
         child = app.controller.launch
         assert child is not None
         children.add(child.pid)
@@ -112,7 +112,7 @@ async def test_leaving_the_app_leaves_the_run_going(
     with RunStore() as store:
         run = store.get_run(run_id)
         assert run.status == "finished", run.message
-        assert run.epochs == 4 and len(store.epoch_metrics(run_id)) == 4
+        assert run.epochs == 10 and len(store.epoch_metrics(run_id)) == 10
         assert (store.run_dir_path(run_id) / "train.log").is_file()
 
 
@@ -123,7 +123,7 @@ async def test_a_second_app_attaches_shows_the_whole_curve_and_stops_it(
     async with first.run_test(size=(120, 40)) as pilot:
         first.screen.form.set_values({**TINY_VALUES, "corpus": str(tiny_corpus), "epochs": "2000"})
         await pilot.pause()
-        await pilot.press("s")
+        await first.run_action("start_training")
         children.add(first.controller.launch.pid)
         controller = first.controller
         await async_wait_until(
@@ -158,7 +158,7 @@ async def test_a_second_app_attaches_shows_the_whole_curve_and_stops_it(
         assert status_line(second).startswith(f"attached to run {run_id} (started ")
         assert "Epoch 1, Loss " in log_text(second)
 
-        await pilot.press("x")
+        await second.run_action("stop_training")
         await async_wait_until(
             lambda: controller.current.ended, 60, "the run to stop after x", pilot
         )
@@ -204,7 +204,7 @@ async def test_a_child_that_cannot_start_says_why_beside_the_form(
             {**TINY_VALUES, "epochs": "1", "corpus": str(tmp_path / "missing.txt")}
         )
         await pilot.pause()
-        await pilot.press("s")
+        await app.run_action("start_training")
         children.add(app.controller.launch.pid)
         await async_wait_until(
             lambda: app.controller.error is not None, 60, "the child's error", pilot

@@ -207,7 +207,7 @@ async def test_stop_saves_a_checkpoint(app: RnnTuiApp, tiny_corpus: Path) -> Non
             "three steps on screen",
             pilot,
         )
-        await pilot.press("x")
+        await app.run_action("stop_training")
         await settle(pilot)
         live = controller.current
         assert live.status == "stopped"
