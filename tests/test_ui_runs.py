@@ -24,7 +24,8 @@ from rnn_tui.events import EpochEnd, RunEnd, StepEnd
 from rnn_tui.store import RunStore
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens import runs as runs_module
-from rnn_tui.ui.screens.runs import ConfirmDelete, RunsScreen, TextPrompt
+from rnn_tui.ui.screens.dialogs import ConfirmModal, TextPrompt
+from rnn_tui.ui.screens.runs import RunsScreen
 from rnn_tui.ui.screens.sweep_summary import BEST_MARK, SweepSummaryScreen, show_sweep_summary
 
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
@@ -348,7 +349,7 @@ async def test_rename_tag_and_delete(tmp_path: Path) -> None:
 
         # Delete asks first; then the row and the run's folder (checkpoints) go.
         await pilot.press("d")
-        assert isinstance(pilot.app.screen, ConfirmDelete)
+        assert isinstance(pilot.app.screen, ConfirmModal)
         await pilot.press("n")  # keep it
         await fresh(pilot, screen)
         assert names(screen) == ["gamma prime", "beta", "alpha"] and folder.exists()

@@ -23,18 +23,20 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from rnn_tui.compare import X_AXES, fmt_count, fmt_ppl, fmt_seconds
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError, StoreError
 from rnn_tui.run_checkpoint import sample_checkpoint
 from rnn_tui.store import RunRow, RunStore
+from rnn_tui.ui.screens.dialogs import TextPrompt, yes_no
 from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
+from rnn_tui.ui.typed_app import app_of
 from rnn_tui.ui.widgets.ppl_chart import FALLBACK_RGB, THEME_PALETTE, PplChart
 from rnn_tui.ui.widgets.runs_table import RunsTable, short_name
 
@@ -232,97 +234,6 @@ class RunsChart(PplChart):
         return FALLBACK_RGB[index % len(FALLBACK_RGB)]
 
 
-class TextPrompt(ModalScreen[str | None]):
-    """One line of text (rename, tags); enter saves, escape cancels."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
-    ]
-
-    DEFAULT_CSS = """
-    TextPrompt {
-        align: center middle;
-        #prompt-dialog {
-            width: 64;
-            max-width: 96%;
-            height: auto;
-            padding: 0 1;
-            border: thick $primary;
-            background: $surface;
-        }
-        #prompt-title { text-style: bold; }
-        #prompt-hint { color: $text-muted; }
-    }
-    """
-
-    def __init__(self, title: str, value: str = "", hint: str = "") -> None:
-        super().__init__()
-        self.prompt_title = title
-        self.value = value
-        self.hint = hint
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="prompt-dialog"):
-            yield Label(self.prompt_title, id="prompt-title", markup=False)
-            yield Input(self.value, id="prompt-input")
-            yield Static(self.hint or "enter saves · escape cancels", id="prompt-hint")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ConfirmDelete(ModalScreen[bool]):
-    """Asks before deleting a run and its checkpoints."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Delete", id="delete.yes"),
-        Binding("n,escape", "answer(False)", "Keep", id="delete.no"),
-    ]
-
-    DEFAULT_CSS = """
-    ConfirmDelete {
-        align: center middle;
-        #delete-dialog {
-            grid-size: 2;
-            grid-gutter: 1 2;
-            grid-rows: auto 1;
-            padding: 1 2;
-            width: 64;
-            max-width: 96%;
-            height: auto;
-            border: thick $error;
-            background: $surface;
-        }
-        #delete-question { column-span: 2; width: 1fr; }
-        Button { width: 1fr; }
-    }
-    """
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Grid(id="delete-dialog"):
-            yield Label(self.question, id="delete-question", markup=False)
-            yield Button("Delete (y)", variant="error", id="yes", compact=True)
-            yield Button("Keep (n)", variant="primary", id="no", compact=True)
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-
 # --------------------------------------------------------------------------- the screen
 
 
@@ -439,16 +350,12 @@ class RunsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        settings = getattr(self.app, "settings", None)
-        if settings is not None:  # the marks the last session left
-            self.table.marked.update(settings.marks)
+        self.table.marked.update(app_of(self).settings.marks)  # the last session's marks
         self.request_load()
         self.set_interval(REFRESH_S, self._tick)
 
     def _remember_marks(self) -> None:
-        settings = getattr(self.app, "settings", None)
-        if settings is not None:
-            settings.marks = sorted(self.table.marked)
+        app_of(self).settings.marks = sorted(self.table.marked)
 
     def on_screen_resume(self) -> None:
         self.request_load()
@@ -527,7 +434,7 @@ class RunsScreen(Screen):
         """The worker: open the store if needed, read, post the snapshot. Never raises."""
         try:
             if self.store is None:
-                self.store = RunStore(getattr(self.app, "store_path", None))
+                self.store = RunStore(app_of(self).store_path)
             store = self.store
             now = time.monotonic()
             if now - self._last_recover >= RECOVER_S:
@@ -650,8 +557,8 @@ class RunsScreen(Screen):
         return " · ".join(parts)
 
     def _queue_text(self) -> str:
-        controller = getattr(self.app, "controller", None)
-        if controller is None or not controller.running:
+        controller = app_of(self).controller
+        if not controller.running:
             return ""
         total = controller.queue_total
         current = controller.current
@@ -664,9 +571,7 @@ class RunsScreen(Screen):
     def _watch_queue(self) -> None:
         """Follow this app's training queue: its progress in the info line, and a fresh
         read when it ends (the controller itself opens a sweep's summary then)."""
-        controller = getattr(self.app, "controller", None)
-        if controller is None:
-            return
+        controller = app_of(self).controller
         running = controller.running
         if self._was_running and not running:
             self.request_load()
@@ -793,7 +698,7 @@ class RunsScreen(Screen):
                 f"run {run.id}'s settings do not load: {exc}", severity="error", markup=False
             )
             return
-        await self.app.clone_into_form(config)  # type: ignore[attr-defined]
+        await app_of(self).clone_into_form(config)
         self.app.notify(f"run {run.id}'s settings are in the Train form: change them, then s")
 
     async def action_resume(self) -> None:
@@ -806,7 +711,7 @@ class RunsScreen(Screen):
         except RnnTuiError as exc:
             self.notify(str(exc), severity="warning", title="cannot resume", markup=False)
             return
-        await self.app.resume_run(run.id)  # type: ignore[attr-defined]
+        await app_of(self).resume_run(run.id)
 
     async def action_open_sample(self) -> None:
         """Sample from the highlighted run's best checkpoint (else its last)."""
@@ -818,7 +723,7 @@ class RunsScreen(Screen):
         except RnnTuiError as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
-        await self.app.open_in_sample(checkpoint)  # type: ignore[attr-defined]
+        await app_of(self).open_in_sample(checkpoint)
 
     def action_rename(self) -> None:
         run = self._highlighted("rename")
@@ -865,13 +770,11 @@ class RunsScreen(Screen):
                 self.curves.pop(run.id, None)
                 self.notify(f"run {run.id} deleted")
 
-        self.app.push_screen(
-            ConfirmDelete(
-                f"Delete run {run.id} ({run.name}), its metrics and its checkpoints? "
-                "This cannot be undone."
-            ),
-            answered,
+        question = (
+            f"Delete run {run.id} ({run.name}), its metrics and its checkpoints? "
+            "This cannot be undone."
         )
+        self.app.push_screen(yes_no(question, "Delete", "Keep"), answered)
 
     def action_stop_run(self) -> None:
         """Stop the highlighted run, whoever started it (it saves a checkpoint)."""
@@ -895,13 +798,13 @@ class RunsScreen(Screen):
         if run.sweep_id is None:
             self.notify(f"run {run.id} is not part of a sweep", severity="warning")
             return
-        show_sweep_summary(self.app, run.sweep_id)
+        show_sweep_summary(app_of(self), run.sweep_id)
 
     def _store_action(self, do: Any) -> bool:
         """Run a store write on the UI thread (they take milliseconds); errors notify."""
         try:
             if self.store is None:
-                self.store = RunStore(getattr(self.app, "store_path", None))
+                self.store = RunStore(app_of(self).store_path)
             do(self.store)
         except RnnTuiError as exc:
             self.notify(str(exc), severity="error", markup=False)

@@ -26,6 +26,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static, TextAr
 from textual.worker import get_current_worker
 
 from rnn_tui.plural import plural
+from rnn_tui.ui.typed_app import app_of
 
 if TYPE_CHECKING:
     from rnn_tui.checkpoint import LoadedModel
@@ -285,7 +286,7 @@ class SampleScreen(Screen):
     def on_screen_resume(self) -> None:
         """Follow the latest run's checkpoint unless the user typed another path; from a cold
         start (no run trained in this session), the store's latest run's."""
-        latest = getattr(self.app, "latest_checkpoint", None) or ""
+        latest = app_of(self).latest_checkpoint or ""
         field = self.query_one("#checkpoint", Input)
         if latest and field.value.strip() in ("", self._auto_path) and latest != field.value:
             self._auto_path = latest
@@ -304,7 +305,7 @@ class SampleScreen(Screen):
         from rnn_tui.store import RunStore
 
         try:
-            with RunStore(getattr(self.app, "store_path", None)) as store:
+            with RunStore(app_of(self).store_path) as store:
                 found = latest_sample_checkpoint(store.list_runs())
         except RnnTuiError as exc:
             found = None
@@ -334,9 +335,7 @@ class SampleScreen(Screen):
         return self.query_one(f"#{field_id}", Input).value
 
     def _checkpoint_path(self) -> str:
-        return self._value("checkpoint").strip() or (
-            getattr(self.app, "latest_checkpoint", None) or ""
-        )
+        return self._value("checkpoint").strip() or app_of(self).latest_checkpoint or ""
 
     def _validate(self) -> SampleRequest | None:
         """Check every field, show the problems beside them; the request when all are fine."""
@@ -526,7 +525,7 @@ class SampleScreen(Screen):
         self._validate()
 
     def action_latest(self) -> None:
-        latest = getattr(self.app, "latest_checkpoint", None)
+        latest = app_of(self).latest_checkpoint
         if not latest:
             with self.prevent(Input.Changed):
                 self.query_one("#checkpoint", Input).value = ""

@@ -41,6 +41,7 @@ from rnn_tui.config import (
 )
 from rnn_tui.errors import ConfigError, RnnTuiError
 from rnn_tui.params import report_for_config
+from rnn_tui.ui.typed_app import rnn_tui_app
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 
 MAX_SWEEP_RUNS = 64
@@ -250,8 +251,8 @@ class ConfigForm(VerticalScroll, can_focus=False):
 
     def _restore_session(self) -> None:
         """Start from the values the last session left (app.settings), where they fit."""
-        settings = getattr(self.app, "settings", None)
-        for name, text in (settings.form if settings is not None else {}).items():
+        app = rnn_tui_app(self)
+        for name, text in (app.settings.form if app is not None else {}).items():
             spec = FIELDS.get(name)
             if spec is not None and (not spec.choices or text in spec.choices):
                 self._texts[name] = text
@@ -503,11 +504,11 @@ class ConfigForm(VerticalScroll, can_focus=False):
         form_message = self.query_one("#form-message", Static)
         form_message.update(message)
         form_message.set_class(not message, "-empty")
-        if configs and hasattr(self.app, "form_config"):
-            self.app.form_config = configs[0]
-        settings = getattr(self.app, "settings", None)
-        if settings is not None:
-            settings.form = values  # saved when the app exits
+        app = rnn_tui_app(self)
+        if app is not None:
+            if configs:
+                app.form_config = configs[0]
+            app.settings.form = values  # saved when the app exits
         self._update_params(values)
         self.post_message(self.Changed(self))
 

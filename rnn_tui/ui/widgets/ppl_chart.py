@@ -21,6 +21,8 @@ from textual.color import Color
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
+from rnn_tui.ui.typed_app import rnn_tui_app
+
 Series = tuple[str, Sequence[float], Sequence[float]]
 
 # Series colours come from the theme, in this order; a label keeps its colour for the
@@ -193,14 +195,14 @@ class PplChart(PlotextPlot):
         self.log_y = not self.log_y
 
     def on_mount(self) -> None:
-        settings = getattr(self.app, "settings", None)  # the scale the last session used
-        if settings is not None and settings.log_y != self.log_y:
-            self.log_y = settings.log_y
+        app = rnn_tui_app(self)  # the scale the last session used
+        if app is not None and app.settings.log_y != self.log_y:
+            self.log_y = app.settings.log_y
 
     def watch_log_y(self, log_y: bool) -> None:
-        settings = getattr(self.app, "settings", None)
-        if settings is not None:
-            settings.log_y = log_y
+        app = rnn_tui_app(self)
+        if app is not None:
+            app.settings.log_y = log_y
         self.refresh()
 
     def watch_x_label(self) -> None:
