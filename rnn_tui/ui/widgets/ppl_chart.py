@@ -211,7 +211,10 @@ class PplChart(PlotextPlot):
     # -- drawing
 
     def colour_for(self, label: str) -> tuple[int, int, int]:
-        index = self._colour_index.setdefault(label, len(self._colour_index))
+        return self.palette_colour(self._colour_index.setdefault(label, len(self._colour_index)))
+
+    def palette_colour(self, index: int) -> tuple[int, int, int]:
+        """The theme's `index`th series colour (a fixed one where the theme has none)."""
         variables = self.app.theme_variables if self.is_attached else {}
         name = THEME_PALETTE[index % len(THEME_PALETTE)]
         value = variables.get(name)
