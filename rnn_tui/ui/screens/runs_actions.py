@@ -13,7 +13,7 @@ from rnn_tui.errors import RnnTuiError
 from rnn_tui.run_checkpoint import sample_checkpoint
 from rnn_tui.store import RunRow, RunStore
 from rnn_tui.ui.screens.dialogs import TextPrompt, yes_no
-from rnn_tui.ui.screens.runs_snapshot import RunCurves
+from rnn_tui.ui.screens.runs_snapshot import RunCurves, stored_config
 from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
 from rnn_tui.ui.typed_app import app_of
 from rnn_tui.ui.widgets.runs_table import RunsTable
@@ -38,11 +38,7 @@ def resume_plan(run: RunRow) -> tuple[TrainConfig, str]:
         raise RnnTuiError(f"run {run.id} has no checkpoint to resume from")
     if not Path(run.checkpoint).is_file():
         raise RnnTuiError(f"run {run.id}'s checkpoint {run.checkpoint} is missing")
-    try:
-        config = TrainConfig.from_dict(run.config)
-    except (TypeError, ValueError) as exc:
-        raise RnnTuiError(f"run {run.id}'s settings do not load: {exc}") from None
-    return config, run.checkpoint
+    return stored_config(run), run.checkpoint
 
 
 class RunActions(Screen):
@@ -73,11 +69,9 @@ class RunActions(Screen):
         if run is None:
             return
         try:
-            config = TrainConfig.from_dict(run.config)
-        except (TypeError, ValueError) as exc:
-            self.notify(
-                f"run {run.id}'s settings do not load: {exc}", severity="error", markup=False
-            )
+            config = stored_config(run)
+        except RnnTuiError as exc:
+            self.notify(str(exc), severity="error", markup=False)
             return
         await app_of(self).clone_into_form(config)
         self.app.notify(f"run {run.id}'s settings are in the Train form: change them, then s")

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnn_tui.errors import StoreError
+from rnn_tui.config import TrainConfig
+from rnn_tui.errors import RnnTuiError, StoreError
 from rnn_tui.store import RunRow, RunStore
 
 
@@ -86,6 +87,14 @@ class Snapshot:
     # run id -> (start afresh?, step rows, epoch rows, row state)
     metrics: dict[int, tuple[bool, list, list, tuple[str, int, int]]] = field(default_factory=dict)
     error: str | None = None
+
+
+def stored_config(run: RunRow) -> TrainConfig:
+    """The run's settings as a TrainConfig; RnnTuiError when they no longer load."""
+    try:
+        return TrainConfig.from_dict(run.config)
+    except (TypeError, ValueError) as exc:
+        raise RnnTuiError(f"run {run.id}'s settings do not load: {exc}") from None
 
 
 def run_state(run: RunRow) -> tuple[str, int, int]:
