@@ -32,7 +32,7 @@ from rnn_tui.ui.screens.runs_actions import RunActions
 from rnn_tui.ui.screens.runs_actions import resume_plan as resume_plan  # the app resumes with it
 from rnn_tui.ui.screens.runs_info import detail_line, queue_line
 from rnn_tui.ui.screens.runs_snapshot import RunCurves, Snapshot, read_snapshot
-from rnn_tui.ui.typed_app import app_of
+from rnn_tui.ui.typed_app import app_of, remember
 from rnn_tui.ui.widgets.runs_chart import X_LABELS, RunsChart, series_label
 from rnn_tui.ui.widgets.runs_table import RunsTable
 
@@ -156,7 +156,7 @@ class RunsScreen(RunActions):
         self.set_interval(REFRESH_S, self._tick)
 
     def _remember_marks(self) -> None:
-        app_of(self).settings.marks = sorted(self.table.marked)
+        remember(self, marks=sorted(self.table.marked))
 
     def on_screen_resume(self) -> None:
         self.request_load()

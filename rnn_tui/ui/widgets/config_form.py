@@ -36,7 +36,7 @@ from rnn_tui.config import (
     TrainConfig,
 )
 from rnn_tui.errors import ConfigError
-from rnn_tui.ui.typed_app import rnn_tui_app
+from rnn_tui.ui.typed_app import rnn_tui_app, share_form_config
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 from rnn_tui.ui.widgets.form_fields import (
     MAX_SWEEP_RUNS,
@@ -380,11 +380,7 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         form_message = self.query_one("#form-message", Static)
         form_message.update(message)
         form_message.set_class(not message, "-empty")
-        app = rnn_tui_app(self)
-        if app is not None:
-            if configs:
-                app.form_config = configs[0]
-            app.settings.form = values  # saved when the app exits
+        share_form_config(self, configs[0] if configs else None, values)
         self._update_params(values)
         self.post_message(self.Changed(self))
 

@@ -21,7 +21,7 @@ from textual.color import Color
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
-from rnn_tui.ui.typed_app import rnn_tui_app
+from rnn_tui.ui.typed_app import remember, rnn_tui_app
 
 Series = tuple[str, Sequence[float], Sequence[float]]
 
@@ -200,9 +200,7 @@ class PplChart(PlotextPlot):
             self.log_y = app.settings.log_y
 
     def watch_log_y(self, log_y: bool) -> None:
-        app = rnn_tui_app(self)
-        if app is not None:
-            app.settings.log_y = log_y
+        remember(self, log_y=log_y)
         self.refresh()
 
     def watch_x_label(self) -> None:
