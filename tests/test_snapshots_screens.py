@@ -6,25 +6,11 @@ At 80×24 (the smallest supported terminal) and 120×40. Update with
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.widgets import Input, TextArea
-
-from rnn_tui.ui import app as app_module
-from rnn_tui.ui.app import RnnTuiApp
+from ui_helpers import make_app
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
-
-
-def make_app(mode: str = "sample") -> RnnTuiApp:
-    """The real app started on `mode` instead of Train, whose form is slow to build."""
-
-    class App(RnnTuiApp):
-        DEFAULT_MODE = mode
-        CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
-
-    return App()
 
 
 def _after(*keys: str):

@@ -112,7 +112,9 @@ async def test_plotext_failure_is_shown_not_raised() -> None:
         rendered = chart.render()
         assert isinstance(rendered, Text)
         assert rendered.plain == "chart unavailable: plotext exploded"
-        await pilot.pause()  # and the app keeps running
+        await pilot.pause()
+        assert pilot.app.is_running and pilot.app.return_code is None  # the app keeps running
+        assert chart.render().plain == "chart unavailable: plotext exploded"
 
 
 async def test_series_keep_their_colours() -> None:
@@ -125,6 +127,8 @@ async def test_series_keep_their_colours() -> None:
         assert chart.colour_for("run 1") != first
         chart.x_label = "epoch"
         await pilot.pause()
+        assert chart.colour_for("run 2") == first  # a new axis keeps the colours
+        assert "epoch" in chart.render().plain.splitlines()[-1]
 
 
 def test_integer_ticks_are_whole_numbers_that_fit() -> None:

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from ui_helpers import make_app
 
 from rnn_tui.config import PRESETS
-from rnn_tui.ui import app as app_module
-from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.commands import RnnTuiCommands
 from rnn_tui.ui.screens.help import HelpScreen
 from rnn_tui.ui.screens.params import ParamsScreen
-
-
-def make_app(mode: str = "params") -> RnnTuiApp:
-    """The real app started on `mode` instead of Train, whose form is slow to build."""
-
-    class App(RnnTuiApp):
-        DEFAULT_MODE = mode
-        CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
-
-    return App()
 
 
 async def test_help_opens_with_f1_and_question_mark_and_lists_live_bindings() -> None:

@@ -5,22 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import DataTable, Input, Select, Static
+from ui_helpers import make_app
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.params import BIAS_NOTE, count_params, report_for_config
-from rnn_tui.ui import app as app_module
-from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.params import ParamsScreen
-
-
-def make_app(mode: str = "params") -> RnnTuiApp:
-    """The real app started on `mode` instead of Train, whose form is slow to build."""
-
-    class App(RnnTuiApp):
-        DEFAULT_MODE = mode
-        CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
-
-    return App()
 
 
 def totals(screen: ParamsScreen) -> tuple[int, int]:

@@ -11,20 +11,21 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Input, RichLog
+from ui_helpers import wait_until
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.events import EpochEnd, RunEnd, StepEnd
 from rnn_tui.store import RunStore
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens import runs as runs_module
-from rnn_tui.ui.screens.runs import ConfirmDelete, RunsScreen, TextPrompt
+from rnn_tui.ui.screens.dialogs import ConfirmModal, TextPrompt
+from rnn_tui.ui.screens.runs import RunsScreen
 from rnn_tui.ui.screens.sweep_summary import BEST_MARK, SweepSummaryScreen, show_sweep_summary
 
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
@@ -127,20 +128,14 @@ def three_runs(tmp_path: Path) -> tuple[int, int, int]:
     return a, b, c
 
 
-async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the screen")
-        await pilot.pause(0.05)
-
-
 async def fresh(pilot, screen: RunsScreen) -> None:
     """Wait until a read of the store started now has been applied."""
-    await wait_for(pilot, lambda: not screen._loading)
+    await wait_until(pilot, lambda: not screen._loading, "the read in progress ends")
     before = screen.loads
     screen.request_load()
-    await wait_for(pilot, lambda: screen.loads > before and not screen._loading)
+    await wait_until(
+        pilot, lambda: screen.loads > before and not screen._loading, "a new read is applied"
+    )
 
 
 async def open_runs(pilot) -> RunsScreen:
@@ -348,7 +343,7 @@ async def test_rename_tag_and_delete(tmp_path: Path) -> None:
 
         # Delete asks first; then the row and the run's folder (checkpoints) go.
         await pilot.press("d")
-        assert isinstance(pilot.app.screen, ConfirmDelete)
+        assert isinstance(pilot.app.screen, ConfirmModal)
         await pilot.press("n")  # keep it
         await fresh(pilot, screen)
         assert names(screen) == ["gamma prime", "beta", "alpha"] and folder.exists()
@@ -393,9 +388,11 @@ async def test_resume_continues_a_stopped_run_and_sample_opens_it(
         await pilot.press("r")
         from rnn_tui.ui.screens.train import TrainScreen
 
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TrainScreen))
+        await wait_until(
+            pilot, lambda: isinstance(pilot.app.screen, TrainScreen), "the Train screen shows"
+        )
         controller = pilot.app.controller
-        await wait_for(pilot, lambda: not controller.running, timeout=30)
+        await wait_until(pilot, lambda: not controller.running, "the resumed run ends", 30)
         # Resuming starts like the Start key: a clean log with the resumed run in it.
         train = pilot.app.screen
         train.repaint_live()
@@ -418,7 +415,9 @@ async def test_resume_continues_a_stopped_run_and_sample_opens_it(
         await pilot.press("enter")  # open it in Sample: its best checkpoint
         from rnn_tui.ui.screens.sample import SampleScreen
 
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, SampleScreen))
+        await wait_until(
+            pilot, lambda: isinstance(pilot.app.screen, SampleScreen), "the Sample screen shows"
+        )
         assert pilot.app.latest_checkpoint == run.best_checkpoint
         assert pilot.app.screen.query_one("#checkpoint", Input).value == run.best_checkpoint
 
@@ -461,24 +460,26 @@ async def test_a_cli_run_in_another_process_shows_live(tmp_path: Path) -> None:
     try:
         async with RnnTuiApp().run_test(size=(120, 40)) as pilot:
             screen = await open_runs(pilot)
-            await wait_for(pilot, lambda: len(screen.table.runs) == 1)
+            await wait_until(pilot, lambda: len(screen.table.runs) == 1, "the run is listed")
             await pilot.press("t")  # the training perplexity of every step
 
             def train_points() -> int:
                 return screen.chart.point_counts().get("#1 cli-live train", 0)
 
-            await wait_for(pilot, lambda: train_points() > 0)
+            await wait_until(pilot, lambda: train_points() > 0, "the first steps are charted")
             assert row_texts(screen)[0]["status"] == "running"
             first = train_points()
-            await wait_for(pilot, lambda: train_points() > first)
+            await wait_until(pilot, lambda: train_points() > first, "more steps are charted")
             assert row_texts(screen)[0]["status"] == "running"
             stop_file.touch()
             assert child.wait(timeout=20) == 0
-            await wait_for(pilot, lambda: row_texts(screen)[0]["status"] == "finished")
+            await wait_until(
+                pilot, lambda: row_texts(screen)[0]["status"] == "finished", "the run finishes"
+            )
             with RunStore(db) as store:
                 steps = store.get_run(1).steps
                 epochs = len(store.epoch_metrics(1))
-            await wait_for(pilot, lambda: train_points() == steps)
+            await wait_until(pilot, lambda: train_points() == steps, "every step is charted")
             assert screen.chart.point_counts()["#1 cli-live"] == epochs
             assert row_texts(screen)[0]["steps"] == f"{steps:,}"
     finally:
@@ -499,7 +500,7 @@ def sweep_of_three(tmp_path: Path) -> int:
             fake_run(
                 store,
                 {"cell": "gru", "hidden": hidden, "lr": 0.01},
-                f"sweep h{hidden}",
+                f"sweep [b]h{hidden}",  # a name is never read as markup
                 steps=10,
                 val=val,
                 created=T0 + index,
@@ -533,7 +534,7 @@ async def test_sweep_summary_marks_the_best_configuration(tmp_path: Path) -> Non
         assert [r[0] for r in rows] == ["", BEST_MARK, ""]
         assert rows[1][3:6] == ["9.50", "9.50", "11.50"]
         assert table.cursor_row == 1
-        assert "best #2 sweep h32" in str(screen.query_one("#summary-title").render())
+        assert "best #2 sweep [b]h32" in str(screen.query_one("#summary-title").render())
         await pilot.press("escape")
         assert not isinstance(pilot.app.screen, SweepSummaryScreen)
 
@@ -556,15 +557,19 @@ async def test_u_opens_the_sweep_and_the_queue_shows_in_the_info_line(tmp_path: 
             current=SimpleNamespace(run_id=2),
         )
         pilot.app.controller = fake
-        await wait_for(
-            pilot, lambda: "sweep run 2/3 (#2)" in str(screen.query_one("#runs-info").render())
+        await wait_until(
+            pilot,
+            lambda: "sweep run 2/3 (#2)" in str(screen.query_one("#runs-info").render()),
+            "the info line shows the queue",
         )
         loads = screen.loads
         fake.running = False
-        await wait_for(
-            pilot, lambda: "sweep run" not in str(screen.query_one("#runs-info").render())
+        await wait_until(
+            pilot,
+            lambda: "sweep run" not in str(screen.query_one("#runs-info").render()),
+            "the queue leaves the info line",
         )
-        await wait_for(pilot, lambda: screen.loads > loads)  # and it re-reads the store
+        await wait_until(pilot, lambda: screen.loads > loads, "the store is read again")
         assert pilot.app.screen is screen
 
 

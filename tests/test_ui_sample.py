@@ -7,23 +7,12 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Input, Static, TextArea
+from ui_helpers import make_app, wait_until
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.ui import app as app_module
-from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.sample import NO_CHECKPOINT, SampleScreen
 
 PROMPT = "the time traveller"
-
-
-def make_app(mode: str = "sample") -> RnnTuiApp:
-    """The real app started on `mode` instead of Train, whose form is slow to build."""
-
-    class App(RnnTuiApp):
-        DEFAULT_MODE = mode
-        CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
-
-    return App()
 
 
 @pytest.fixture(scope="module")
@@ -197,11 +186,9 @@ async def test_open_checkpoint_shows_it_and_stops_following_latest(
         assert isinstance(screen, SampleScreen)
         field = screen.query_one("#checkpoint", Input)
         assert field.value == str(checkpoint)
-        for _ in range(200):  # loaded at once, without waiting for a keystroke pause
-            if "RNN 1×16" in text_of(screen, "#model-info"):
-                break
-            await pilot.pause(0.02)
-        assert "RNN 1×16" in text_of(screen, "#model-info")
+        await wait_until(  # loaded at once, without waiting for a keystroke pause
+            pilot, lambda: "RNN 1×16" in text_of(screen, "#model-info"), "the model info shows"
+        )
         assert app.latest_checkpoint == str(tmp_path / "latest.pt")  # left alone
 
         await pilot.press("f4")

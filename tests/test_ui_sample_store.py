@@ -6,23 +6,14 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Static
+from ui_helpers import make_app, wait_until
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.corpus import prepare_prompt
 from rnn_tui.run_checkpoint import latest_sample_checkpoint, sample_checkpoint
 from rnn_tui.runner import RunSession
 from rnn_tui.store import RunStore
-from rnn_tui.ui import app as app_module
-from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.sample import SampleScreen
-
-
-def sample_app() -> RnnTuiApp:
-    class App(RnnTuiApp):
-        DEFAULT_MODE = "sample"
-        CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
-
-    return App()
 
 
 def train_stored(corpus: Path, name: str) -> int:
@@ -69,16 +60,13 @@ async def test_sample_opens_on_the_latest_stored_run(two_runs: tuple[int, int]) 
     _, newer = two_runs
     with RunStore() as store:
         expected = sample_checkpoint(store.get_run(newer))
-    app = sample_app()
+    app = make_app("sample")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         assert isinstance(screen, SampleScreen)
-        for _ in range(50):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if screen.model_info is not None:
-                break
-        assert screen.model_info is not None, "the latest checkpoint never loaded"
+        await wait_until(
+            pilot, lambda: screen.model_info is not None, "the latest checkpoint loads"
+        )
         assert screen.query_one("#checkpoint", Input).value == expected
         info = str(screen.query_one("#model-info", Static).render())
         assert f"run #{newer} newer" in info
@@ -92,11 +80,7 @@ async def test_sample_opens_on_the_latest_stored_run(two_runs: tuple[int, int]) 
         assert "lowercased" in note and "clean" in note
         assert not screen._errors
         await pilot.press("g")
-        for _ in range(100):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if not screen.generating:
-                break
+        await wait_until(pilot, lambda: not screen.generating, "the sample is generated")
         out = screen._output_text()
         assert out.startswith("the time") and len(out) == len("the time") + 20, out
         screen.query_one("#prompt", Input).value = "the time #"

@@ -73,7 +73,10 @@ class RnnTuiCommands(Provider):
         title = type(screen).__name__.removesuffix("Screen")
         title = {"Params": "Parameters"}.get(title, title)
         seen: set[str] = set()
-        for _key, binding in screen._bindings:
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if active.node is not screen:
+                continue
             if not binding.show or not binding.description or binding.action in seen:
                 continue
             if binding.action.startswith("app."):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.dom import DOMNode
@@ -34,13 +34,10 @@ def screen_title(screen: Screen) -> str:
     return SCREEN_NAMES.get(name, name.removesuffix("Screen") or name)
 
 
-def node_bindings(node: DOMNode) -> list[Binding]:
-    """The node's bindings (its class's and its bases'), with the app's keymap applied."""
-    bindings_map = node._bindings.copy()
-    keymap = getattr(node.app, "_keymap", None)
-    if keymap:
-        bindings_map.apply_keymap(keymap)
-    return [binding for _key, binding in bindings_map]
+def bindings_of(screen: Screen, node: DOMNode) -> list[Binding]:
+    """The bindings `node` holds among the screen's active ones (the keymap applied, keys a
+    priority binding or the focused field takes first left out)."""
+    return [active.binding for active in screen.active_bindings.values() if active.node is node]
 
 
 def describe(binding: Binding) -> str:
@@ -54,15 +51,11 @@ def describe(binding: Binding) -> str:
 UNSENDABLE_MODIFIERS = ("super+", "hyper+")
 
 
-def help_rows(node: DOMNode, shadowed: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
-    """(keys, description) per action: keys bound to the same action share one row.
-
-    Keys in `shadowed` (taken first by a priority binding elsewhere) are left out.
-    """
+def help_rows(bindings: list[Binding], app: App) -> list[tuple[str, str]]:
+    """(keys, description) per action: keys bound to the same action share one row."""
     rows: dict[tuple[str, str], list[str]] = {}
-    app = node.app
-    for binding in node_bindings(node):
-        if binding.key in shadowed or binding.key.startswith(UNSENDABLE_MODIFIERS):
+    for binding in bindings:
+        if binding.key.startswith(UNSENDABLE_MODIFIERS):
             continue
         group = (binding.action, describe(binding))
         key = app.get_key_display(binding)
@@ -117,13 +110,9 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_column("key", key="key")
         table.add_column("what it does", key="action")
-        priority = frozenset(b.key for b in node_bindings(self.app) if b.priority)
-        sections = [
-            (f"On the {screen_title(target)} screen", target, priority),
-            ("Everywhere", self.app, frozenset()),
-        ]
-        for title, node, shadowed in sections:
-            rows = help_rows(node, shadowed)
+        sections = [(f"On the {screen_title(target)} screen", target), ("Everywhere", self.app)]
+        for title, node in sections:
+            rows = help_rows(bindings_of(target, node), self.app)
             if not rows:
                 continue
             table.add_row(Text(title, style="bold"), "", key=f"section:{title}")

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sta
 
 from rnn_tui.config import CELLS, MAX_LAYERS, TrainConfig, embedding_dim, parse_int
 from rnn_tui.params import BIAS_NOTE, ParamReport, ParamRow, count_params
+from rnn_tui.ui.typed_app import app_of
 
 DEFAULT_VOCAB = 28  # The Time Machine after "clean"/"d2l" preprocessing: 26 letters, space, …
 
@@ -364,7 +365,7 @@ class ParamsScreen(Screen):
         The corpus is read in a thread worker (a large file takes a moment);
         its answer replaces the guess unless the form was edited meanwhile.
         """
-        config: TrainConfig = getattr(self.app, "form_config", None) or TrainConfig()
+        config = app_of(self).form_config
         problems = {
             k: v
             for k, v in config.validate().items()

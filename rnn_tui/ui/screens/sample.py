@@ -7,142 +7,44 @@ second, so a long sample never blocks the UI. Loaded models are cached per path 
 
 from __future__ import annotations
 
-import math
-import secrets
-import threading
-import time
-from collections import OrderedDict
-from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static, TextArea
 from textual.worker import get_current_worker
 
 from rnn_tui.plural import plural
+from rnn_tui.ui.screens.sample_model import (
+    MAX_LENGTH,
+    MAX_SEED,
+    ModelCache,
+    ModelInfo,
+    SampleRequest,
+    info_of,
+    parse_field_int,
+    parse_temperature,
+    prompt_note,
+    unknown_chars_message,
+)
+from rnn_tui.ui.screens.sample_worker import (
+    Chunk,
+    Failed,
+    Finished,
+    LatestFound,
+    Loaded,
+    LoadFailed,
+    generate_sample,
+)
+from rnn_tui.ui.typed_app import app_of
 
 if TYPE_CHECKING:
-    from rnn_tui.checkpoint import LoadedModel
+    pass
 
 NO_CHECKPOINT = "Train a model first (F2) or enter a checkpoint path"
-MAX_LENGTH = 100_000
-MAX_SEED = 2**63 - 1
-CHUNK_SECONDS = 0.05  # the worker posts what it has at most this often
-CACHE_SIZE = 2  # loaded models kept in memory
-
-
-@dataclass(frozen=True)
-class SampleRequest:
-    path: str
-    prompt: str
-    length: int
-    temperature: float
-    top_k: int | None
-    seed: int | None  # None: a random seed, chosen and shown
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    path: str
-    summary: str  # e.g. "LSTM 2×384 · vocab 28 · val ppl 4.21 · step 1200"
-    chars: tuple[str, ...]  # the vocabulary, to check a prompt before generating
-    preprocess: str = "raw"  # the run's preprocessing: a prompt goes through it too
-
-
-def prompt_note(typed: str, prepared: str, mode: str) -> str:
-    """One line saying how the prompt was changed to match the run's corpus ('' if not)."""
-    if typed == prepared:
-        return ""
-    what = "letters and spaces only" if mode == "d2l" else "lowercased"
-    return f"prompt {what}, as the run's {mode!r} preprocessing did to its corpus"
-
-
-def describe_model(loaded: LoadedModel) -> str:
-    config = loaded.config
-    parts = [
-        f"{config.cell.upper()} {config.layers}×{config.hidden}",
-        f"vocab {len(loaded.vocab)}",
-    ]
-    progress = loaded.payload.get("progress") or {}
-    ppl = progress.get("best_val_ppl")
-    if isinstance(ppl, (int, float)) and math.isfinite(ppl):
-        parts.append(f"val ppl {ppl:.2f}")
-    step = progress.get("step")
-    if isinstance(step, int):
-        parts.append(f"step {step:,}")
-    return " · ".join(parts)
-
-
-def list_chars(chars: list[str]) -> str:
-    """Characters as the user can read them: repr for whitespace and the like."""
-    return ", ".join(repr(c) for c in chars)
-
-
-def unknown_chars_message(missing: list[str]) -> str:
-    return (
-        f"The model does not know {list_chars(missing)}: "
-        "change the prompt or sample from a model trained on them"
-    )
-
-
-class ModelCache:
-    """Loaded checkpoints keyed by resolved path, mtime and size; thread-safe."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, int, int], LoadedModel] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, path: str) -> LoadedModel:
-        """Raises CheckpointError (missing, corrupt, foreign file)."""
-        from rnn_tui.checkpoint import load_model
-        from rnn_tui.errors import CheckpointError
-
-        file = Path(path).expanduser()
-        try:
-            stat = file.stat()
-        except OSError:
-            raise CheckpointError(f"checkpoint not found: {path}") from None
-        key = (str(file.resolve()), stat.st_mtime_ns, stat.st_size)
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        loaded = load_model(file)
-        with self._lock:
-            self._items[key] = loaded
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return loaded
-
-
-def _parse_int(text: str, label: str, minimum: int, maximum: int, optional: bool) -> int | None:
-    from rnn_tui.config import parse_int
-
-    if not text.strip():
-        if optional:
-            return None
-        raise ValueError(f"{label} is required")
-    try:
-        return parse_int(text, minimum, maximum)
-    except ValueError as exc:
-        raise ValueError(f"{label} {exc}") from None
-
-
-def _parse_temperature(text: str) -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise ValueError("temperature must be a number (0 = greedy)") from None
-    if not math.isfinite(value) or value < 0:
-        raise ValueError("temperature must be 0 or more (0 = greedy)")
-    return value
 
 
 class SampleScreen(Screen):
@@ -196,47 +98,6 @@ class SampleScreen(Screen):
     }
     """
 
-    # -- worker → UI messages --------------------------------------------------------------
-
-    class Loaded(Message):
-        def __init__(self, info: ModelInfo) -> None:
-            super().__init__()
-            self.info = info
-
-    class LoadFailed(Message):
-        def __init__(self, path: str, error: str) -> None:
-            super().__init__()
-            self.path = path
-            self.error = error
-
-    class Chunk(Message):
-        def __init__(self, run: int, text: str) -> None:
-            super().__init__()
-            self.run = run
-            self.text = text
-
-    class Finished(Message):
-        def __init__(self, run: int, chars: int, seconds: float, note: str) -> None:
-            super().__init__()
-            self.run = run
-            self.chars = chars
-            self.seconds = seconds
-            self.note = note
-
-    class LatestFound(Message):
-        def __init__(self, path: str, run_id: int, name: str) -> None:
-            super().__init__()
-            self.path = path
-            self.run_id = run_id
-            self.name = name
-
-    class Failed(Message):
-        def __init__(self, run: int, error: str, field: str | None = None) -> None:
-            super().__init__()
-            self.run = run
-            self.error = error
-            self.field = field
-
     def __init__(self) -> None:
         super().__init__()
         self.models = ModelCache()
@@ -285,7 +146,7 @@ class SampleScreen(Screen):
     def on_screen_resume(self) -> None:
         """Follow the latest run's checkpoint unless the user typed another path; from a cold
         start (no run trained in this session), the store's latest run's."""
-        latest = getattr(self.app, "latest_checkpoint", None) or ""
+        latest = app_of(self).latest_checkpoint or ""
         field = self.query_one("#checkpoint", Input)
         if latest and field.value.strip() in ("", self._auto_path) and latest != field.value:
             self._auto_path = latest
@@ -304,14 +165,14 @@ class SampleScreen(Screen):
         from rnn_tui.store import RunStore
 
         try:
-            with RunStore(getattr(self.app, "store_path", None)) as store:
+            with RunStore(app_of(self).store_path) as store:
                 found = latest_sample_checkpoint(store.list_runs())
         except RnnTuiError as exc:
             found = None
             self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
         if found is not None:
             run, path = found
-            self.post_message(self.LatestFound(path, run.id, run.name))
+            self.post_message(LatestFound(path, run.id, run.name))
         elif notify:
             self.app.call_from_thread(self.notify, NO_CHECKPOINT, severity="warning")
 
@@ -334,19 +195,17 @@ class SampleScreen(Screen):
         return self.query_one(f"#{field_id}", Input).value
 
     def _checkpoint_path(self) -> str:
-        return self._value("checkpoint").strip() or (
-            getattr(self.app, "latest_checkpoint", None) or ""
-        )
+        return self._value("checkpoint").strip() or app_of(self).latest_checkpoint or ""
 
     def _validate(self) -> SampleRequest | None:
         """Check every field, show the problems beside them; the request when all are fine."""
         errors: dict[str, str] = {}
         values: dict[str, Any] = {}
         parsers = {
-            "length": lambda t: _parse_int(t, "length", 1, MAX_LENGTH, False),
-            "temperature": _parse_temperature,
-            "top_k": lambda t: _parse_int(t, "top-k", 1, 1_000_000, True),
-            "seed": lambda t: _parse_int(t, "seed", 0, MAX_SEED, True),
+            "length": lambda t: parse_field_int(t, "length", 1, MAX_LENGTH, False),
+            "temperature": parse_temperature,
+            "top_k": lambda t: parse_field_int(t, "top-k", 1, 1_000_000, True),
+            "seed": lambda t: parse_field_int(t, "seed", 0, MAX_SEED, True),
         }
         for field_id, parse in parsers.items():
             try:
@@ -446,12 +305,12 @@ class SampleScreen(Screen):
         try:
             loaded = self.models.get(path)
         except RnnTuiError as exc:
-            self.post_message(self.LoadFailed(path, str(exc)))
+            self.post_message(LoadFailed(path, str(exc)))
             return
         except Exception as exc:  # an unexpected failure must not take the app down
-            self.post_message(self.LoadFailed(path, f"{type(exc).__name__}: {exc}"))
+            self.post_message(LoadFailed(path, f"{type(exc).__name__}: {exc}"))
             return
-        self.post_message(self.Loaded(_info(path, loaded)))
+        self.post_message(Loaded(info_of(path, loaded)))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -526,7 +385,7 @@ class SampleScreen(Screen):
         self._validate()
 
     def action_latest(self) -> None:
-        latest = getattr(self.app, "latest_checkpoint", None)
+        latest = app_of(self).latest_checkpoint
         if not latest:
             with self.prevent(Input.Changed):
                 self.query_one("#checkpoint", Input).value = ""
@@ -545,64 +404,8 @@ class SampleScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="generate")
     def _generate(self, run: int, request: SampleRequest) -> None:
-        from rnn_tui.errors import RnnTuiError
-        from rnn_tui.sample import generate
-
         worker = get_current_worker()
-        try:
-            loaded = self.models.get(request.path)
-        except RnnTuiError as exc:
-            self.post_message(self.LoadFailed(request.path, str(exc)))
-            self.post_message(self.Failed(run, str(exc), field="checkpoint"))
-            return
-        except Exception as exc:
-            self.post_message(self.Failed(run, f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(self.Loaded(_info(request.path, loaded)))
-        from rnn_tui.corpus import prepare_prompt
-
-        request = replace(request, prompt=prepare_prompt(request.prompt, loaded.config.preprocess))
-        missing = loaded.vocab.missing(request.prompt)
-        if missing:
-            self.post_message(self.Failed(run, unknown_chars_message(missing), field="prompt"))
-            return
-        seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
-        note = f"seed {seed}" + ("" if request.seed is not None else " (random)")
-        note += f" · temperature {request.temperature:g}"
-        if request.top_k is not None:
-            note += f" · top-k {request.top_k}"
-        self.post_message(self.Chunk(run, request.prompt))
-        start = time.perf_counter()
-        buffer: list[str] = []
-        count = 0
-        last_post = start
-        try:
-            for char in generate(
-                loaded.model,
-                loaded.vocab,
-                request.prompt,
-                request.length,
-                temperature=request.temperature,
-                top_k=request.top_k,
-                seed=seed,
-            ):
-                if worker.is_cancelled:
-                    break
-                buffer.append(char)
-                count += 1
-                now = time.perf_counter()
-                if now - last_post >= CHUNK_SECONDS:
-                    self.post_message(self.Chunk(run, "".join(buffer)))
-                    buffer.clear()
-                    last_post = now
-        except Exception as exc:  # VocabError, a model that does not run, …
-            self.post_message(self.Failed(run, str(exc) or type(exc).__name__))
-            return
-        if buffer:
-            self.post_message(self.Chunk(run, "".join(buffer)))
-        if worker.is_cancelled:
-            note = f"stopped early ({request.length:,} asked) · {note}"
-        self.post_message(self.Finished(run, count, time.perf_counter() - start, note))
+        generate_sample(self.post_message, self.models, run, request, lambda: worker.is_cancelled)
 
     @on(Chunk)
     def _chunk(self, message: Chunk) -> None:
@@ -641,9 +444,3 @@ class SampleScreen(Screen):
         status.update(text)
         status.set_class(kind == "error", "-error")
         status.set_class(kind == "busy", "-busy")
-
-
-def _info(path: str, loaded: LoadedModel) -> ModelInfo:
-    return ModelInfo(
-        path, describe_model(loaded), tuple(loaded.vocab.chars), loaded.config.preprocess
-    )

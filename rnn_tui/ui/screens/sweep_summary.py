@@ -21,12 +21,13 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from rnn_tui.compare import fmt_count, fmt_ppl, fmt_rate, fmt_seconds, fmt_value, summary_rows
-from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.store import RunRow, RunStore
+from rnn_tui.ui.screens.runs_snapshot import stored_config
+from rnn_tui.ui.typed_app import app_of
 
 if TYPE_CHECKING:
-    from textual.app import App
+    from rnn_tui.ui.app import RnnTuiApp
 
 BEST_MARK = "★"
 
@@ -88,7 +89,7 @@ class SweepSummaryScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="summary-dialog"):
-            yield Static(self.title_text(), id="summary-title")
+            yield Static(self.title_text(), id="summary-title", markup=False)
             yield DataTable(id="summary-table", cursor_type="row", zebra_stripes=True)
             yield Static(
                 f"{BEST_MARK} lowest best validation perplexity · c clone into the Train form "
@@ -155,22 +156,22 @@ class SweepSummaryScreen(ModalScreen[None]):
         if run is None:
             return
         try:
-            config = TrainConfig.from_dict(run.config)
-        except (TypeError, ValueError) as exc:
-            self.notify(f"run {run.id}'s settings do not load: {exc}", severity="error")
+            config = stored_config(run)
+        except RnnTuiError as exc:
+            self.notify(str(exc), severity="error", markup=False)
             return
         self.dismiss(None)
-        clone = getattr(self.app, "clone_into_form", None)
-        if clone is not None:
-            await clone(config)
-            self.app.notify(f"run {run.id}'s settings are in the Train form")
+        await app_of(self).clone_into_form(config)
+        self.app.notify(f"run {run.id}'s settings are in the Train form")
 
 
 # Sweeps whose summary came up by itself, per app: the end of a queue shows it once.
 _SHOWN: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
 
 
-def show_sweep_summary(app: App, sweep_id: int, *, once: bool = False) -> SweepSummaryScreen | None:
+def show_sweep_summary(
+    app: RnnTuiApp, sweep_id: int, *, once: bool = False
+) -> SweepSummaryScreen | None:
     """Open the summary of a sweep, unless it is open already. Errors notify.
 
     `once`: only if it was never shown with `once` in this app (for end-of-queue hooks,
@@ -185,10 +186,10 @@ def show_sweep_summary(app: App, sweep_id: int, *, once: bool = False) -> SweepS
             return None
         shown.add(sweep_id)
     try:
-        with RunStore(getattr(app, "store_path", None)) as store:
+        with RunStore(app.store_path) as store:
             runs = store.sweep_runs(sweep_id)
     except RnnTuiError as exc:
-        app.notify(str(exc), severity="error", title="sweep summary")
+        app.notify(str(exc), severity="error", title="sweep summary", markup=False)
         return None
     if not runs:
         app.notify(f"sweep {sweep_id} has no recorded runs", severity="warning")

@@ -19,12 +19,12 @@ field that has no widget yet still has a value, and `values()` never queries wid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, VerticalScroll
+from textual.containers import Grid
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Label, Static
@@ -34,83 +34,22 @@ from rnn_tui.config import (
     PRESETS,
     SWEEPABLE,
     TrainConfig,
-    expand_sweep,
-    from_strings,
-    parse_value,
-    split_sweep,
 )
-from rnn_tui.errors import ConfigError, RnnTuiError
-from rnn_tui.params import report_for_config
+from rnn_tui.errors import ConfigError
+from rnn_tui.ui.typed_app import rnn_tui_app, share_form_config
 from rnn_tui.ui.widgets.choice_field import ChoiceField
-
-MAX_SWEEP_RUNS = 64
-MODEL_FIELDS = ("cell", "layers", "hidden", "embedding")
-# The group whose fields, but for SHOWN_IN_FOLDED_GROUP, sit in a collapsed section.
-FOLDED_GROUP = "Run"
-SHOWN_IN_FOLDED_GROUP = ("epochs",)
-
-# (corpus, preprocess) -> vocabulary size, or the reason it is unknown. Shared by every form.
-_VOCAB_SIZES: dict[tuple[str | None, str], int | str] = {}
-
-
-def field_error(name: str, text: str) -> str | None:
-    """The problem with one field's text, as the engine words it; None when it is fine.
-
-    A sweepable field may hold a comma-separated list; each item is checked and a bad
-    one is named ("'abc': must be a whole number").
-    """
-    parts = split_sweep(text) if name in SWEEPABLE else [text]
-    listed = len(parts) > 1
-    if listed and any(part == "" for part in parts):
-        return "has an empty item in its list"
-    for part in parts:
-        try:
-            value = parse_value(name, part)
-            message = TrainConfig().replace(**{name: value}).validate().get(name)
-        except ValueError as exc:
-            message = str(exc)
-        if message:
-            return f"{part!r}: {message}" if listed else message
-    return None
+from rnn_tui.ui.widgets.form_fields import (
+    MAX_SWEEP_RUNS,
+    build_configs,
+    field_error,
+    folded_fields,
+    format_value,
+)
+from rnn_tui.ui.widgets.form_focus import FormFocus
+from rnn_tui.ui.widgets.form_params import FormParams
 
 
-def build_configs(values: dict[str, str]) -> list[TrainConfig]:
-    """The run (or the sweep's runs) a form's values stand for; raises ConfigError.
-
-    Only sweepable fields are split at commas, so a corpus path or a sample prefix may
-    hold a comma.
-    """
-    fixed = {k: v for k, v in values.items() if k not in SWEEPABLE or "," not in v}
-    swept = {k: v for k, v in values.items() if k in SWEEPABLE and "," in v}
-    base = from_strings(fixed)
-    return expand_sweep(swept, base) if swept else [base]
-
-
-def format_value(value: Any) -> str:
-    """A field value as the form shows it: '' for None, 1.0 as '1', else str()."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
-
-
-def folded_fields() -> list[str]:
-    """The fields built only when the collapsed section is opened."""
-    return [
-        name
-        for name, spec in FIELDS.items()
-        if spec.group == FOLDED_GROUP and name not in SHOWN_IN_FOLDED_GROUP
-    ]
-
-
-@dataclass
-class VocabMeasured(Message):
-    key: tuple[str | None, str]
-    result: int | str  # the size, or why it is unknown
-
-
-class ConfigForm(VerticalScroll, can_focus=False):
+class ConfigForm(FormFocus, FormParams, can_focus=False):
     """The Train screen's form. Read `configs` when `is_valid`; listen for `Changed`.
 
     The form itself never takes focus (it would be a stop where nothing shows focus); its
@@ -250,8 +189,8 @@ class ConfigForm(VerticalScroll, can_focus=False):
 
     def _restore_session(self) -> None:
         """Start from the values the last session left (app.settings), where they fit."""
-        settings = getattr(self.app, "settings", None)
-        for name, text in (settings.form if settings is not None else {}).items():
+        app = rnn_tui_app(self)
+        for name, text in (app.settings.form if app is not None else {}).items():
             spec = FIELDS.get(name)
             if spec is not None and (not spec.choices or text in spec.choices):
                 self._texts[name] = text
@@ -411,68 +350,6 @@ class ConfigForm(VerticalScroll, can_focus=False):
         if not self._loading:
             self._revalidate()
 
-    def focus(self, scroll_visible: bool = True) -> ConfigForm:
-        """Focus the first field (the form itself takes no focus)."""
-        self.query_one("#preset").focus(scroll_visible)
-        return self
-
-    def field_names(self) -> list[str]:
-        """Every field the user can reach, in reading order (the preset first)."""
-        shown = [name for name in FIELDS if name not in self._folded]
-        return ["preset", *shown, *self._folded]
-
-    def action_jump(self) -> None:
-        """Open the jump list; the chosen field gets focus (its section opens if folded)."""
-        from rnn_tui.ui.widgets.field_jump import JumpScreen
-
-        async def chosen(name: str | None) -> None:
-            if name:
-                await self.focus_field(name)
-
-        self.app.push_screen(JumpScreen(self.field_names()), chosen)
-
-    async def focus_field(self, name: str) -> None:
-        """Focus a field by name, building and opening the folded section when needed."""
-        if name in self._folded:
-            await self.unfold(expand=True)
-        widget = self.query_one("#preset") if name == "preset" else self._widget(name)
-        if widget is not None:
-            self.call_after_refresh(widget.focus)
-
-    def on_descendant_focus(self, event: Any) -> None:
-        widget = event.widget
-        widget_id = widget.id or ""
-        name = "preset" if widget_id == "preset" else widget_id.removeprefix("field-")
-        for label in self.query(".field-label.-focused"):
-            label.remove_class("-focused")
-        labels = self.query(f"#label-{name}")
-        if labels:
-            labels.first().add_class("-focused")
-        self.call_after_refresh(self._keep_in_view, widget)
-        if widget_id.startswith("field-"):
-            spec = FIELDS.get(widget_id.removeprefix("field-"))
-            if spec is not None:
-                sweep = "; a,b,… sweeps" if spec.name in SWEEPABLE and not spec.choices else ""
-                self.query_one("#field-help", Static).update(f"{spec.name}: {spec.help}{sweep}")
-
-    def _keep_in_view(self, widget: Widget) -> None:
-        """Scroll the focused field above the help line docked at the form's bottom (Textual
-        scrolls it into the form's region, which the help line covers the last row of)."""
-        if self.app.focused is not widget:
-            return
-        help_line = self.query_one("#field-help")
-        hidden = widget.region.bottom - help_line.region.y
-        if hidden > 0:
-            self.scroll_relative(y=hidden, animate=False, immediate=True)
-
-    def on_descendant_blur(self, event: Any) -> None:
-        # Only the blurred field's label: the next field's focus may have been handled first.
-        widget_id = event.widget.id or ""
-        name = "preset" if widget_id == "preset" else widget_id.removeprefix("field-")
-        if self.app.focused is not event.widget:
-            for label in self.query(f"#label-{name}"):
-                label.remove_class("-focused")
-
     # -- validation
 
     def _revalidate(self, force: bool = False) -> None:
@@ -503,11 +380,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
         form_message = self.query_one("#form-message", Static)
         form_message.update(message)
         form_message.set_class(not message, "-empty")
-        if configs and hasattr(self.app, "form_config"):
-            self.app.form_config = configs[0]
-        settings = getattr(self.app, "settings", None)
-        if settings is not None:
-            settings.form = values  # saved when the app exits
+        share_form_config(self, configs[0] if configs else None, values)
         self._update_params(values)
         self.post_message(self.Changed(self))
 
@@ -544,73 +417,3 @@ class ConfigForm(VerticalScroll, can_focus=False):
             for k, v in errors.items()
             if k in FIELDS and (k not in self._folded or self._unfolded)
         }
-
-    # -- parameter count
-
-    def _model_configs(self, values: dict[str, str]) -> list[TrainConfig] | None:
-        """The distinct model shapes of the form (a sweep may hold several); None if invalid."""
-        if self._configs:
-            return self._configs
-        if any(name in self._errors for name in MODEL_FIELDS):
-            return None
-        try:
-            return build_configs({name: values[name] for name in MODEL_FIELDS})
-        except RnnTuiError:
-            return None
-
-    def _update_params(self, values: dict[str, str]) -> None:
-        label = self.query_one("#param-count", Static)
-        configs = self._model_configs(values)
-        if configs is None:
-            label.update("parameters: – (fix the model fields)")
-            return
-        corpus = values.get("corpus", "").strip() or None
-        mode = values.get("preprocess") or "clean"
-        key = (corpus, mode)
-        size = _VOCAB_SIZES.get(key)
-        if size is None:
-            label.update("parameters: …")
-            if self._may_measure and self._pending_vocab != key:
-                self._pending_vocab = key
-                self._measure_vocab(key)
-            return
-        if isinstance(size, str):
-            label.update(f"parameters: … ({size})")
-            return
-        counts = sorted({report_for_config(c, size).total_pytorch for c in configs})
-        text = f"{counts[0]:,}" if len(counts) == 1 else f"{counts[0]:,} – {counts[-1]:,}"
-        label.update(f"parameters: {text}  (vocab {size})")
-
-    @property
-    def param_count_text(self) -> str:
-        return str(self.query_one("#param-count", Static).render())
-
-    def refresh_vocab(self) -> None:
-        """Measure the corpus again (after the file changed)."""
-        _VOCAB_SIZES.pop(self._current_vocab_key(), None)
-        self._pending_vocab = None
-        self._update_params(self.values())
-
-    def _current_vocab_key(self) -> tuple[str | None, str]:
-        values = self.values()
-        return (values.get("corpus", "").strip() or None, values.get("preprocess") or "clean")
-
-    @work(thread=True, exclusive=True, group="vocab", exit_on_error=False)
-    def _measure_vocab(self, key: tuple[str | None, str]) -> None:
-        from rnn_tui.corpus import vocab_size  # reads the file; never imports torch
-
-        try:
-            result: int | str = vocab_size(*key)
-        except RnnTuiError as exc:
-            result = str(exc)
-        except OSError as exc:
-            result = exc.strerror or str(exc)
-        self.post_message(VocabMeasured(key, result))
-
-    def on_vocab_measured(self, message: VocabMeasured) -> None:
-        message.stop()
-        _VOCAB_SIZES[message.key] = message.result
-        if self._pending_vocab == message.key:
-            self._pending_vocab = None
-        if self.is_mounted:
-            self._update_params(self.values())

@@ -21,6 +21,8 @@ from textual.color import Color
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
+from rnn_tui.ui.typed_app import remember, rnn_tui_app
+
 Series = tuple[str, Sequence[float], Sequence[float]]
 
 # Series colours come from the theme, in this order; a label keeps its colour for the
@@ -193,14 +195,12 @@ class PplChart(PlotextPlot):
         self.log_y = not self.log_y
 
     def on_mount(self) -> None:
-        settings = getattr(self.app, "settings", None)  # the scale the last session used
-        if settings is not None and settings.log_y != self.log_y:
-            self.log_y = settings.log_y
+        app = rnn_tui_app(self)  # the scale the last session used
+        if app is not None and app.settings.log_y != self.log_y:
+            self.log_y = app.settings.log_y
 
     def watch_log_y(self, log_y: bool) -> None:
-        settings = getattr(self.app, "settings", None)
-        if settings is not None:
-            settings.log_y = log_y
+        remember(self, log_y=log_y)
         self.refresh()
 
     def watch_x_label(self) -> None:
@@ -209,7 +209,10 @@ class PplChart(PlotextPlot):
     # -- drawing
 
     def colour_for(self, label: str) -> tuple[int, int, int]:
-        index = self._colour_index.setdefault(label, len(self._colour_index))
+        return self.palette_colour(self._colour_index.setdefault(label, len(self._colour_index)))
+
+    def palette_colour(self, index: int) -> tuple[int, int, int]:
+        """The theme's `index`th series colour (a fixed one where the theme has none)."""
         variables = self.app.theme_variables if self.is_attached else {}
         name = THEME_PALETTE[index % len(THEME_PALETTE)]
         value = variables.get(name)

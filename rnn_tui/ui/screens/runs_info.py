@@ -1,0 +1,46 @@
+"""The Runs screen's info lines: the highlighted run, and this app's training queue."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rnn_tui.compare import fmt_count, fmt_ppl, fmt_seconds
+from rnn_tui.store import RunRow
+
+if TYPE_CHECKING:
+    from rnn_tui.ui.training import TrainingController
+
+
+def detail_line(run: RunRow | None, filtered: bool) -> str:
+    """The line under the table about the highlighted run (or why there is none)."""
+    if run is None:
+        if filtered:
+            return "no run matches the filter"
+        return "no runs yet: start one on the Train screen (F2) or with `rnn-tui train`"
+    parts = [f"#{run.id} {run.name}", run.status]
+    if run.message:
+        parts[-1] += f" ({run.message})"
+    if run.params:
+        parts.append(f"{fmt_count(run.params)} params")
+    parts.append(f"{run.epochs} epoch{'s' if run.epochs != 1 else ''}")
+    parts.append(f"{fmt_seconds(run.seconds)}")
+    if run.final_val_ppl is not None:
+        parts.append(f"final val {fmt_ppl(run.final_val_ppl)}")
+    if run.tags:
+        parts.append("tags: " + ", ".join(run.tags))
+    if run.sweep_id is not None:
+        parts.append(f"sweep {run.sweep_id} #{(run.sweep_index or 0) + 1} (u)")
+    return " · ".join(parts)
+
+
+def queue_line(controller: TrainingController) -> str:
+    """This app's training queue in a few words; empty when nothing runs."""
+    if not controller.running:
+        return ""
+    total = controller.queue_total
+    current = controller.current
+    run_id = getattr(current, "run_id", None) if current is not None else None
+    which = f" (#{run_id})" if run_id is not None else ""
+    if total > 1:
+        return f"sweep run {controller.queue_index + 1}/{total}{which}"
+    return f"training{which}"

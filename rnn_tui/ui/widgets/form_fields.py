@@ -1,0 +1,73 @@
+"""The form's field rules: one field's error, the configs (a sweep) its texts stand for,
+how a value is written back, and which fields sit folded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rnn_tui.config import (
+    FIELDS,
+    SWEEPABLE,
+    TrainConfig,
+    expand_sweep,
+    from_strings,
+    parse_value,
+    split_sweep,
+)
+
+MAX_SWEEP_RUNS = 64
+MODEL_FIELDS = ("cell", "layers", "hidden", "embedding")
+# The group whose fields, but for SHOWN_IN_FOLDED_GROUP, sit in a collapsed section.
+FOLDED_GROUP = "Run"
+SHOWN_IN_FOLDED_GROUP = ("epochs",)
+
+
+def field_error(name: str, text: str) -> str | None:
+    """The problem with one field's text, as the engine words it; None when it is fine.
+
+    A sweepable field may hold a comma-separated list; each item is checked and a bad
+    one is named ("'abc': must be a whole number").
+    """
+    parts = split_sweep(text) if name in SWEEPABLE else [text]
+    listed = len(parts) > 1
+    if listed and any(part == "" for part in parts):
+        return "has an empty item in its list"
+    for part in parts:
+        try:
+            value = parse_value(name, part)
+            message = TrainConfig().replace(**{name: value}).validate().get(name)
+        except ValueError as exc:
+            message = str(exc)
+        if message:
+            return f"{part!r}: {message}" if listed else message
+    return None
+
+
+def build_configs(values: dict[str, str]) -> list[TrainConfig]:
+    """The run (or the sweep's runs) a form's values stand for; raises ConfigError.
+
+    Only sweepable fields are split at commas, so a corpus path or a sample prefix may
+    hold a comma.
+    """
+    fixed = {k: v for k, v in values.items() if k not in SWEEPABLE or "," not in v}
+    swept = {k: v for k, v in values.items() if k in SWEEPABLE and "," in v}
+    base = from_strings(fixed)
+    return expand_sweep(swept, base) if swept else [base]
+
+
+def format_value(value: Any) -> str:
+    """A field value as the form shows it: '' for None, 1.0 as '1', else str()."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def folded_fields() -> list[str]:
+    """The fields built only when the collapsed section is opened."""
+    return [
+        name
+        for name, spec in FIELDS.items()
+        if spec.group == FOLDED_GROUP and name not in SHOWN_IN_FOLDED_GROUP
+    ]
