@@ -124,10 +124,12 @@ class TrainScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "app.start_training", "Start", id="train.start"),
         Binding("k,x", "app.stop_training", "Stop", id="train.stop"),
-        Binding("f", "toggle_form", "Form", id="train.form"),
+        # Shown elsewhere (the folded summary says f, F1 lists all): the Footer keeps room
+        # for the screens, Quit and the palette at 120 columns.
+        Binding("f", "toggle_form", "Form", id="train.form", show=False),
         Binding("z", "zoom('chart')", "Zoom chart", id="train.zoom_chart"),
         Binding("g", "zoom('log')", "Zoom log", id="train.zoom_log", show=False),
-        Binding("slash", "search_log", "Search log", id="train.search"),
+        Binding("slash", "search_log", "Search log", id="train.search", show=False),
         Binding("n", "next_match", "Next match", id="train.next_match", show=False),
         Binding("l", "toggle_log", "Log y", id="train.log_scale", show=False),
         Binding("escape", "leave_field", "Leave the field", id="train.leave_field", show=False),
