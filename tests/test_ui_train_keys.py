@@ -195,3 +195,16 @@ async def test_a_sweep_above_64_runs_asks_and_is_checked_first(
         assert status.startswith("rnn-tui: error: run 1 of 65")
     with RunStore(default_db_path()) as store:
         assert store.list_runs() == []
+
+
+async def test_the_curve_stays_in_view_when_the_run_ends(isolated_dirs: Path) -> None:
+    run_id = fake_live_run()
+    with RunStore(default_db_path()) as store:
+        store.finish_run(run_id, "finished", "finished 150 steps")
+    app = RnnTuiApp(attach=run_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await attached(pilot)
+        assert app.controller.current.ended and not app.controller.running
+        assert screen.has_class("-folded") and screen.chart.size.height >= 17
+        await pilot.press("f")  # the form, for the next run
+        assert not screen.has_class("-folded")

@@ -18,8 +18,9 @@ from textual.events import Resize
 from textual.geometry import Size
 
 from rnn_tui.config import TrainConfig
+from rnn_tui.follow import ago
 from rnn_tui.ui.screens.quit import LEAVE, STOP, quit_question
-from rnn_tui.ui.screens.train import REPAINT_S, STOP_ASKS_AFTER_S, TrainScreen, fmt_duration
+from rnn_tui.ui.screens.train import REPAINT_S, STOP_ASKS_AFTER_S, TrainScreen
 from rnn_tui.ui.state import (
     AppState,
     CheckpointSaved,
@@ -190,7 +191,7 @@ class RnnTuiApp(HasState, App):
                 self._stop_now()
 
         question = (
-            f"Stop run {current.run_id}? It has gone on for {fmt_duration(age)}; "
+            f"Stop run {current.run_id}? It has gone on for {ago(age).removesuffix(' ago')}; "
             "it saves a checkpoint and ends (a sweep's queued runs are cancelled)."
         )
         self.push_screen(yes_no(question, "Stop it", "Keep it going"), answered)

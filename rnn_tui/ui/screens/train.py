@@ -560,10 +560,12 @@ class TrainScreen(Screen):
         self.query_one("#log", RichLog).clear()
 
     def _update_fold(self) -> None:
-        """Fold the form while a run goes on a narrow screen, unless `f` said otherwise."""
+        """Fold the form on a narrow screen once a run is shown (its curve stays in view
+        when it ends), unless `f` said otherwise."""
         folded = self._form_folded
         if folded is None:
-            folded = self.has_class("-narrow") and self.controller.running
+            shown = self.controller.running or self.controller.current is not None
+            folded = self.has_class("-narrow") and shown
         if folded != self.has_class("-folded"):
             if folded and self.form.has_focus_within:
                 self.query_one("#log", RichLog).focus()
