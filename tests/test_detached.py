@@ -29,7 +29,7 @@ from rnn_tui.follow import RunFollower
 from rnn_tui.processes import log_tail, run_is_alive, run_log_path, stop_run, train_argv
 from rnn_tui.store import RunStore
 from rnn_tui.ui.app import RnnTuiApp
-from rnn_tui.ui.screens.quit import QuitScreen
+from rnn_tui.ui.screens.dialogs import ConfirmModal
 from rnn_tui.ui.screens.train import TrainScreen
 from rnn_tui.ui.widgets.config_form import build_configs, format_value
 
@@ -102,7 +102,7 @@ async def test_leaving_the_app_leaves_the_run_going(
         run_id = controller.current.run_id
         await app.run_action("quit")
         await pilot.pause()
-        assert isinstance(app.screen, QuitScreen)
+        assert isinstance(app.screen, ConfirmModal)
         await pilot.press("enter")  # the default answer: leave it running
     assert app.return_value == (
         f"run {run_id} goes on in the background; follow it with: rnn-tui runs watch {run_id}"
@@ -158,7 +158,7 @@ async def test_a_second_app_attaches_shows_the_whole_curve_and_stops_it(
         assert status_line(second).startswith(f"attached to run {run_id} (started ")
         assert "Epoch 1, Loss " in log_text(second)
 
-        await second.run_action("stop_training")
+        await second.run_action("stop_training(True)")  # confirmed: it may be >10 s old
         await async_wait_until(
             lambda: controller.current.ended, 60, "the run to stop after x", pilot
         )

@@ -1,4 +1,5 @@
-"""Snapshots of the idle Train screen at the smallest supported size and a roomy one.
+"""Snapshots of the Train screen: idle at the smallest supported size and a roomy one, and
+while a run goes (a fixed run written into the store by the test), chart maximized too.
 
 Idle means deterministic: no run, the parameter count measured on the shipped book (the
 settle waits for that worker), no cursor blink.
@@ -24,3 +25,33 @@ async def _settle(pilot) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_train_screen_idle(snap_compare, isolated_dirs: Path, size: tuple[int, int]) -> None:
     assert snap_compare(RnnTuiApp(), terminal_size=size, run_before=_settle)
+
+
+async def _attached(pilot) -> None:
+    """Wait for the app to show the fake run, then hide the toast that says so."""
+    from fake_runs import attached
+
+    await attached(pilot)
+    await _settle(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def test_train_screen_while_a_run_goes_80x24(snap_compare, isolated_dirs: Path) -> None:
+    from fake_runs import fake_live_run
+
+    fake_live_run()  # a fixed run in the store, no process: the frame is deterministic
+    assert snap_compare(RnnTuiApp(), terminal_size=(80, 24), run_before=_attached)
+
+
+def test_train_chart_maximized_80x24(snap_compare, isolated_dirs: Path) -> None:
+    from fake_runs import fake_live_run
+
+    fake_live_run()
+
+    async def zoomed(pilot) -> None:
+        await _attached(pilot)
+        await pilot.press("z")
+        await pilot.pause()
+
+    assert snap_compare(RnnTuiApp(), terminal_size=(80, 24), run_before=zoomed)

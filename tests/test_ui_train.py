@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, RichLog, Static
 from rnn_tui.config import TrainConfig
 from rnn_tui.params import report_for_config
 from rnn_tui.ui.app import RnnTuiApp
-from rnn_tui.ui.screens.quit import QuitScreen
+from rnn_tui.ui.screens.dialogs import ConfirmModal
 from rnn_tui.ui.screens.train import TrainScreen, fmt_duration
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 from rnn_tui.ui.widgets.config_form import ConfigForm, build_configs, field_error
@@ -126,7 +126,7 @@ async def test_invalid_values_disable_start(app: RnnTuiApp) -> None:
         assert start.disabled and not form.is_valid
         assert form.query_one("#field-hidden", Input).has_class("-invalid")
 
-        await pilot.press("s")  # the key is refused too
+        await pilot.press("ctrl+r")  # the key is refused too
         assert not app.controller.running
 
         form.query_one("#field-hidden", Input).value = "64,128"
@@ -207,7 +207,7 @@ async def test_stop_saves_a_checkpoint(app: RnnTuiApp, tiny_corpus: Path) -> Non
             "three steps on screen",
             pilot,
         )
-        await app.run_action("stop_training")
+        await app.run_action("stop_training(True)")  # confirmed: it may be >10 s old
         await settle(pilot)
         live = controller.current
         assert live.status == "stopped"
@@ -298,13 +298,13 @@ async def test_quit_asks_while_training(app: RnnTuiApp, tiny_corpus: Path) -> No
         )
         await app.run_action("quit")  # what f10 and ctrl+c do
         await pilot.pause()
-        assert isinstance(app.screen, QuitScreen)
-        assert app.screen.run_id == controller.current.run_id
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.question.startswith(f"Run {controller.current.run_id} is going.")
         await pilot.press("c")  # cancel
         assert isinstance(app.screen, TrainScreen) and controller.running
         await app.run_action("quit")
         await pilot.pause()
-        assert isinstance(app.screen, QuitScreen)
+        assert isinstance(app.screen, ConfirmModal)
         await pilot.press("s")  # stop it and quit
         await async_wait_until(lambda: not app.is_running, 60, "the app to end", pilot)
     live = controller.current

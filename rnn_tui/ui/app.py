@@ -8,6 +8,7 @@ process of its own, which this app starts, follows through the run store and sto
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
@@ -17,13 +18,24 @@ from textual.events import Resize
 from textual.geometry import Size
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.ui.screens.quit import QuitScreen
-from rnn_tui.ui.screens.train import REPAINT_S, TrainScreen
+from rnn_tui.follow import ago
+from rnn_tui.ui.screens.quit import LEAVE, STOP, quit_question
+from rnn_tui.ui.screens.train import REPAINT_S, STOP_ASKS_AFTER_S, TrainScreen
+from rnn_tui.ui.state import (
+    AppState,
+    CheckpointSaved,
+    FormConfigChanged,
+    HasState,
+    SettingsChanged,
+    ShownRunChanged,
+)
 from rnn_tui.ui.training import TrainingController
 
 if TYPE_CHECKING:
     from textual.command import Provider
     from textual.screen import Screen
+
+    from rnn_tui.settings import Settings
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
 
@@ -52,8 +64,9 @@ def _commands() -> type[Provider]:
     return RnnTuiCommands
 
 
-class RnnTuiApp(App):
-    """Shared state lives here; each screen reads it when shown."""
+class RnnTuiApp(HasState, App):
+    """Shared state lives in `self.state` (rnn_tui.ui.state); screens read it and post
+    messages to change it, which the app applies here."""
 
     TITLE = "rnn-tui"
     SUB_TITLE = "character-level RNN, GRU and LSTM language models"
@@ -82,21 +95,64 @@ class RnnTuiApp(App):
         self, *, store_path: str | None = None, attach: int | None = None, fresh: bool = False
     ) -> None:
         super().__init__()
-        self.store_path = store_path
-        # The run to show at start-up; None: the newest live one, if any.
-        self.attach_to = attach
         # What the last session left (form, theme, chart options, marks); saved on exit.
         from rnn_tui.settings import Settings, load_settings
 
-        self.settings, self._settings_notice = (Settings(), None) if fresh else load_settings()
-        # The Train form's last valid config; the Params screen shows its model.
-        self.form_config: TrainConfig = TrainConfig()
-        # The checkpoint the Sample screen opens by default: the latest run's.
-        self.latest_checkpoint: str | None = None
+        settings, self._settings_notice = (Settings(), None) if fresh else load_settings()
+        self.state = AppState(settings=settings, store_path=store_path, attach_to=attach)
         # Starts run processes and follows them (or a run started elsewhere) in the store.
-        self.controller = TrainingController(self)
+        self.controller = TrainingController(self, store_path)
         self._training = self.controller  # what the tick follows, even if a test swaps it
         self._confirming_quit = False
+        self._confirming_stop = False
+
+    # -- the state (screens post these messages; the app owns the change)
+
+    def on_form_config_changed(self, message: FormConfigChanged) -> None:
+        self.state.form_config = message.config
+        if message.values is not None:
+            self.state.settings.form = message.values  # saved when the app exits
+
+    def on_checkpoint_saved(self, message: CheckpointSaved) -> None:
+        self.state.latest_checkpoint = message.path
+
+    def on_shown_run_changed(self, message: ShownRunChanged) -> None:
+        self.state.shown_run = message.run_id
+
+    def on_settings_changed(self, message: SettingsChanged) -> None:
+        settings = self.state.settings
+        changed = False
+        for name, value in message.changes.items():
+            if getattr(settings, name) != value:
+                setattr(settings, name, value)
+                changed = True
+        if changed:
+            self.save_settings()
+
+    # Read-only views kept for code that predates `state` (tests, older screens).
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+    @property
+    def store_path(self) -> str | None:
+        return self.state.store_path
+
+    @property
+    def form_config(self) -> TrainConfig:
+        return self.state.form_config
+
+    @form_config.setter
+    def form_config(self, config: TrainConfig) -> None:
+        self.state.form_config = config  # older callers; new code posts FormConfigChanged
+
+    @property
+    def latest_checkpoint(self) -> str | None:
+        return self.state.latest_checkpoint
+
+    @latest_checkpoint.setter
+    def latest_checkpoint(self, path: str | None) -> None:
+        self.state.latest_checkpoint = path  # older callers; new code posts CheckpointSaved
 
     # -- training (the Train screen's keys and the command palette call these)
 
@@ -111,8 +167,36 @@ class RnnTuiApp(App):
         """Start the Train form's run (or sweep)."""
         (await self._train_screen()).start_training()
 
-    def action_stop_training(self) -> None:
-        """Stop the current run (it saves a checkpoint) and cancel the rest of the queue."""
+    def action_stop_training(self, confirmed: bool = False) -> None:
+        """Stop the current run (it saves a checkpoint) and cancel the rest of the queue;
+        a run that has gone on for more than STOP_ASKS_AFTER_S asks first."""
+        controller = self.controller
+        if not controller.running or controller.stopping or self._confirming_stop:
+            return
+        current = controller.current
+        if confirmed or current is None or current.ended:
+            self._stop_now()
+            return
+        age = time.time() - current.run.created
+        if age <= STOP_ASKS_AFTER_S:
+            self._stop_now()
+            return
+        from rnn_tui.ui.screens.dialogs import yes_no
+
+        self._confirming_stop = True
+
+        def answered(stop: bool | None) -> None:
+            self._confirming_stop = False
+            if stop:
+                self._stop_now()
+
+        question = (
+            f"Stop run {current.run_id}? It has gone on for {ago(age).removesuffix(' ago')}; "
+            "it saves a checkpoint and ends (a sweep's queued runs are cancelled)."
+        )
+        self.push_screen(yes_no(question, "Stop it", "Keep it going"), answered)
+
+    def _stop_now(self) -> None:
         if self.controller.stop() is None:
             return
         for screen in self.screen_stack:
@@ -139,16 +223,16 @@ class RnnTuiApp(App):
 
         async def answered(answer: str | None) -> None:
             self._confirming_quit = False
-            if answer == "leave":
+            if answer == LEAVE:
                 self.exit(result=self._left_running_line())
-            elif answer == "stop":
+            elif answer == STOP:
                 controller.summary_on_end = False
                 controller.stop()
                 self.notify("stopping: saving the checkpoint…", timeout=30)
                 await controller.wait()
                 self.exit()
 
-        self.push_screen(QuitScreen(run_id), answered)
+        self.push_screen(quit_question(run_id), answered)
 
     def _left_running_line(self) -> str:
         """What quitting prints when the run goes on without the app."""
@@ -177,8 +261,8 @@ class RnnTuiApp(App):
                 pass  # the screen is being built or taken down (the app is ending)
 
     def _attach_at_start(self) -> None:
-        if self.attach_to is not None:
-            attached = self.controller.attach(self.attach_to)
+        if self.state.attach_to is not None:
+            attached = self.controller.attach(self.state.attach_to)
         else:
             attached = self.controller.attach_newest()
         if attached and isinstance(self.screen, TrainScreen):
@@ -198,7 +282,7 @@ class RnnTuiApp(App):
         from rnn_tui.ui.screens.runs import resume_plan
 
         try:
-            with RunStore(self.store_path) as store:
+            with RunStore(self.state.store_path) as store:
                 resume_plan(store.get_run(run_id))
         except RnnTuiError as exc:
             self.notify(str(exc), severity="error", title="cannot resume")
@@ -227,8 +311,8 @@ class RnnTuiApp(App):
     # -- a terminal below MIN_WIDTH × MIN_HEIGHT
 
     def on_mount(self) -> None:
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
+        if self.state.settings.theme in self.available_themes:
+            self.theme = self.state.settings.theme
         if self._settings_notice:
             self.notify(self._settings_notice, severity="warning", timeout=10, markup=False)
         self._check_size(self.size)
@@ -240,14 +324,14 @@ class RnnTuiApp(App):
         self._training.close()
 
     def watch_theme(self, theme: str) -> None:
-        if theme != self.settings.theme:
-            self.settings.theme = theme
+        if theme != self.state.settings.theme:
+            self.state.settings.theme = theme
             self.save_settings()
 
     def save_settings(self) -> None:
         from rnn_tui.settings import save_settings
 
-        problem = save_settings(self.settings)
+        problem = save_settings(self.state.settings)
         if problem:
             self.notify(problem, severity="warning", markup=False)
 

@@ -71,7 +71,7 @@ def chart_repaint_ms(points: int = 10_000, repeats: int = 20) -> float:
 # complete) and the footer's last item.
 FIRST_FRAME_MARKERS = (
     b"rnn-tui",
-    b"Start (s)",
+    b"Start (^r)",
     TrainConfig().preprocess.encode(),
     b"palette",
 )

@@ -41,6 +41,7 @@ from rnn_tui.processes import (
     train_argv,
 )
 from rnn_tui.store import RunRow, RunStore, default_db_path, process_alive
+from rnn_tui.ui.state import CheckpointSaved, ShownRunChanged
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -56,8 +57,9 @@ class TrainingController:
     `queue_index`, `sweep_id`, `stopping`, `launch` (the child this app started).
     """
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, store_path: str | Path | None = None) -> None:
         self.app = app
+        self._db_path = Path(store_path) if store_path else default_db_path()
         self.current: WatchedRun | None = None
         self.follower: RunFollower | None = None
         self.launch: Launch | None = None
@@ -80,8 +82,7 @@ class TrainingController:
 
     @property
     def db_path(self) -> Path:
-        path = getattr(self.app, "store_path", None)
-        return Path(path) if path else default_db_path()
+        return self._db_path
 
     def store(self) -> RunStore | None:
         """The app's reading connection; None (after one message) while it cannot open."""
@@ -139,14 +140,21 @@ class TrainingController:
     # -- control
 
     def start(
-        self, values: dict[str, str] | None, *, count: int = 1, resume_run_id: int | None = None
+        self,
+        values: dict[str, str] | None,
+        *,
+        count: int = 1,
+        resume_run_id: int | None = None,
+        confirmed: bool = False,
     ) -> Launch:
         """Launch `rnn-tui train` with the form's `values` (`count` runs: a sweep when more
-        than one), or resume a run under its own id. RnnTuiError when a run is going or the
-        process cannot start."""
+        than one; `confirmed`: the user agreed to a sweep above 64 runs), or resume a run
+        under its own id. RnnTuiError when a run is going or the process cannot start."""
         if self.running:
-            raise RnnTuiError("a run is already going: stop it first (x)")
+            raise RnnTuiError("a run is already going: stop it first (k)")
         argv = train_argv(values, store_path=self.db_path, resume=resume_run_id)
+        if confirmed:
+            argv.append("--yes")
         started = launch(argv, self.db_path.parent)
         self._reset()
         self.launch = started
@@ -162,6 +170,17 @@ class TrainingController:
             exit_on_error=False,
         )
         return started
+
+    def refuse(self, error: str) -> None:
+        """A start refused before any process: shown as a child's start error is."""
+        if self.running:
+            return
+        self._reset()
+        self._queue_done = True
+        self.launch = None
+        self.error = error
+        self._add_log([LogLine(error, "error")])
+        self.app.notify(error, severity="error", title="training did not start", markup=False)
 
     def _supervise(self, child: Launch) -> None:
         """In a thread: wait for the child to end (or the app to go), then say so."""
@@ -246,6 +265,7 @@ class TrainingController:
 
     def _follow(self, store: RunStore, run: RunRow, *, attached: bool) -> None:
         self.current = WatchedRun(run, attached=attached)
+        self.app.post_message(ShownRunChanged(run.id))
         self.follower = RunFollower(store, run.id)
         pid, token, _host = store.writer(run.id)
         self._writer = (pid, token)
@@ -318,8 +338,8 @@ class TrainingController:
             tail = log_tail(run_log_path(store, run.id), 5)
             self._add_log([LogLine(f"  log: {line}", "dim") for line in tail])
         checkpoint = watched.sample_checkpoint
-        if checkpoint and hasattr(self.app, "latest_checkpoint"):
-            self.app.latest_checkpoint = checkpoint
+        if checkpoint:
+            self.app.post_message(CheckpointSaved(checkpoint))
         severity = {"finished": "information", "stopped": "warning"}.get(run.status, "error")
         where = f"\ncheckpoint: {checkpoint}" if checkpoint else "\nno checkpoint saved"
         prefix = f"run {self.queue_index + 1}/{self.queue_total} " if self.queue_total > 1 else ""

@@ -1,12 +1,15 @@
 """The one typed way a screen or widget reaches rnn-tui's app (no getattr on the app).
 
-Screens and widgets read the app's state through these helpers, and change it only through
-`remember` and `share_form_config`: the two places where a change is handed to the app.
+Screens read the app's state through `app_of(node).state`; a widget that may live in another
+App (under test) asks `rnn_tui_app`. Changes go to the app as messages (rnn_tui.ui.state),
+and the app, which owns the state, applies them: `remember` and `share_form_config` post them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
+
+from rnn_tui.ui.state import FormConfigChanged, SettingsChanged
 
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
@@ -29,23 +32,15 @@ def rnn_tui_app(node: MessagePump) -> RnnTuiApp | None:
 
 
 def remember(node: MessagePump, **changes: Any) -> None:
-    """Keep these settings (Settings' field names) for the next session; saved on exit."""
-    app = rnn_tui_app(node)
-    if app is None:
-        return
-    for name, value in changes.items():
-        if not hasattr(app.settings, name):
-            raise ValueError(f"not a setting: {name}")
-        setattr(app.settings, name, value)
+    """Keep these settings (Settings' field names) for the next session."""
+    node.post_message(SettingsChanged(**changes))
 
 
 def share_form_config(
     node: MessagePump, config: TrainConfig | None, values: dict[str, str]
 ) -> None:
     """The Train form's last valid config (None: it has none now) and its texts."""
-    app = rnn_tui_app(node)
-    if app is None:
-        return
     if config is not None:
-        app.form_config = config  # the Params screen shows its model
-    app.settings.form = values
+        node.post_message(FormConfigChanged(config, values))
+    else:
+        node.post_message(SettingsChanged(form=values))

@@ -8,6 +8,7 @@ steps come.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING, ClassVar
 
@@ -21,8 +22,16 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, ProgressBar, RichLog, Static
 
+from rnn_tui.config import (
+    SWEEP_CONFIRM_RUNS,
+    SWEEP_MAX_RUNS,
+    SWEEPABLE,
+    TrainConfig,
+    sweep_size,
+)
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.follow import ago
+from rnn_tui.ui.state import SettingsChanged, state_of
 from rnn_tui.ui.widgets.config_form import ConfigForm
 
 if TYPE_CHECKING:
@@ -31,6 +40,7 @@ if TYPE_CHECKING:
 
 REPAINT_S = 0.25
 NARROW_WIDTH = 110  # below this the form and the live panel stack vertically
+STOP_ASKS_AFTER_S = 10.0  # a run older than this is worth a question before it stops
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -58,7 +68,7 @@ def status_text(
             return error
         if starting:
             return "starting the training process…"
-        return "idle: set the hyperparameters, then press s to start"
+        return "idle: set the hyperparameters, then press ctrl+r to start"
     run = live.run
     last = live.last_step
     parts = []
@@ -82,14 +92,47 @@ def status_text(
     return " · ".join(parts)  # one line of ~70 columns beside the form
 
 
+def bar_progress(live: WatchedRun) -> tuple[float | None, float]:
+    """(total, done) steps for the bar: a finished run is full, a run stopped early shows
+    how far it got (148 of 300 steps, not 100%)."""
+    total, done = live.progress()
+    if not live.ended or live.status == "finished":
+        return total, done
+    step = float(live.last_step["step"]) if live.last_step else 0.0
+    planned = live.total_steps()
+    return (float(planned) if planned and planned > step else max(step, 1.0)), step
+
+
+def config_summary(config: dict[str, object], run_id: int) -> str:
+    """The running config in one line, for the folded form."""
+    cell, layers, hidden = config.get("cell", "?"), config.get("layers", "?"), config.get("hidden")
+    parts = [f"run {run_id}: {cell} {layers}x{hidden}"]
+    for name, label in (("batch_size", "batch"), ("num_steps", "steps"), ("lr", "lr")):
+        if config.get(name) is not None:
+            parts.append(f"{label} {config[name]}")
+    if config.get("epochs") is not None:
+        parts.append(f"{config['epochs']} ep")
+    return " · ".join(parts) + " · f: form"
+
+
 class TrainScreen(Screen):
     """Form on the left (or on top when narrow); chart, progress and log beside it."""
 
+    # Nothing typed into a field can start or stop a run: Start is ctrl+r (no text holds
+    # it), and Stop asks first once the run has gone on for STOP_ASKS_AFTER_S. Escape is
+    # left to the fields, the modals and the maximized view.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "app.start_training", "Start", id="train.start"),
-        Binding("x", "app.stop_training", "Stop", id="train.stop"),
-        Binding("escape", "app.stop_training", "Stop", id="train.stop_escape", show=False),
-        Binding("l", "toggle_log", "Log y", id="train.log_scale"),
+        Binding("ctrl+r", "app.start_training", "Start", id="train.start"),
+        Binding("k,x", "app.stop_training", "Stop", id="train.stop"),
+        # Shown elsewhere (the folded summary says f, F1 lists all): the Footer keeps room
+        # for the screens, Quit and the palette at 120 columns.
+        Binding("f", "toggle_form", "Form", id="train.form", show=False),
+        Binding("z", "zoom('chart')", "Zoom chart", id="train.zoom_chart"),
+        Binding("g", "zoom('log')", "Zoom log", id="train.zoom_log", show=False),
+        Binding("slash", "search_log", "Search log", id="train.search", show=False),
+        Binding("n", "next_match", "Next match", id="train.next_match", show=False),
+        Binding("l", "toggle_log", "Log y", id="train.log_scale", show=False),
+        Binding("escape", "leave_field", "Leave the field", id="train.leave_field", show=False),
         Binding("e", "toggle_x_axis", "Step/epoch", id="train.x_axis", show=False),
     ]
 
@@ -179,6 +222,40 @@ class TrainScreen(Screen):
         &.-narrow #log {
             min-height: 2;
         }
+        #summary {
+            width: 1fr;
+            color: $text-muted;
+            display: none;
+        }
+        /* the form folded to the summary line: the chart and the log get the room */
+        &.-folded #form {
+            display: none;
+        }
+        &.-folded #summary {
+            display: block;
+        }
+        &.-narrow.-folded Header {
+            display: none;
+        }
+        &.-narrow.-folded #live {
+            height: 1fr;
+        }
+        &.-narrow.-folded .chart {
+            height: 5fr;
+        }
+        /* 80x24: the keys are in the Footer, so the buttons give their row to the
+           summary, and the chart gets 12 plot rows over a 3-line log (g: the whole log) */
+        &.-narrow.-folded #controls Button, &.-narrow.-folded #queue {
+            display: none;
+        }
+        &.-narrow.-folded .chart {
+            min-height: 17;
+        }
+        &.-narrow.-folded #log {
+            height: 1fr;
+            min-height: 3;
+            border-top: none;
+        }
     }
     """
 
@@ -196,8 +273,12 @@ class TrainScreen(Screen):
         self._log_version = -1
         self._chart_mounted = False
         self._chart_key: tuple[int, int, str, int] | None = None
-        self._start_label = "Start (s)"
+        self._start_label = "Start (^r)"
         self._texts: dict[str, str] = {}
+        self._form_folded: bool | None = None  # None: folded while a run goes, if narrow
+        self._log_texts: list[Text] = []  # what the log holds, to highlight a search in
+        self._search = ""
+        self._match_line = -1
 
     # -- layout
 
@@ -205,16 +286,20 @@ class TrainScreen(Screen):
         # Decide the layout before the children get their styles: toggling a class on the
         # screen later restyles all ~200 widgets of the form.
         self._apply_width(self.app.size.width)
+        state = state_of(self.app)
+        if state is not None:  # the x axis the last session used
+            self.set_reactive(TrainScreen.x_axis, state.settings.x_axis)
         yield Header()
         with Horizontal(id="train-body"):
-            yield ConfigForm(getattr(self.app, "form_config", None), id="form")
+            yield ConfigForm(state.form_config if state is not None else None, id="form")
             with Vertical(id="live"):
                 with Horizontal(id="controls"):
-                    yield Button("Start (s)", id="start", variant="success", compact=True)
+                    yield Button("Start (^r)", id="start", variant="success", compact=True)
                     yield Button(
-                        "Stop (x)", id="stop", variant="error", compact=True, disabled=True
+                        "Stop (k)", id="stop", variant="error", compact=True, disabled=True
                     )
                     yield Label("", id="queue")
+                    yield Static("", id="summary", markup=False)
                 yield Static(status_text(None, 0, 0), id="status")
                 with Horizontal(id="progress-row"):
                     yield ProgressBar(
@@ -265,10 +350,10 @@ class TrainScreen(Screen):
         placeholder.remove()
 
     def _write_intro(self) -> None:
-        self.query_one("#log", RichLog).write(
+        self._write_log(
             Text(
                 "Each epoch logs its perplexities and a text sample here. "
-                "Fill the form (or pick a preset), then press s.",
+                "Fill the form (or pick a preset), then press ctrl+r.",
                 style="dim",
             )
         )
@@ -303,14 +388,55 @@ class TrainScreen(Screen):
     def start_training(self) -> bool:
         """Start the form's run or sweep; False (with a notification) when it cannot."""
         if self.controller.running:
-            self.notify("a run is already going: stop it first (x)", severity="warning")
+            self.notify("a run is already going: stop it first (k)", severity="warning")
             return False
         form = self.form
+        values = form.values()
+        if set(form.errors) == {"sweep"}:  # too many runs to start without a question
+            swept = {k: v for k, v in values.items() if k in SWEEPABLE and "," in v}
+            runs = sweep_size(swept)
+            if SWEEP_CONFIRM_RUNS < runs <= SWEEP_MAX_RUNS:
+                self._ask_large_sweep(values, runs)
+                return False
         if not form.is_valid:
             bad = ", ".join(f"{name} {message}" for name, message in form.errors.items())
             self.notify(f"fix the form first: {bad}", severity="error", title="cannot start")
             return False
-        return self.start_queue(form.values(), count=len(form.configs))
+        return self._check_and_start(values, form.configs)
+
+    def _ask_large_sweep(self, values: dict[str, str], runs: int) -> None:
+        from rnn_tui.ui.screens.dialogs import yes_no
+        from rnn_tui.ui.widgets.config_form import build_configs
+
+        def answered(start: bool | None) -> None:
+            if not start:
+                return
+            try:
+                configs = build_configs(values, confirmed=True)
+            except RnnTuiError as exc:
+                self.notify(str(exc), severity="error", title="cannot start", markup=False)
+                return
+            self._check_and_start(values, configs, confirmed=True)
+
+        question = (
+            f"Start a sweep of {runs:,} runs? That is more than {SWEEP_CONFIRM_RUNS}; "
+            "they run one after another."
+        )
+        self.app.push_screen(yes_no(question, "Start them", "Cancel", danger=False), answered)
+
+    def _check_and_start(
+        self, values: dict[str, str], configs: list[TrainConfig], *, confirmed: bool = False
+    ) -> bool:
+        """Check every run of the queue (corpus, sizes, memory) before a process starts."""
+        from rnn_tui.preflight import check_configs
+
+        try:
+            check_configs(configs)
+        except RnnTuiError as exc:
+            self.controller.refuse(f"rnn-tui: error: {exc}")
+            self.clear_live()
+            return False
+        return self.start_queue(values, count=len(configs), confirmed=confirmed)
 
     def start_queue(
         self,
@@ -318,12 +444,15 @@ class TrainScreen(Screen):
         *,
         count: int = 1,
         resume_run_id: int | None = None,
+        confirmed: bool = False,
     ) -> bool:
         """Launch the run (or sweep) and show it from a clean log: the one way a queue
         starts (Start, the palette, and resuming a run from the Runs screen). False (with a
         notification) when the controller refuses."""
         try:
-            self.controller.start(values, count=count, resume_run_id=resume_run_id)
+            self.controller.start(
+                values, count=count, resume_run_id=resume_run_id, confirmed=confirmed
+            )
         except RnnTuiError as exc:
             self.notify(str(exc), severity="error", title="cannot start")
             return False
@@ -332,7 +461,8 @@ class TrainScreen(Screen):
 
     def clear_live(self) -> None:
         """Forget what was shown: the controller's log and run start again."""
-        self.query_one("#log", RichLog).clear()
+        self._clear_log()
+        self._form_folded = None
         self._shown_run = None
         self._log_index = 0
         self._log_version = -1
@@ -342,9 +472,7 @@ class TrainScreen(Screen):
 
     def stop_training(self) -> None:
         """Write that the run is stopping (the app's action sent the signal)."""
-        self.query_one("#log", RichLog).write(
-            Text("stopping: the run saves a checkpoint after this step…", style="bold")
-        )
+        self._write_log(Text("stopping: the run saves a checkpoint after this step…", style="bold"))
         self._update_buttons()
 
     def action_toggle_log(self) -> None:
@@ -352,6 +480,96 @@ class TrainScreen(Screen):
 
     def action_toggle_x_axis(self) -> None:
         self.x_axis = "epoch" if self.x_axis == "step" else "step"
+        self.post_message(SettingsChanged(x_axis=self.x_axis))
+
+    def action_leave_field(self) -> None:
+        """Escape in the form: focus goes to the log, where the screen's keys work."""
+        if self.form.has_focus_within:
+            self.query_one("#log", RichLog).focus()
+
+    def action_toggle_form(self) -> None:
+        """Fold the form to its one-line summary, or open it again."""
+        self._form_folded = not self.has_class("-folded")
+        self._update_fold()
+        if not self._form_folded:
+            self.form.focus()
+
+    def action_zoom(self, which: str) -> None:
+        """Show the chart or the log on the whole screen; the same key (or escape) restores."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        widget = self.chart if which == "chart" else self.query_one("#log", RichLog)
+        widget.focus()
+        self.maximize(widget, container=False)
+
+    def action_search_log(self) -> None:
+        """Ask for a text; the log highlights it and jumps to its first match (n: next)."""
+        from rnn_tui.ui.screens.dialogs import TextPrompt
+
+        def searched(text: str | None) -> None:
+            if text is not None:
+                self.search_log(text)
+
+        hint = "enter finds it (n: next match) · empty: no search · escape cancels"
+        self.app.push_screen(TextPrompt("Search the log", self._search, hint), searched)
+
+    def search_log(self, text: str) -> int:
+        """Highlight `text` in the log and jump to its first match; how many lines match."""
+        self._search = text.strip()
+        self._match_line = -1
+        log = self.query_one("#log", RichLog)
+        log.clear()
+        for line in self._log_texts:
+            log.write(self._highlighted(line))
+        log.auto_scroll = not self._search  # a search holds the log still
+        if not self._search:
+            log.scroll_end(animate=False)
+            return 0
+        return self.action_next_match()
+
+    def action_next_match(self) -> int:
+        """Jump to the next line holding the search text (from the top after the last)."""
+        if not self._search:
+            return 0
+        log = self.query_one("#log", RichLog)
+        needle = self._search.lower()
+        matches = [y for y, strip in enumerate(log.lines) if needle in strip.text.lower()]
+        if not matches:
+            self.notify(f"not in the log: {self._search}", severity="warning", markup=False)
+            return 0
+        later = [y for y in matches if y > self._match_line]
+        self._match_line = later[0] if later else matches[0]
+        log.scroll_to(y=max(self._match_line - 1, 0), animate=False)
+        self.notify(f"match {matches.index(self._match_line) + 1} of {len(matches)}", timeout=2)
+        return len(matches)
+
+    def _highlighted(self, line: Text) -> Text:
+        if not self._search:
+            return line
+        marked = line.copy()
+        marked.highlight_regex(re.compile(re.escape(self._search), re.IGNORECASE), "reverse")
+        return marked
+
+    def _write_log(self, line: Text) -> None:
+        self._log_texts.append(line)
+        self.query_one("#log", RichLog).write(self._highlighted(line))
+
+    def _clear_log(self) -> None:
+        self._log_texts = []
+        self.query_one("#log", RichLog).clear()
+
+    def _update_fold(self) -> None:
+        """Fold the form on a narrow screen once a run is shown (its curve stays in view
+        when it ends), unless `f` said otherwise."""
+        folded = self._form_folded
+        if folded is None:
+            shown = self.controller.running or self.controller.current is not None
+            folded = self.has_class("-narrow") and shown
+        if folded != self.has_class("-folded"):
+            if folded and self.form.has_focus_within:
+                self.query_one("#log", RichLog).focus()
+            self.set_class(folded, "-folded")
 
     def watch_x_axis(self) -> None:
         self._chart_key = None
@@ -387,7 +605,7 @@ class TrainScreen(Screen):
         if stop.disabled != disabled:
             stop.disabled = disabled
         n = len(form.configs)
-        label = f"Start {n} runs (s)" if n > 1 else "Start (s)"
+        label = f"Start {n} runs (^r)" if n > 1 else "Start (^r)"
         if label != self._start_label:
             self._start_label = label
             start.label = label
@@ -426,8 +644,10 @@ class TrainScreen(Screen):
             ),
         )
         self._repaint_log()
+        self._update_fold()
         if live is None:
             return
+        self._set_text("#summary", config_summary(live.run.config, live.run_id))
         if live is not self._shown_run:
             self._shown_run = live
             self._shown_version = -1
@@ -444,19 +664,18 @@ class TrainScreen(Screen):
             return
         self._log_version = controller.log_version
         if self._log_index > len(controller.log):  # the controller started a new log
-            self.query_one("#log", RichLog).clear()
+            self._clear_log()
             self._log_index = 0
         new_lines = controller.log[self._log_index :]
         if new_lines:
             self._log_index += len(new_lines)
-            log = self.query_one("#log", RichLog)
             variables = self.app.theme_variables
             for line in new_lines:
                 style = variables.get(line.style, line.style) if line.style else ""
-                log.write(Text(line.text, style=style))
+                self._write_log(Text(line.text, style=style))
 
     def _repaint_progress(self, live: WatchedRun) -> None:
-        total, done = live.progress()
+        total, done = bar_progress(live)
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=total, progress=done)
         eta = live.eta_seconds()

@@ -43,8 +43,9 @@ def field_error(name: str, text: str) -> str | None:
     return None
 
 
-def build_configs(values: dict[str, str]) -> list[TrainConfig]:
-    """The run (or the sweep's runs) a form's values stand for; raises ConfigError.
+def build_configs(values: dict[str, str], *, confirmed: bool = False) -> list[TrainConfig]:
+    """The run (or the sweep's runs) a form's values stand for; raises ConfigError
+    (SweepTooLarge above 64 runs unless `confirmed`).
 
     Only sweepable fields are split at commas, so a corpus path or a sample prefix may
     hold a comma.
@@ -52,7 +53,7 @@ def build_configs(values: dict[str, str]) -> list[TrainConfig]:
     fixed = {k: v for k, v in values.items() if k not in SWEEPABLE or "," not in v}
     swept = {k: v for k, v in values.items() if k in SWEEPABLE and "," in v}
     base = from_strings(fixed)
-    return expand_sweep(swept, base) if swept else [base]
+    return expand_sweep(swept, base, confirmed=confirmed) if swept else [base]
 
 
 def format_value(value: Any) -> str:

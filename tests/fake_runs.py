@@ -1,0 +1,73 @@
+"""A run written straight into the store, as a run process would, with no process: the
+writer recorded is the test itself (alive), so the app attaches to it as to a live run.
+Fixed numbers, so what the screen shows is deterministic."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import time
+
+from rnn_tui.config import TrainConfig
+from rnn_tui.events import EpochEnd, StepEnd
+from rnn_tui.store import RunStore, default_db_path
+from rnn_tui.ui.screens.train import TrainScreen
+
+STEPS_PER_EPOCH = 50
+
+
+def fake_live_run(
+    *, epochs_done: int = 3, epochs: int = 6, age_s: float = 12 * 60, hidden: int = 256
+) -> int:
+    """A running GRU run of `epochs` epochs, `epochs_done` of them recorded with their
+    steps, started `age_s` seconds ago; its id."""
+    config = TrainConfig().replace(cell="gru", hidden=hidden, epochs=epochs).to_dict()
+    with RunStore(default_db_path()) as store:
+        run_id = store.create_run(config, device="cpu", params=1234)
+        recorder = store.recorder(run_id)
+        step = 0
+        for epoch in range(1, epochs_done + 1):
+            for _ in range(STEPS_PER_EPOCH):
+                step += 1
+                ppl = 4.0 + 20.0 * math.exp(-step / 40) + 0.5 * math.sin(step / 3)
+                recorder(
+                    StepEnd(step, epoch, math.log(ppl), ppl, 1.0, 20000.0, 320 * step, step / 10)
+                )
+            train_ppl = 4.0 + 20.0 * math.exp(-step / 40)
+            recorder(
+                EpochEnd(
+                    epoch,
+                    step,
+                    math.log(train_ppl),
+                    train_ppl,
+                    math.log(train_ppl + 1),
+                    train_ppl + 1,
+                    20000.0,
+                    320 * step,
+                    step / 10,
+                    f"the time traveller {epoch}",
+                    True,
+                    None,
+                )
+            )
+        recorder.flush()
+    with sqlite3.connect(default_db_path()) as conn:
+        conn.execute("UPDATE runs SET created = ? WHERE id = ?", (time.time() - age_s, run_id))
+    return run_id
+
+
+async def attached(pilot) -> TrainScreen:
+    """Wait until the app shows the fake run."""
+    app = pilot.app
+    for _ in range(100):
+        await pilot.pause()
+        current = app.controller.current
+        if current is not None and current.step_x:
+            break
+    else:
+        raise AssertionError("the app did not attach to the fake run")
+    screen = app.screen
+    assert isinstance(screen, TrainScreen)
+    screen.repaint_live()
+    await pilot.pause()
+    return screen
