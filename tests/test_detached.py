@@ -303,7 +303,7 @@ def test_attach_to_an_unknown_run_is_one_line(isolated_dirs: Path) -> None:
 def test_the_app_never_imports_torch_to_train() -> None:
     code = (
         "import sys; import rnn_tui.ui.app, rnn_tui.ui.training, rnn_tui.processes, "
-        "rnn_tui.follow, rnn_tui.watch_cli; print('torch' in sys.modules)"
+        "rnn_tui.follow, rnn_tui.cli.watch; print('torch' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr

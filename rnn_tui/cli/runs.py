@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rnn_tui.cli_args import run_id
+from rnn_tui.cli.args import run_id
 from rnn_tui.compare import (
     X_AXES,
     fmt_count,
@@ -110,7 +110,7 @@ def run_runs_command(args: argparse.Namespace) -> int:
         if command == "delete":
             return _delete(store, args)
         if command in ("watch", "stop"):
-            from rnn_tui import watch_cli
+            from rnn_tui.cli import watch as watch_cli
 
             if command == "watch":
                 return watch_cli.watch(store, args.id)
