@@ -22,8 +22,9 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
 
 def parser_flags() -> dict[str, set[str]]:
     """{"train": {"--corpus", ...}, "runs list": {...}, ...} from the real parser."""
-    flags: dict[str, set[str]] = {}
-    for name, command in _subcommands(build_parser()).items():
+    parser = build_parser()
+    flags: dict[str, set[str]] = {"": _options(parser) - {"--version"}}  # "": the TUI's own
+    for name, command in _subcommands(parser).items():
         for key, leaf in (
             {f"{name} {sub}": p for sub, p in _subcommands(command).items()} or {name: command}
         ).items():
@@ -31,7 +32,9 @@ def parser_flags() -> dict[str, set[str]]:
                 option
                 for action in leaf._actions
                 for option in action.option_strings
-                if option.startswith("--") and option != "--help"
+                if option.startswith("--")
+                and option != "--help"
+                and action.help != argparse.SUPPRESS  # the run process's own flags
             }
     return flags
 
@@ -59,11 +62,20 @@ def readme_flags(keys: set[str]) -> dict[str, set[str]]:
             None,
         )
         if key is None:
-            assert entry.startswith("rnn-tui  "), f"unknown command in the synopsis: {entry!r}"
-            continue
+            assert words and words[0].startswith("["), f"unknown command in the synopsis: {entry!r}"
+            key = ""  # the TUI: `rnn-tui [--attach RUN_ID] [--fresh]`
         assert key not in flags, f"{key} is listed twice"
         flags[key] = set(FLAG.findall(entry))
     return flags
+
+
+def _options(parser: argparse.ArgumentParser) -> set[str]:
+    return {
+        option
+        for action in parser._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help"
+    }
 
 
 def test_readme_synopsis_matches_the_parser():

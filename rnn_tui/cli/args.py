@@ -82,6 +82,13 @@ _METAVARS = {
     "dropout": "P",
     "clip": "NORM",
     "sample_prefix": "TEXT",
+    "input_dropout": "P",
+    "weight_dropout": "P",
+    "weight_decay": "DECAY",
+    "warmup": "FRACTION",
+    "lr_floor": "FACTOR",
+    "ema": "DECAY",
+    "eval_interval": "SECONDS",
 }
 # Help for fields whose own help is only their list of choices (the metavar shows those).
 _CHOICE_HELP = {

@@ -212,7 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --quality: another corpus to compare on (repeatable)",
     )
     bench.add_argument(
-        "--quality-seeds", type=int, default=3, help="with --quality: seeds per config"
+        "--quality-seeds",
+        type=int,
+        default=3,
+        metavar="N",
+        help="with --quality: seeds per config; the median is reported (default: %(default)s)",
     )
     bench.add_argument(
         "--quality-budget",
