@@ -20,8 +20,8 @@ from rich.progress import (
 from rich.text import Text
 
 from rnn_tui.cli.process import discard_stdout
-from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, event_to_dict, seed_line
-from rnn_tui.plural import plural
+from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, event_to_dict
+from rnn_tui.report import epoch_lines, start_details
 
 if TYPE_CHECKING:
     from rnn_tui.runner import RunSession
@@ -88,28 +88,13 @@ class ConsoleReporter:
                     status=f"loss {event.loss:.3f}  {event.tokens_per_s:,.0f} tok/s",
                 )
         elif isinstance(event, EpochEnd):
-            line = seed_line(event.epoch, event.train_loss, event.train_ppl)
-            if event.val_ppl is not None:
-                line += f" | val ppl {event.val_ppl:.3f}" + (" *" if event.is_best else "")
-            line += f" | {event.tokens_per_s:,.0f} tok/s"
-            self.output.line(line)
-            if event.sample:
-                self.output.line(Text(f"  {event.sample!r}", style="dim"))
+            for line in epoch_lines(event):
+                self.output.line(Text(line.text, style=line.style))
         elif isinstance(event, RunEnd) and self.progress is not None:
             self.progress.stop()
 
     def _start(self, event: RunStart) -> None:
-        what = f"{event.config['cell']} {event.config['layers']}x{event.config['hidden']}"
-        resumed = f", resumed at step {event.start_step}" if event.start_step else ""
-        self.output.line(
-            Text.assemble(
-                (self.label or "run", "bold"),
-                f": {what}, {event.params_pytorch:,} parameters, "
-                f"vocab {event.vocab_size}, {event.train_tokens:,} train / {event.val_tokens:,} "
-                f"val chars, {plural(event.steps_per_epoch, 'step')} per epoch, "
-                f"device {event.device}{resumed}",
-            )
-        )
+        self.output.line(Text.assemble((self.label or "run", "bold"), f": {start_details(event)}"))
         if self.quiet:
             return
         self.progress = Progress(

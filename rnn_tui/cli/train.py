@@ -17,6 +17,7 @@ from rnn_tui.events import RunEnd
 from rnn_tui.plot import has_matplotlib, text_chart
 from rnn_tui.plural import plural
 from rnn_tui.processes import LOG_NAME, check_not_alive, redirect_output
+from rnn_tui.report import end_headline
 from rnn_tui.runner import RunSession, check_out_dir
 from rnn_tui.store import looks_like_run_id, parse_run_id
 
@@ -162,10 +163,16 @@ def _lost_store_line(session: RunSession, end: RunEnd) -> str:
 
 def _report_end(output: Output, session: RunSession, end: RunEnd) -> None:
     style = {"finished": "green", "stopped": "yellow"}.get(end.reason, "red")
-    line = Text.assemble((end.reason, style), f": {end.message}")
-    if end.best_val_ppl is not None:
-        line.append(f" | best val ppl {end.best_val_ppl:.3f}")
-    line.append(f" | {end.tokens_per_s:,.0f} tok/s | {end.elapsed:.1f} s")
+    line = Text(
+        end_headline(
+            end.reason,
+            end.message,
+            best_val_ppl=end.best_val_ppl,
+            tokens_per_s=end.tokens_per_s,
+            seconds=end.elapsed,
+        )
+    )
+    line.stylize(style, 0, len(end.reason))
     output.line(line)
     if end.reason == "error":
         print(f"rnn-tui: error: {end.message}", file=sys.stderr)
