@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rnn_tui.errors import ConfigError
+from rnn_tui.presets import PRESETS
 
 PREPROCESS_MODES = ("clean", "seed", "d2l", "raw")
 CELLS = ("rnn", "gru", "lstm")
@@ -407,6 +408,21 @@ def expand_sweep(
     return configs
 
 
+def build_configs(
+    values: dict[str, str], base: TrainConfig | None = None, *, confirmed: bool = False
+) -> list[TrainConfig]:
+    """The run, or the sweep's runs, that string values (flags or a form) stand for; raises
+    ConfigError (SweepTooLarge for a sweep too large, see expand_sweep).
+
+    The one sweep rule: only sweepable fields are split at commas, so a corpus path or a
+    sample prefix may hold a comma and is taken whole.
+    """
+    fixed = {k: v for k, v in values.items() if k not in SWEEPABLE or "," not in v}
+    swept = {k: v for k, v in values.items() if k in SWEEPABLE and "," in v}
+    config = from_strings(fixed, base)
+    return expand_sweep(swept, config, confirmed=confirmed) if swept else [config]
+
+
 def sweep_label(config: TrainConfig, varied: list[str]) -> str:
     return " ".join(f"{name}={getattr(config, name)}" for name in varied)
 
@@ -416,96 +432,6 @@ def varied_fields(configs: list[TrainConfig]) -> list[str]:
         return []
     first = configs[0].to_dict()
     return [name for name in first if any(c.to_dict()[name] != first[name] for c in configs[1:])]
-
-
-PRESETS: dict[str, dict[str, Any]] = {
-    # The notebook: nn.RNN(hidden 128) on the lowercased, line-joined book, Adam 1e-2,
-    # 20 random batches, each reported as an "epoch".
-    "seed": dict(
-        preprocess="seed",
-        cell="rnn",
-        nonlinearity="tanh",
-        layers=1,
-        hidden=128,
-        embedding="vocab",
-        dropout=0.0,
-        optimizer="adam",
-        lr=1e-2,
-        schedule="constant",
-        clip=0.0,
-        batch_size=32,
-        num_steps=35,
-        batching="random",
-        epochs=20,
-        steps=None,
-        epoch_steps=1,
-        time_budget=None,
-    ),
-    # d2l's RNN chapter: letters only, one-hot input, SGD lr 1 with clipping.
-    "d2l": dict(
-        preprocess="d2l",
-        cell="rnn",
-        nonlinearity="tanh",
-        layers=1,
-        hidden=256,
-        embedding="onehot",
-        dropout=0.0,
-        optimizer="sgd",
-        lr=1.0,
-        schedule="constant",
-        clip=1.0,
-        batch_size=32,
-        num_steps=35,
-        batching="sequential",
-        epochs=50,
-        steps=None,
-        epoch_steps=None,
-        time_budget=None,
-    ),
-    # The best validation perplexity we reached on a 2-core CPU in two minutes (README).
-    # bf16 autocast is about 1.5x faster where the CPU has bf16 instructions (avx512_bf16).
-    "best": dict(
-        preprocess="seed",
-        val_fraction=0.1,
-        cell="lstm",
-        layers=2,
-        hidden=384,
-        embedding="64",
-        dropout=0.4,
-        optimizer="adamw",
-        lr=4e-3,
-        schedule="cosine",
-        clip=1.0,
-        batch_size=32,
-        num_steps=64,
-        batching="sequential",
-        epochs=1000,
-        steps=None,
-        epoch_steps=None,
-        time_budget=120.0,
-        precision="auto",
-    ),
-    # A few seconds on a laptop: for trying the app out.
-    "quick": dict(
-        preprocess="clean",
-        cell="gru",
-        layers=1,
-        hidden=128,
-        embedding="32",
-        dropout=0.0,
-        optimizer="adam",
-        lr=5e-3,
-        schedule="constant",
-        clip=1.0,
-        batch_size=32,
-        num_steps=35,
-        batching="sequential",
-        epochs=3,
-        steps=None,
-        epoch_steps=None,
-        time_budget=None,
-    ),
-}
 
 
 def preset(name: str, base: TrainConfig | None = None) -> TrainConfig:
