@@ -11,7 +11,7 @@ from rnn_tui.config import (
     SWEEP_CONFIRM_RUNS,
     SweepTooLarge,
     TrainConfig,
-    expand_sweep,
+    build_configs,
     parse_value,
     preset,
 )
@@ -22,7 +22,7 @@ def configs_from_args(args: argparse.Namespace) -> list[TrainConfig]:
     base = preset(args.preset) if args.preset else TrainConfig()
     given = {name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None}
     try:
-        return expand_sweep(given, base, confirmed=args.yes)
+        return build_configs(given, base, confirmed=args.yes)
     except SweepTooLarge as exc:
         if exc.limit == SWEEP_CONFIRM_RUNS:
             raise RnnTuiError(

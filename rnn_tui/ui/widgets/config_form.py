@@ -34,8 +34,7 @@ from rnn_tui.config import (
     PRESETS,
     SWEEPABLE,
     TrainConfig,
-    expand_sweep,
-    from_strings,
+    build_configs,
     parse_value,
     split_sweep,
 )
@@ -72,18 +71,6 @@ def field_error(name: str, text: str) -> str | None:
         if message:
             return f"{part!r}: {message}" if listed else message
     return None
-
-
-def build_configs(values: dict[str, str]) -> list[TrainConfig]:
-    """The run (or the sweep's runs) a form's values stand for; raises ConfigError.
-
-    Only sweepable fields are split at commas, so a corpus path or a sample prefix may
-    hold a comma.
-    """
-    fixed = {k: v for k, v in values.items() if k not in SWEEPABLE or "," not in v}
-    swept = {k: v for k, v in values.items() if k in SWEEPABLE and "," in v}
-    base = from_strings(fixed)
-    return expand_sweep(swept, base) if swept else [base]
 
 
 def format_value(value: Any) -> str:
