@@ -288,6 +288,8 @@ def parse_int(text: str, minimum: int | None = None, maximum: int | None = None)
     The rule behind every integer field and flag; front ends put the field's name first.
     """
     text = text.strip()
+    if not text.isascii():  # int() would read other scripts' digits: "١٢" is not 12 here
+        raise ValueError("must be a whole number")
     try:
         value = int(text.replace("_", ""))
     except ValueError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from rnn_tui.config import (
@@ -139,3 +141,16 @@ def test_flags_and_the_form_share_one_sweep_rule():
     with pytest.raises(RnnTuiError) as flag_error:
         configs_from_args(parser.parse_args(["train", "--device", "cpu,cuda"]))
     assert str(flag_error.value) == f"--device: {form_error.value.errors['device']}"
+
+
+def test_one_integer_rule_for_fields_and_flags():
+    from rnn_tui.cli.args import int_in
+    from rnn_tui.config import parse_int
+
+    assert parse_int("1_000") == int_in(0)("1_000") == 1000
+    assert parse_int("2e3") == int_in(0)("2e3") == 2000
+    for text in ("\u0661\u0662", "\u00b2", "1.5", "big"):  # Arabic-Indic 12, superscript two
+        with pytest.raises(ValueError, match="must be a whole number"):
+            parse_int(text)
+        with pytest.raises(argparse.ArgumentTypeError, match="must be a whole number"):
+            int_in(0)(text)
