@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from rnn_tui.config import CELLS, embedding_dim
+from rnn_tui.config import CELLS
 from rnn_tui.errors import ConfigError
+from rnn_tui.shape import model_shape
 
 if TYPE_CHECKING:
     from rnn_tui.config import TrainConfig
@@ -253,13 +254,13 @@ def report_for_config(
     }
     if errors:
         raise ConfigError(errors)
-    dim = embedding_dim(config.embedding, vocab_size)
+    shape = model_shape(config, vocab_size)
     return count_params(
-        config.cell,
+        shape.cell,
         vocab_size,
-        config.hidden,
-        config.layers,
+        shape.hidden,
+        shape.layers,
         vocab_size,
-        embedding=None if dim is None else (vocab_size, dim),
+        embedding=None if shape.embedding is None else (vocab_size, shape.embedding),
         per_gate=per_gate,
     )
