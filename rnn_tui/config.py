@@ -282,6 +282,12 @@ def embedding_dim(embedding: str, vocab_size: int) -> int | None:
     return dim if dim > 0 else -1
 
 
+def flag(name: str) -> str:
+    """The command-line flag of a field: batch_size -> --batch-size (the TUI's child gets
+    the form's values as these flags)."""
+    return "--" + name.replace("_", "-")
+
+
 def parse_int(text: str, minimum: int | None = None, maximum: int | None = None) -> int:
     """A whole number as people type it ("1_000", "2e3"); ValueError says what is wrong.
 

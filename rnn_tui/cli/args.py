@@ -19,11 +19,6 @@ from rnn_tui.store import parse_run_id
 MAX_SEED = 2**64 - 1
 
 
-def flag(name: str) -> str:
-    """The command-line flag of a config field: batch_size -> --batch-size."""
-    return "--" + name.replace("_", "-")
-
-
 def int_in(low: int, high: int | None = None) -> Callable[[str], int]:
     """An integer from `low` to `high` (no upper bound when None), read by config.parse_int,
     the rule behind every integer field."""

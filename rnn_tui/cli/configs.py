@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 
-from rnn_tui.cli.args import flag
 from rnn_tui.config import (
     FIELDS,
     SWEEP_CONFIRM_RUNS,
     SweepTooLarge,
     TrainConfig,
     build_configs,
+    flag,
     parse_value,
     preset,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnn_tui.cli.args import flag
+from rnn_tui.config import flag
 from rnn_tui.errors import RnnTuiError
 
 

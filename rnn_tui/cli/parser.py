@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 from typing import Any, NoReturn
 
-from rnn_tui.cli.args import MAX_SEED, field_help, flag, float_at_least, int_in, run_id
+from rnn_tui.cli.args import MAX_SEED, field_help, float_at_least, int_in, run_id
 from rnn_tui.cli.process import EXIT_USER_ERROR
-from rnn_tui.config import FIELDS, PRESETS
+from rnn_tui.config import FIELDS, PRESETS, flag
 
 DESCRIPTION = (
     "The `rnn-tui` command: the TUI with no arguments, else train | sample | params | bench | runs."
