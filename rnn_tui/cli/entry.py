@@ -7,6 +7,7 @@ exit code 2.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -45,7 +46,7 @@ def _main(argv: list[str]) -> int:
         parser.print_help()
         return 0
     try:
-        code = COMMANDS[args.command](args)
+        code = _command(args.command)(args)
         if sys.stdout is not None:
             sys.stdout.flush()  # a closed pipe shows here, not in Python's exit
         return code
@@ -79,41 +80,16 @@ def _open_tui(attach: int | None = None, fresh: bool = False) -> int:
 # -- train -------------------------------------------------------------------------------------
 
 
-def _train(args: argparse.Namespace) -> int:
-    from rnn_tui.cli.train import cmd_train
-
-    return cmd_train(args)
-
-
-def _sample(args: argparse.Namespace) -> int:
-    from rnn_tui.cli.sample import cmd_sample
-
-    return cmd_sample(args)
-
-
-def _params(args: argparse.Namespace) -> int:
-    from rnn_tui.cli.params import cmd_params
-
-    return cmd_params(args)
-
-
-def _bench(args: argparse.Namespace) -> int:
-    from rnn_tui.cli.bench import cmd_bench
-
-    return cmd_bench(args)
-
-
-def _runs(args: argparse.Namespace) -> int:
-    from rnn_tui.cli.runs import run_runs_command
-
-    return run_runs_command(args)
-
-
 # Each command's module is imported only when it runs: `rnn-tui runs` never loads torch.
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "train": _train,
-    "sample": _sample,
-    "params": _params,
-    "bench": _bench,
-    "runs": _runs,
+COMMANDS: dict[str, tuple[str, str]] = {
+    "train": ("rnn_tui.cli.train", "cmd_train"),
+    "sample": ("rnn_tui.cli.sample", "cmd_sample"),
+    "params": ("rnn_tui.cli.params", "cmd_params"),
+    "bench": ("rnn_tui.cli.bench", "cmd_bench"),
+    "runs": ("rnn_tui.cli.runs", "run_runs_command"),
 }
+
+
+def _command(name: str) -> Callable[[argparse.Namespace], int]:
+    module, function = COMMANDS[name]
+    return getattr(importlib.import_module(module), function)
