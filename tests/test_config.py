@@ -11,12 +11,11 @@ from rnn_tui.config import (
     PRESETS,
     TrainConfig,
     embedding_dim,
-    expand_sweep,
     from_strings,
     preset,
-    varied_fields,
 )
 from rnn_tui.errors import ConfigError, RnnTuiError
+from rnn_tui.sweep import expand_sweep, varied_fields
 
 
 def test_defaults_are_valid_and_every_field_has_a_spec():
@@ -128,7 +127,7 @@ def test_round_trip_through_dict_ignores_unknown_keys():
 def test_flags_and_the_form_share_one_sweep_rule():
     """A path may hold a comma: --corpus a,b.txt is one corpus in the CLI as in the form."""
     from rnn_tui.cli import build_parser, configs_from_args
-    from rnn_tui.config import build_configs
+    from rnn_tui.sweep import build_configs
 
     parser = build_parser()
     args = parser.parse_args(["train", "--corpus", "a,b.txt", "--hidden", "8,16"])

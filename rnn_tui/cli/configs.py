@@ -7,15 +7,13 @@ import argparse
 
 from rnn_tui.config import (
     FIELDS,
-    SWEEP_CONFIRM_RUNS,
-    SweepTooLarge,
     TrainConfig,
-    build_configs,
     flag,
     parse_value,
     preset,
 )
 from rnn_tui.errors import ConfigError, RnnTuiError
+from rnn_tui.sweep import SWEEP_CONFIRM_RUNS, SweepTooLarge, build_configs
 
 
 def configs_from_args(args: argparse.Namespace) -> list[TrainConfig]:

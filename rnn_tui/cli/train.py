@@ -11,7 +11,7 @@ from rich.text import Text
 from rnn_tui.cli.configs import configs_from_args, resume_config_from_args
 from rnn_tui.cli.output import ConsoleReporter, JsonReporter, Output
 from rnn_tui.cli.process import install_stop_handler
-from rnn_tui.config import TrainConfig, sweep_label, varied_fields
+from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.events import RunEnd
 from rnn_tui.plot import has_matplotlib, text_chart
@@ -20,6 +20,7 @@ from rnn_tui.processes import LOG_NAME, check_not_alive, redirect_output
 from rnn_tui.report import end_headline
 from rnn_tui.runner import RunSession, check_out_dir
 from rnn_tui.store import looks_like_run_id, parse_run_id
+from rnn_tui.sweep import sweep_label, varied_fields
 
 EXIT_CODES = {"finished": 0, "stopped": 1, "diverged": 3, "error": 2}
 

@@ -34,12 +34,11 @@ from rnn_tui.config import (
     PRESETS,
     SWEEPABLE,
     TrainConfig,
-    build_configs,
     parse_value,
-    split_sweep,
 )
 from rnn_tui.errors import ConfigError, RnnTuiError
 from rnn_tui.params import report_for_config
+from rnn_tui.sweep import build_configs, split_sweep
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 
 MAX_SWEEP_RUNS = 64
