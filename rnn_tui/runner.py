@@ -78,7 +78,6 @@ class RunSession:
         on_event: Callable[[Event], None] | None = None,
         corpus: Any | None = None,
     ):
-        self.config = config
         self.store = store
         self.requested_out = Path(out_dir) if out_dir is not None else None
         self.name = name
@@ -92,13 +91,22 @@ class RunSession:
         self.end: RunEnd | None = None
         self.recorder: Any | None = None  # rnn_tui.store.RunRecorder, while recording
         self._stop_early = threading.Event()
+        self._prepared = False
+
+    @property
+    def config(self) -> TrainConfig:
+        """The run's config as the trainer resolved it (resume, corpus path, precision)."""
+        return self.trainer.config
 
     def prepare(self) -> None:
-        if self.requested_out is not None and self.out_dir is None:
+        """Once: check the inputs, build the model, record the run. Raises RnnTuiError for
+        bad input before anything is recorded."""
+        if self._prepared:
+            return
+        if self.requested_out is not None:
             check_out_dir(self.requested_out)  # before the run is recorded
         trainer = self.trainer
         trainer.prepare()
-        self.config = trainer.config
         if self.store is not None and self.run_id is None:
             sweep_id, sweep_index = self.sweep or (None, None)
             self.run_id = self.store.create_run(
@@ -120,6 +128,7 @@ class RunSession:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             write_json(self.out_dir / "config.json", self.config.to_dict())
         trainer.out_dir = self.out_dir
+        self._prepared = True
 
     @property
     def store_error(self) -> str | None:
