@@ -50,17 +50,15 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _checkpoint_path(value: str, best: bool = False) -> str:
-    """A checkpoint path, or a run id from the run store."""
+    """A checkpoint path, or a run id from the run store: its last checkpoint, or with
+    --best its best one (run_checkpoint.sample_checkpoint, the rule the TUI uses too)."""
     from rnn_tui.store import looks_like_run_id, parse_run_id
 
-    if looks_like_run_id(value):
-        from rnn_tui.store import RunStore
+    if not looks_like_run_id(value):
+        return value
+    from rnn_tui.run_checkpoint import sample_checkpoint
+    from rnn_tui.store import RunStore
 
-        run_id = parse_run_id(value)
-        with RunStore() as store:
-            run = store.get_run(run_id)
-        path = (run.best_checkpoint if best else None) or run.checkpoint or run.best_checkpoint
-        if not path:
-            raise RnnTuiError(f"run {value} has no checkpoint")
-        return path
-    return value
+    with RunStore() as store:
+        run = store.get_run(parse_run_id(value))
+    return sample_checkpoint(run, prefer="best" if best else "last")
