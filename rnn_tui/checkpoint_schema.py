@@ -145,7 +145,7 @@ def _progress(progress: Any, fail: Any) -> None:
 
 
 def _optimizer(state: Any, name: str, shapes: list[tuple[int, ...]], fail: Any) -> None:
-    from rnn_tui.train import make_optimizer  # train imports this module
+    from rnn_tui.optimizers import make_optimizer
 
     if (
         not isinstance(state, dict)

@@ -8,13 +8,12 @@ ends build their widgets and flags from it instead of repeating it.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from rnn_tui.errors import ConfigError
+from rnn_tui.presets import PRESETS
 
 PREPROCESS_MODES = ("clean", "seed", "d2l", "raw")
 CELLS = ("rnn", "gru", "lstm")
@@ -281,12 +280,20 @@ def embedding_dim(embedding: str, vocab_size: int) -> int | None:
     return dim if dim > 0 else -1
 
 
+def flag(name: str) -> str:
+    """The command-line flag of a field: batch_size -> --batch-size (the TUI's child gets
+    the form's values as these flags)."""
+    return "--" + name.replace("_", "-")
+
+
 def parse_int(text: str, minimum: int | None = None, maximum: int | None = None) -> int:
     """A whole number as people type it ("1_000", "2e3"); ValueError says what is wrong.
 
     The rule behind every integer field and flag; front ends put the field's name first.
     """
     text = text.strip()
+    if not text.isascii():  # int() would read other scripts' digits: "١٢" is not 12 here
+        raise ValueError("must be a whole number")
     try:
         value = int(text.replace("_", ""))
     except ValueError:
@@ -346,166 +353,6 @@ SWEEPABLE = tuple(name for name in FIELDS if name not in ("corpus", "sample_pref
 
 # What may change when a run is resumed: how long it runs and where; never the model or data.
 RESUME_OVERRIDES = ("epochs", "steps", "time_budget", "device")
-
-
-# A sweep of more runs than this starts only when the user confirms (--yes, or the TUI asks);
-# one of more than SWEEP_MAX_RUNS is never expanded (10^9 combinations would hang here).
-SWEEP_CONFIRM_RUNS = 64
-SWEEP_MAX_RUNS = 10_000
-
-
-class SweepTooLarge(ConfigError):
-    """The sweep holds more runs than the caller allowed; `runs` says how many."""
-
-    def __init__(self, runs: int, limit: int):
-        self.runs = runs
-        self.limit = limit
-        if limit < SWEEP_MAX_RUNS:
-            message = f"{runs:,} runs, more than {limit} without confirmation"
-        else:
-            message = f"{runs:,} runs, more than the {limit:,} a sweep may hold"
-        super().__init__({"sweep": message})
-
-
-def split_sweep(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",")] if "," in text else [text]
-
-
-def sweep_size(values: dict[str, str]) -> int:
-    """How many runs `expand_sweep(values)` makes: the product of the list lengths."""
-    return math.prod(len(split_sweep(text)) for text in values.values())
-
-
-def expand_sweep(
-    values: dict[str, str], base: TrainConfig | None = None, *, confirmed: bool = False
-) -> list[TrainConfig]:
-    """The cross product of every comma-separated list, in the order the fields were given.
-
-    The size is checked before anything is built: above SWEEP_CONFIRM_RUNS runs it raises
-    SweepTooLarge unless `confirmed`, above SWEEP_MAX_RUNS always.
-    """
-    runs = sweep_size(values)
-    if runs > SWEEP_MAX_RUNS:
-        raise SweepTooLarge(runs, SWEEP_MAX_RUNS)
-    if runs > SWEEP_CONFIRM_RUNS and not confirmed:
-        raise SweepTooLarge(runs, SWEEP_CONFIRM_RUNS)
-    names = list(values)
-    options = []
-    errors: dict[str, str] = {}
-    for name in names:
-        parts = split_sweep(values[name])
-        if len(parts) > 1 and name not in SWEEPABLE:
-            errors[name] = "cannot hold a list"
-        if any(p == "" for p in parts) and len(parts) > 1:
-            errors[name] = "has an empty item in its list"
-        options.append(parts)
-    if errors:
-        raise ConfigError(errors)
-    configs = []
-    for combo in itertools.product(*options):
-        configs.append(from_strings(dict(zip(names, combo, strict=True)), base))
-    return configs
-
-
-def sweep_label(config: TrainConfig, varied: list[str]) -> str:
-    return " ".join(f"{name}={getattr(config, name)}" for name in varied)
-
-
-def varied_fields(configs: list[TrainConfig]) -> list[str]:
-    if len(configs) < 2:
-        return []
-    first = configs[0].to_dict()
-    return [name for name in first if any(c.to_dict()[name] != first[name] for c in configs[1:])]
-
-
-PRESETS: dict[str, dict[str, Any]] = {
-    # The notebook: nn.RNN(hidden 128) on the lowercased, line-joined book, Adam 1e-2,
-    # 20 random batches, each reported as an "epoch".
-    "seed": dict(
-        preprocess="seed",
-        cell="rnn",
-        nonlinearity="tanh",
-        layers=1,
-        hidden=128,
-        embedding="vocab",
-        dropout=0.0,
-        optimizer="adam",
-        lr=1e-2,
-        schedule="constant",
-        clip=0.0,
-        batch_size=32,
-        num_steps=35,
-        batching="random",
-        epochs=20,
-        steps=None,
-        epoch_steps=1,
-        time_budget=None,
-    ),
-    # d2l's RNN chapter: letters only, one-hot input, SGD lr 1 with clipping.
-    "d2l": dict(
-        preprocess="d2l",
-        cell="rnn",
-        nonlinearity="tanh",
-        layers=1,
-        hidden=256,
-        embedding="onehot",
-        dropout=0.0,
-        optimizer="sgd",
-        lr=1.0,
-        schedule="constant",
-        clip=1.0,
-        batch_size=32,
-        num_steps=35,
-        batching="sequential",
-        epochs=50,
-        steps=None,
-        epoch_steps=None,
-        time_budget=None,
-    ),
-    # The best validation perplexity we reached on a 2-core CPU in two minutes (README).
-    # bf16 autocast is about 1.5x faster where the CPU has bf16 instructions (avx512_bf16).
-    "best": dict(
-        preprocess="seed",
-        val_fraction=0.1,
-        cell="lstm",
-        layers=2,
-        hidden=384,
-        embedding="64",
-        dropout=0.4,
-        optimizer="adamw",
-        lr=4e-3,
-        schedule="cosine",
-        clip=1.0,
-        batch_size=32,
-        num_steps=64,
-        batching="sequential",
-        epochs=1000,
-        steps=None,
-        epoch_steps=None,
-        time_budget=120.0,
-        precision="auto",
-    ),
-    # A few seconds on a laptop: for trying the app out.
-    "quick": dict(
-        preprocess="clean",
-        cell="gru",
-        layers=1,
-        hidden=128,
-        embedding="32",
-        dropout=0.0,
-        optimizer="adam",
-        lr=5e-3,
-        schedule="constant",
-        clip=1.0,
-        batch_size=32,
-        num_steps=35,
-        batching="sequential",
-        epochs=3,
-        steps=None,
-        epoch_steps=None,
-        time_budget=None,
-    ),
-}
 
 
 def preset(name: str, base: TrainConfig | None = None) -> TrainConfig:

@@ -5,32 +5,26 @@ last poll, with the run's row (status, message, summary). The Train screen calls
 its repaint tick, `rnn-tui runs watch` in a loop. A run whose writer process died is
 marked interrupted here, so a viewer sees it within one poll.
 
-The lines people read (a run's start, each epoch, its end) are made here too, so the
-TUI's log and `runs watch` print the same words. No torch, no Textual.
+The lines people read (a run's start, each epoch, its end) are made in rnn_tui.report, so
+the TUI's log, `rnn-tui train` and `runs watch` print the same words. No torch, no Textual.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnn_tui.events import seed_line
+from rnn_tui.curves import EpochPoint
+from rnn_tui.report import (  # the names a view of a followed run reads from here
+    END_STYLE,
+    LogLine,
+    ago,
+    attached_line,
+    end_lines,
+    epoch_lines,
+    start_line,
+)
 from rnn_tui.store import RunRow, RunStore
-
-END_STYLE = {
-    "finished": "success",
-    "stopped": "warning",
-    "diverged": "error",
-    "error": "error",
-    "interrupted": "error",
-}
-
-
-@dataclass(frozen=True)
-class LogLine:
-    text: str
-    style: str = ""  # "", "dim", "bold", or a theme variable name: success, warning, error
 
 
 @dataclass
@@ -72,14 +66,6 @@ class RunFollower:
         if epochs:
             self.last_epoch = epochs[-1]["epoch"]
         return Update(run, steps, epochs, run.status != "running", interrupted)
-
-
-@dataclass(frozen=True)
-class EpochPoint:
-    epoch: int
-    step: int
-    train_ppl: float
-    val_ppl: float | None
 
 
 @dataclass
@@ -172,70 +158,6 @@ class WatchedRun:
         return (float(total) if total else None), step
 
 
-# --------------------------------------------------------------------------- lines
-
-
-def start_line(run: RunRow, *, resumed: bool = False) -> str:
-    config = run.config
-    what = f"{config.get('cell', '?')} {config.get('layers', '?')}x{config.get('hidden', '?')}"
-    parts = [f"run {run.id} {run.name}: {what}"]
-    if run.params:
-        parts.append(f"{run.params:,} parameters")
-    corpus = config.get("corpus") or "The Time Machine"
-    parts.append(f"corpus {corpus}")
-    if run.device:
-        parts.append(f"device {run.device}")
-    if resumed:
-        parts.append(f"resumed at step {run.steps}")
-    return ", ".join(parts)
-
-
-def epoch_lines(row: dict[str, Any]) -> list[LogLine]:
-    """The CLI's line for an epoch (the notebook's words first), and its sample."""
-    line = seed_line(row["epoch"], row["train_loss"], row["train_ppl"])
-    if row.get("val_ppl") is not None:
-        line += f" | val ppl {row['val_ppl']:.3f}" + (" *" if row.get("is_best") else "")
-    if row.get("tokens_per_s") is not None:
-        line += f" | {row['tokens_per_s']:,.0f} tok/s"
-    lines = [LogLine(line)]
-    if row.get("sample"):
-        lines.append(LogLine(f"  {row['sample']!r}", "dim"))
-    return lines
-
-
-def end_lines(run: RunRow) -> list[LogLine]:
-    line = f"{run.status}: {run.message}" if run.message else run.status
-    if run.best_val_ppl is not None:
-        line += f" | best val ppl {run.best_val_ppl:.3f}"
-    if run.tokens_per_s is not None:
-        line += f" | {run.tokens_per_s:,.0f} tok/s"
-    if run.seconds is not None:
-        line += f" | {run.seconds:.1f} s"
-    lines = [LogLine(line, END_STYLE.get(run.status, ""))]
-    if run.best_checkpoint:
-        lines.append(LogLine(f"best checkpoint: {run.best_checkpoint}"))
-    if run.checkpoint:
-        lines.append(LogLine(f"last checkpoint: {run.checkpoint}"))
-    elif run.status != "finished":
-        lines.append(LogLine("no checkpoint was saved", "warning"))
-    return lines
-
-
-def ago(seconds: float) -> str:
-    """'12 min ago', '40 s ago', '3 h ago'."""
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.0f} s ago"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min ago"
-    return f"{seconds / 3600:.1f} h ago"
-
-
-def attached_line(run: RunRow, now: float | None = None) -> str:
-    now = time.time() if now is None else now
-    return f"attached to run {run.id} (started {ago(now - run.created)})"
-
-
 def newest_live_run(store: RunStore) -> RunRow | None:
     """The newest run whose process is alive on this machine, if any."""
     from rnn_tui.processes import run_is_alive
@@ -258,3 +180,20 @@ def total_steps(config: dict[str, Any], epochs: list[dict[str, Any]]) -> int | N
     if per_epoch and config.get("epochs"):
         return int(round(per_epoch * int(config["epochs"])))
     return None
+
+
+__all__ = [
+    "END_STYLE",
+    "EpochPoint",
+    "LogLine",
+    "RunFollower",
+    "Update",
+    "WatchedRun",
+    "ago",
+    "attached_line",
+    "end_lines",
+    "epoch_lines",
+    "newest_live_run",
+    "start_line",
+    "total_steps",
+]

@@ -1,4 +1,4 @@
-"""What this machine's hardware supports, detected at run time: bf16 training.
+"""What this machine's hardware supports, detected at run time: the device, bf16 training.
 
 bf16 autocast only pays, and on the CPU only works for every cell, where the CPU has
 bf16 instructions (avx512_bf16 or AMX). Without them oneDNN refuses the LSTM primitive
@@ -66,3 +66,11 @@ def resolve_precision(requested: str, device: torch.device) -> str:
         where = "this CPU has no bf16 instructions" if device.type == "cpu" else "not this GPU"
         raise ConfigError({"precision": f"bf16 is not supported here ({where}); use fp32 or auto"})
     return requested
+
+
+def resolve_device(requested: str) -> torch.device:
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ConfigError({"device": "CUDA is not available on this machine; use cpu or auto"})
+    return torch.device(requested)

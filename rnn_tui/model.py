@@ -6,9 +6,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from rnn_tui.config import TrainConfig, embedding_dim
+from rnn_tui.config import TrainConfig
 from rnn_tui.recurrence import vanilla_rnn
 from rnn_tui.regularize import SequenceDropout, drop_weight
+from rnn_tui.shape import model_shape
 
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
@@ -60,18 +61,7 @@ class CharRNN(nn.Module):
 
     @classmethod
     def from_config(cls, config: TrainConfig, vocab_size: int) -> CharRNN:
-        return cls(
-            vocab_size,
-            cell=config.cell,
-            hidden=config.hidden,
-            layers=config.layers,
-            nonlinearity=config.nonlinearity,
-            embedding=embedding_dim(config.embedding, vocab_size),
-            dropout=config.dropout,
-            input_dropout=config.input_dropout,
-            weight_dropout=config.weight_dropout,
-            locked_dropout=config.dropout_mask == "locked",
-        )
+        return cls(**model_shape(config, vocab_size).model_kwargs())
 
     def encode_input(self, tokens: torch.Tensor) -> torch.Tensor:
         if self.embedding is not None:

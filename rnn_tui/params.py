@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from rnn_tui.config import CELLS, embedding_dim
+from rnn_tui.config import CELLS
 from rnn_tui.errors import ConfigError
+from rnn_tui.shape import model_shape
 
 if TYPE_CHECKING:
     from rnn_tui.config import TrainConfig
@@ -118,6 +119,13 @@ class ParamReport:
         )
 
 
+def _matrix_row(layer: str, name: str, rows: int, cols: int) -> ParamRow:
+    """A weight matrix without gates, counted alike by the textbook and PyTorch."""
+    return ParamRow(
+        layer, name, None, (rows, cols), rows * cols, rows * cols, _matrix_formula(rows, cols)
+    )
+
+
 def _matrix_formula(rows: int, cols: int, gates: int = 1) -> str:
     if gates > 1:
         return f"{gates} gates × {rows}×{cols} = {gates * rows * cols}"
@@ -200,34 +208,12 @@ def count_params(
     rows: list[ParamRow] = []
     if embedding is not None:
         vocab, dim = embedding
-        n = vocab * dim
-        rows.append(
-            ParamRow(
-                "embedding",
-                "embedding.weight",
-                None,
-                (vocab, dim),
-                n,
-                n,
-                _matrix_formula(vocab, dim),
-            )
-        )
+        rows.append(_matrix_row("embedding", "embedding.weight", vocab, dim))
         input_size = dim
     for layer in range(layers):
         layer_input = input_size if layer == 0 else hidden
         rows.extend(_recurrent_rows(cell, layer, layer_input, hidden, per_gate))
-    n = output_size * hidden
-    rows.append(
-        ParamRow(
-            "output",
-            "head.weight",
-            None,
-            (output_size, hidden),
-            n,
-            n,
-            _matrix_formula(output_size, hidden),
-        )
-    )
+    rows.append(_matrix_row("output", "head.weight", output_size, hidden))
     rows.append(
         ParamRow(
             "output", "head.bias", None, (output_size,), output_size, output_size, str(output_size)
@@ -253,13 +239,13 @@ def report_for_config(
     }
     if errors:
         raise ConfigError(errors)
-    dim = embedding_dim(config.embedding, vocab_size)
+    shape = model_shape(config, vocab_size)
     return count_params(
-        config.cell,
+        shape.cell,
         vocab_size,
-        config.hidden,
-        config.layers,
+        shape.hidden,
+        shape.layers,
         vocab_size,
-        embedding=None if dim is None else (vocab_size, dim),
+        embedding=None if shape.embedding is None else (vocab_size, shape.embedding),
         per_gate=per_gate,
     )

@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
-import math
-from dataclasses import dataclass
 from pathlib import Path
 
 from rnn_tui.atomic import atomic_file
-
-
-@dataclass(frozen=True)
-class Series:
-    label: str
-    xs: list[float]
-    ys: list[float]
-    dashed: bool = False
+from rnn_tui.curves import Series, finite_points
 
 
 def has_matplotlib() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
-
-
-def finite_points(xs: list[float], ys: list[float]) -> tuple[list[float], list[float]]:
-    """Drop points plotext or a log axis cannot draw (inf, nan, <= 0)."""
-    kept = [
-        (x, y)
-        for x, y in zip(xs, ys, strict=True)
-        if math.isfinite(x) and math.isfinite(y) and y > 0
-    ]
-    return [x for x, _ in kept], [y for _, y in kept]
 
 
 def save_png(
@@ -49,7 +30,7 @@ def save_png(
     path = Path(path)
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
     for item in series:
-        xs, ys = finite_points(item.xs, item.ys)
+        xs, ys = finite_points(item.xs, item.ys, positive=True)
         ax.plot(xs, ys, label=item.label, linestyle="--" if item.dashed else "-")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("perplexity")
@@ -85,7 +66,7 @@ def text_chart(
     plt.title(title)
     plt.xlabel(xlabel)
     for item in series:
-        xs, ys = finite_points(item.xs, item.ys)
+        xs, ys = finite_points(item.xs, item.ys, positive=True)
         if xs:
             plt.plot(xs, ys, label=item.label)
     return plt.build()

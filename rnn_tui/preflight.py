@@ -8,10 +8,11 @@ the machine has. Front ends (the CLI, the TUI) call `check_configs` before start
 
 from __future__ import annotations
 
-from rnn_tui.config import TrainConfig, sweep_label, varied_fields
+from rnn_tui.config import TrainConfig
 from rnn_tui.corpus import load_corpus, min_corpus_chars
 from rnn_tui.errors import CorpusError, RnnTuiError
 from rnn_tui.resources import check_memory
+from rnn_tui.sweep import sweep_label, varied_fields
 
 
 def check_configs(configs: list[TrainConfig]) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnn_tui.config import FIELDS
+from rnn_tui.config import FIELDS, flag
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.store import ENV_DATA_DIR, RunRow, RunStore, process_alive, process_token
 
@@ -57,7 +57,7 @@ def train_argv(
         if field not in FIELDS:
             raise ValueError(f"unknown setting {field!r}")
         text = str(value).strip() or "none"
-        argv.append(f"--{field.replace('_', '-')}={text}")
+        argv.append(f"{flag(field)}={text}")
     return argv
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rnn_tui.config import embedding_dim
 from rnn_tui.errors import RnnTuiError
+from rnn_tui.shape import model_shape
 
 if TYPE_CHECKING:
     from rnn_tui.config import TrainConfig
@@ -61,15 +61,17 @@ def parameter_count(
 def estimate(config: TrainConfig, vocab_size: int, *, training: bool = True) -> MemoryEstimate:
     """Bytes a CharRNN for `config` needs: weights (+ gradients and optimizer state when
     training) and the activations one batch keeps for backward (one step's when sampling)."""
-    dim = embedding_dim(config.embedding, vocab_size)
-    count = parameter_count(config.cell, vocab_size, config.hidden, config.layers, vocab_size, dim)
+    shape = model_shape(config, vocab_size)
+    count = parameter_count(
+        shape.cell, vocab_size, shape.hidden, shape.layers, vocab_size, shape.embedding
+    )
     copies = 1
     if training:
         copies += 1 + OPTIMIZER_COPIES.get(config.optimizer, 2)
     positions = config.batch_size * config.num_steps if training else 1
     per_position = (
-        (dim if dim is not None else vocab_size)  # the input (one-hot or embedded)
-        + config.layers * config.hidden * SAVED_PER_UNIT[config.cell]
+        shape.input_size  # the input (one-hot or embedded)
+        + shape.layers * shape.hidden * SAVED_PER_UNIT[shape.cell]
         + 3 * vocab_size  # logits, their fp32 copy and the softmax gradient
     )
     activations = positions * per_position * FLOAT_BYTES * (2 if training else 1)

@@ -14,9 +14,11 @@ from rnn_tui.errors import RnnTuiError
 from rnn_tui.store import RunRow
 
 
-def sample_checkpoint(run: RunRow) -> str:
-    """The checkpoint to sample from: the best one, else the last; RnnTuiError if none."""
-    candidates = [c for c in (run.best_checkpoint, run.checkpoint) if c]
+def sample_checkpoint(run: RunRow, *, prefer: str = "best") -> str:
+    """The checkpoint to sample from: the best one, else the last (`prefer="last"`: the last
+    one, else the best); RnnTuiError if none is saved or none is on disk."""
+    order = (run.best_checkpoint, run.checkpoint)
+    candidates = [c for c in (order if prefer == "best" else order[::-1]) if c]
     if not candidates:
         raise RnnTuiError(f"run {run.id} has no checkpoint yet (one is saved every epoch)")
     for path in candidates:

@@ -10,7 +10,6 @@ import json
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,11 @@ import torch
 
 from rnn_tui.atomic import atomic_file
 from rnn_tui.config import TrainConfig
+from rnn_tui.curves import Curves
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.events import EpochEnd, Event, RunEnd, StepEnd, event_to_dict
-from rnn_tui.plot import Series, has_matplotlib, save_png
+from rnn_tui.plot import has_matplotlib, save_png
+from rnn_tui.report import model_label
 from rnn_tui.train import Trainer
 
 
@@ -57,40 +58,6 @@ class MetricsLog:
             self._handle.close()
 
 
-@dataclass
-class Curves:
-    """Per-epoch perplexities collected for the end-of-run plot."""
-
-    epochs: list[float]
-    train: list[float]
-    val: list[float | None]
-
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, EpochEnd):
-            self.epochs.append(event.epoch)
-            self.train.append(event.train_ppl)
-            self.val.append(event.val_ppl)
-
-    def load(self, path: Path, before_epoch: int) -> None:
-        """Earlier epochs from a metrics.jsonl, for a resumed run."""
-        if not path.is_file():
-            return
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                record = json.loads(line)
-                if record.get("event") == "EpochEnd" and record["epoch"] < before_epoch:
-                    self.epochs.append(record["epoch"])
-                    self.train.append(record["train_ppl"])
-                    self.val.append(record["val_ppl"])
-
-    def series(self) -> list[Series]:
-        out = [Series("train", self.epochs, self.train)]
-        val = [(x, y) for x, y in zip(self.epochs, self.val, strict=True) if y is not None]
-        if val:
-            out.append(Series("validation", [x for x, _ in val], [y for _, y in val]))
-        return out
-
-
 class RunSession:
     """Prepare, record and run one training run.
 
@@ -111,7 +78,6 @@ class RunSession:
         on_event: Callable[[Event], None] | None = None,
         corpus: Any | None = None,
     ):
-        self.config = config
         self.store = store
         self.requested_out = Path(out_dir) if out_dir is not None else None
         self.name = name
@@ -125,13 +91,22 @@ class RunSession:
         self.end: RunEnd | None = None
         self.recorder: Any | None = None  # rnn_tui.store.RunRecorder, while recording
         self._stop_early = threading.Event()
+        self._prepared = False
+
+    @property
+    def config(self) -> TrainConfig:
+        """The run's config as the trainer resolved it (resume, corpus path, precision)."""
+        return self.trainer.config
 
     def prepare(self) -> None:
-        if self.requested_out is not None and self.out_dir is None:
+        """Once: check the inputs, build the model, record the run. Raises RnnTuiError for
+        bad input before anything is recorded."""
+        if self._prepared:
+            return
+        if self.requested_out is not None:
             check_out_dir(self.requested_out)  # before the run is recorded
         trainer = self.trainer
         trainer.prepare()
-        self.config = trainer.config
         if self.store is not None and self.run_id is None:
             sweep_id, sweep_index = self.sweep or (None, None)
             self.run_id = self.store.create_run(
@@ -153,6 +128,7 @@ class RunSession:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             write_json(self.out_dir / "config.json", self.config.to_dict())
         trainer.out_dir = self.out_dir
+        self._prepared = True
 
     @property
     def store_error(self) -> str | None:
@@ -198,7 +174,7 @@ class RunSession:
             save_png(
                 self.curves.series(),
                 self.out_dir / "perplexity.png",
-                title=f"Perplexity: {self.config.cell} {self.config.layers}x{self.config.hidden}",
+                title=f"Perplexity: {model_label(self.config)}",
             )
 
     def summary(self) -> dict[str, Any]:

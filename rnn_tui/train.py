@@ -21,61 +21,28 @@ from torch.nn import functional as F
 from rnn_tui.averaging import WeightAverage
 from rnn_tui.batching import Batch, Batching
 from rnn_tui.budget import TimeBudget
-from rnn_tui.checkpoint import (
-    check_same_corpus,
-    corpus_fingerprint,
-    load_checkpoint,
-    resume_config,
-    save_checkpoint,
-)
+from rnn_tui.checkpoint import check_same_corpus, load_checkpoint, save_checkpoint
 from rnn_tui.config import TrainConfig
 from rnn_tui.corpus import Corpus, absolute_corpus_path, check_trainable, load_corpus
-from rnn_tui.errors import ConfigError, RnnTuiError
+from rnn_tui.errors import RnnTuiError
+from rnn_tui.evaluation import (
+    evaluation_seconds,
+    perplexity,
+    validation_loss,
+)
 from rnn_tui.events import EndReason, EpochEnd, EvalEnd, Event, RunEnd, RunStart, StepEnd
-from rnn_tui.hardware import resolve_precision
-from rnn_tui.model import CharRNN, State, count_parameters, detach_state
+from rnn_tui.hardware import resolve_device, resolve_precision
+from rnn_tui.model import CharRNN, count_parameters, detach_state
+from rnn_tui.optimizers import make_optimizer
 from rnn_tui.plural import plural
 from rnn_tui.resources import check_memory
 from rnn_tui.sample import sample_text
 from rnn_tui.schedule import lr_factor
+from rnn_tui.train_state import checkpoint_payload, restore_progress, resumable_config
 
-MAX_LOSS_FOR_EXP = 700.0  # math.exp overflows a little above 709
 DIVERGENCE_FACTOR = 4.0  # a loss this many times a uniform guess's is exploding
-EVAL_STREAM_CHARS = 4096
 LAST_CHECKPOINT = "last.pt"
 BEST_CHECKPOINT = "best.pt"
-
-
-def perplexity(loss: float) -> float:
-    """exp(loss), capped where exp would overflow, so events never carry inf."""
-    return math.exp(min(loss, MAX_LOSS_FOR_EXP))
-
-
-def resolve_device(requested: str) -> torch.device:
-    if requested == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise ConfigError({"device": "CUDA is not available on this machine; use cpu or auto"})
-    return torch.device(requested)
-
-
-def make_optimizer(
-    name: str, params: Any, lr: float, weight_decay: float | None = None
-) -> torch.optim.Optimizer:
-    """`weight_decay` None: AdamW's 0.01, none for the others."""
-    params = list(params)
-    decay = weight_decay if weight_decay is not None else (0.01 if name == "adamw" else 0.0)
-    # The fused kernels update every tensor in one call: about 10% of a small model's step.
-    fused = {"fused": True} if name in ("adam", "adamw", "sgd") else {}
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=decay, **fused)
-    if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=decay, **fused)
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, weight_decay=decay, **fused)
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, weight_decay=decay, foreach=True)
-    raise ConfigError({"optimizer": f"unknown optimizer {name!r}"})
 
 
 class Trainer:
@@ -119,7 +86,7 @@ class Trainer:
         config = self.config
         resumed = load_checkpoint(self.resume_path, resumable=True) if self.resume_path else None
         if resumed is not None:
-            config = self.config = _resumable_config(resumed["config"], config)
+            config = self.config = resumable_config(resumed["config"], config)
         if config.corpus is not None:  # recorded absolute: a resume from elsewhere finds it
             config = self.config = config.replace(corpus=absolute_corpus_path(config.corpus))
         self.device = resolve_device(config.device)
@@ -144,55 +111,8 @@ class Trainer:
         )
         self.params = count_parameters(self.model)
         self.average = WeightAverage(self.model, config.ema) if config.ema else None
-        self._restore(resumed)
+        restore_progress(self, resumed)
         self._prepared = True
-
-    def _restore(self, payload: dict[str, Any] | None) -> None:
-        self.step = 0
-        self.epoch = 1
-        self.batch_in_epoch = 0
-        self.epoch_loss_sum = 0.0
-        self.tokens = 0
-        self.train_seconds = 0.0
-        self.wall_before = 0.0
-        self.best_val_ppl: float | None = None
-        self.best_train_ppl: float | None = None
-        self.last_train_ppl: float | None = None
-        self.state: State | None = None
-        self.last_checkpoint: str | None = None
-        self.best_checkpoint: str | None = None
-        self.ended_inside_epoch = False
-        if payload is None:
-            return
-        # With weight averaging, "model" holds the average (what sampling loads) and
-        # "train_model" the raw weights that training continues from.
-        self.model.load_state_dict(payload.get("train_model", payload["model"]))
-        if self.average is not None:
-            self.average.load(payload["model"], payload.get("average_updates", 0))
-        self.optimizer.load_state_dict(payload["optimizer"])
-        progress = payload["progress"]
-        for key in (
-            "step",
-            "epoch",
-            "batch_in_epoch",
-            "epoch_loss_sum",
-            "tokens",
-            "train_seconds",
-            "best_val_ppl",
-            "best_train_ppl",
-            "last_train_ppl",
-            "best_checkpoint",
-        ):
-            setattr(self, key, progress[key])
-        self.wall_before = progress["wall_seconds"]
-        state = payload.get("state")
-        if state is not None:
-            self.state = tuple(state) if isinstance(state, list) else state
-            self.state = _to_device(self.state, self.device)
-        torch.set_rng_state(payload["rng"]["torch"])
-        if self.device.type == "cuda" and payload["rng"].get("cuda") is not None:
-            torch.cuda.set_rng_state(payload["rng"]["cuda"])
-        self.last_checkpoint = str(self.resume_path)
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -206,8 +126,9 @@ class Trainer:
         self._last_eval_wall = self.wall_seconds
         self.budget = TimeBudget(self.config.time_budget)
         if self.config.time_budget:
-            chunks = self._evaluation_chunks()
-            self.budget.estimated_evaluation = chunks * self._time_evaluation_chunk()
+            self.budget.estimated_evaluation = evaluation_seconds(
+                self.model, len(self.corpus.val), self.config, self.device, self._clock
+            )
         self.on_event(
             RunStart(
                 config=self.config.to_dict(),
@@ -400,56 +321,12 @@ class Trainer:
         )
         self.budget.note_evaluation(self._clock() - began)
 
-    def _evaluation_streams(self) -> tuple[int, int]:
-        size = len(self.corpus.val) - 1
-        streams = max(1, min(self.config.batch_size, size // EVAL_STREAM_CHARS))
-        return streams, size // streams
-
-    @torch.no_grad()
-    def _time_evaluation_chunk(self) -> float:
-        """Seconds of one evaluation chunk: the fastest of three after a warm-up call."""
-        streams = self._evaluation_streams()[0]
-        tokens = torch.zeros(self.config.num_steps, streams, dtype=torch.long, device=self.device)
-        self.model.eval()
-        times = []
-        try:
-            for _ in range(4):
-                began = self._clock()
-                self.model(tokens)
-                times.append(self._clock() - began)
-        finally:
-            self.model.train()
-        return min(times[1:])
-
-    def _evaluation_chunks(self) -> int:
-        return math.ceil(self._evaluation_streams()[1] / self.config.num_steps)
-
-    @torch.no_grad()
     def evaluate(self) -> float | None:
         """Mean loss per character over the whole validation text; None without one."""
-        data = self.corpus.val
-        if len(data) < 2:
-            return None
-        num_steps = self.config.num_steps
-        # Few long streams: each starts from a zero state, and those cold starts cost
-        # about 1% of perplexity at 32 streams on The Time Machine's validation text.
-        streams, stream_len = self._evaluation_streams()
-        inputs = data[: streams * stream_len].view(streams, stream_len)
-        targets = data[1 : 1 + streams * stream_len].view(streams, stream_len)
-        self.model.eval()
-        total, count, state = 0.0, 0, None
         with self._averaged_weights():
-            for begin in range(0, stream_len, num_steps):
-                x = inputs[:, begin : begin + num_steps].t().long().to(self.device)
-                y = targets[:, begin : begin + num_steps].t().long().to(self.device)
-                logits, state = self.model(x, state)
-                total += F.cross_entropy(
-                    logits.view(-1, logits.size(-1)), y.reshape(-1), reduction="sum"
-                ).item()
-                count += y.numel()
-        self.model.train()
-        loss = total / count
-        return loss if math.isfinite(loss) else MAX_LOSS_FOR_EXP
+            return validation_loss(
+                self.model, self.corpus.val, self.config.num_steps, self.config.batch_size
+            )
 
     def _epoch_sample(self) -> str:
         length = self.config.sample_length
@@ -478,43 +355,7 @@ class Trainer:
     # -- checkpoints -------------------------------------------------------------------------
 
     def checkpoint_payload(self) -> dict[str, Any]:
-        state = self.state
-        if isinstance(state, tuple):
-            state = [s.detach().cpu() for s in state]
-        elif state is not None:
-            state = state.detach().cpu()
-        payload = {
-            "config": self.config.to_dict(),
-            "vocab": self.vocab.to_list(),
-            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
-            "optimizer": self.optimizer.state_dict(),
-            "state": state,
-            "rng": {
-                "torch": torch.get_rng_state(),
-                "cuda": torch.cuda.get_rng_state() if self.device.type == "cuda" else None,
-            },
-            "progress": {
-                "step": self.step,
-                "epoch": self.epoch,
-                "batch_in_epoch": self.batch_in_epoch,
-                "epoch_loss_sum": self.epoch_loss_sum,
-                "tokens": self.tokens,
-                "train_seconds": self.train_seconds,
-                "wall_seconds": self.wall_seconds,
-                "best_val_ppl": self.best_val_ppl,
-                "best_train_ppl": self.best_train_ppl,
-                "last_train_ppl": self.last_train_ppl,
-                "best_checkpoint": self.best_checkpoint,
-            },
-            "params": self.params,
-            "corpus": corpus_fingerprint(self.corpus),
-            "torch_version": str(torch.__version__),
-        }
-        if self.average is not None:
-            payload["train_model"] = payload["model"]
-            payload["model"] = self.average.state_dict()
-            payload["average_updates"] = self.average.updates
-        return payload
+        return checkpoint_payload(self)
 
     def _save_best(self) -> None:
         if self.out_dir is not None:
@@ -585,21 +426,3 @@ class Trainer:
         )
         self.on_event(end)
         return end
-
-
-def _resumable_config(saved: dict[str, Any], requested: TrainConfig) -> TrainConfig:
-    """The saved config with the requested changes a resume allows; ConfigError naming any
-    other requested change (see checkpoint.resume_config)."""
-    config = TrainConfig.from_dict(saved)
-    given = {
-        name: value for name, value in requested.to_dict().items() if value != getattr(config, name)
-    }
-    if given.get("precision") == "auto":  # the checkpoint holds what auto chose on this run
-        del given["precision"]
-    return resume_config(config, given)
-
-
-def _to_device(state: State, device: torch.device) -> State:
-    if isinstance(state, tuple):
-        return tuple(s.to(device) for s in state)  # type: ignore[return-value]
-    return state.to(device)

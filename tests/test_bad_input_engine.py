@@ -17,12 +17,13 @@ import torch
 from conftest import TINY_TEXT
 
 from rnn_tui.checkpoint import load_checkpoint, load_model, resume_config
-from rnn_tui.config import SWEEP_MAX_RUNS, SweepTooLarge, TrainConfig, expand_sweep, sweep_size
+from rnn_tui.config import TrainConfig
 from rnn_tui.corpus import load_corpus, preprocess, read_text
 from rnn_tui.errors import CheckpointError, ConfigError
 from rnn_tui.events import EpochEnd, RunEnd, StepEnd
 from rnn_tui.model import CharRNN, count_parameters
 from rnn_tui.resources import ResourceError, check_memory, estimate
+from rnn_tui.sweep import SWEEP_MAX_RUNS, SweepTooLarge, expand_sweep, sweep_size
 from rnn_tui.train import Trainer
 
 TIMEOUT = 120  # seconds: a row that takes longer hangs

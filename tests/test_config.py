@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from rnn_tui.config import (
@@ -9,12 +11,11 @@ from rnn_tui.config import (
     PRESETS,
     TrainConfig,
     embedding_dim,
-    expand_sweep,
     from_strings,
     preset,
-    varied_fields,
 )
-from rnn_tui.errors import ConfigError
+from rnn_tui.errors import ConfigError, RnnTuiError
+from rnn_tui.sweep import expand_sweep, varied_fields
 
 
 def test_defaults_are_valid_and_every_field_has_a_spec():
@@ -121,3 +122,34 @@ def test_round_trip_through_dict_ignores_unknown_keys():
     config = preset("best")
     data = config.to_dict() | {"from_the_future": 1}
     assert TrainConfig.from_dict(data) == config
+
+
+def test_flags_and_the_form_share_one_sweep_rule():
+    """A path may hold a comma: --corpus a,b.txt is one corpus in the CLI as in the form."""
+    from rnn_tui.cli import build_parser, configs_from_args
+    from rnn_tui.sweep import build_configs
+
+    parser = build_parser()
+    args = parser.parse_args(["train", "--corpus", "a,b.txt", "--hidden", "8,16"])
+    from_flags = configs_from_args(args)
+    assert from_flags == build_configs({"corpus": "a,b.txt", "hidden": "8,16"})
+    assert [(c.corpus, c.hidden) for c in from_flags] == [("a,b.txt", 8), ("a,b.txt", 16)]
+
+    with pytest.raises(ConfigError) as form_error:
+        build_configs({"device": "cpu,cuda"})
+    with pytest.raises(RnnTuiError) as flag_error:
+        configs_from_args(parser.parse_args(["train", "--device", "cpu,cuda"]))
+    assert str(flag_error.value) == f"--device: {form_error.value.errors['device']}"
+
+
+def test_one_integer_rule_for_fields_and_flags():
+    from rnn_tui.cli.args import int_in
+    from rnn_tui.config import parse_int
+
+    assert parse_int("1_000") == int_in(0)("1_000") == 1000
+    assert parse_int("2e3") == int_in(0)("2e3") == 2000
+    for text in ("\u0661\u0662", "\u00b2", "1.5", "big"):  # Arabic-Indic 12, superscript two
+        with pytest.raises(ValueError, match="must be a whole number"):
+            parse_int(text)
+        with pytest.raises(argparse.ArgumentTypeError, match="must be a whole number"):
+            int_in(0)(text)

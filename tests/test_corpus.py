@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from rnn_tui import corpus as corpus_mod
+from rnn_tui import text as text_mod
 from rnn_tui.corpus import (
     TIMEMACHINE_SHA1,
     Corpus,
@@ -123,7 +124,7 @@ def test_vocab_decode_rejects_out_of_range_ids():
 
 
 def test_encoding_across_chunks_and_astral_characters(monkeypatch):
-    monkeypatch.setattr(corpus_mod, "_CHUNK_CHARS", 3)
+    monkeypatch.setattr(text_mod, "CHUNK_CHARS", 3)
     text = "zébra 🦓 ab€ ✓🦓z"
     vocab = Vocab.from_text(text)
     ids = vocab.encode(text)
@@ -288,7 +289,7 @@ def test_check_trainable(tmp_path):
 
 
 def test_shipped_time_machine_matches_its_sha1(timemachine_file):
-    assert timemachine_file.parent.parent == Path(corpus_mod.__file__).resolve().parent
+    assert timemachine_file.parent.parent == Path(text_mod.__file__).resolve().parent
     assert hashlib.sha1(timemachine_file.read_bytes()).hexdigest() == TIMEMACHINE_SHA1
 
 
@@ -297,7 +298,7 @@ def test_time_machine_is_package_data():
     tomllib = pytest.importorskip("tomllib", reason="tomllib is Python 3.11+")
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     globs = pyproject["tool"]["setuptools"]["package-data"]["rnn_tui"]
-    shipped = timemachine_path().relative_to(Path(corpus_mod.__file__).resolve().parent)
+    shipped = timemachine_path().relative_to(Path(text_mod.__file__).resolve().parent)
     assert any(fnmatch.fnmatch(shipped.as_posix(), glob) for glob in globs), globs
 
 
@@ -399,7 +400,7 @@ def test_chunked_preprocessing_matches_whole_text_regex(monkeypatch, chunk):
         t: (re.sub(r"\s+", " ", t.lower()).strip(), re.sub("[^A-Za-z]+", " ", t).lower())
         for t in texts
     }
-    monkeypatch.setattr(corpus_mod, "_CHUNK_CHARS", chunk)
+    monkeypatch.setattr(text_mod, "CHUNK_CHARS", chunk)
     for text, (clean, d2l) in expected.items():
         assert preprocess(text, "clean") == clean, repr(text)
         assert preprocess(text, "d2l") == d2l, repr(text)

@@ -165,7 +165,7 @@ async def test_a_second_app_attaches_shows_the_whole_curve_and_stops_it(
         run = controller.current.run
         assert run.status == "stopped"
         assert run.checkpoint and Path(run.checkpoint).is_file()
-        assert "stopped: stopped at step" in log_text(second)
+        assert "stopped at step" in log_text(second)
 
 
 async def test_a_killed_child_shows_interrupted_with_its_log(
@@ -274,7 +274,7 @@ def test_runs_watch_follows_a_run_to_its_end(
     assert lines[0].startswith(f"run {run_id} rnn-1x16-{run_id}: rnn 1x16, ")
     epochs = [line for line in lines if line.startswith("Epoch ")]
     assert [line.split(",")[0] for line in epochs] == ["Epoch 1", "Epoch 2", "Epoch 3"]
-    assert lines[-3].startswith("finished: finished ")
+    assert lines[-3].startswith("finished ")
     assert lines[-2:] == [
         f"best checkpoint: {isolated_dirs / 'data/runs' / str(run_id) / 'best.pt'}",
         f"last checkpoint: {isolated_dirs / 'data/runs' / str(run_id) / 'last.pt'}",
@@ -303,7 +303,7 @@ def test_attach_to_an_unknown_run_is_one_line(isolated_dirs: Path) -> None:
 def test_the_app_never_imports_torch_to_train() -> None:
     code = (
         "import sys; import rnn_tui.ui.app, rnn_tui.ui.training, rnn_tui.processes, "
-        "rnn_tui.follow, rnn_tui.watch_cli; print('torch' in sys.modules)"
+        "rnn_tui.follow, rnn_tui.cli.watch; print('torch' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 
-from rnn_tui.plot import Series, finite_points, text_chart
+from rnn_tui.curves import Series, finite_points
+from rnn_tui.plot import text_chart
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -67,5 +68,7 @@ def test_each_chart_starts_from_a_clean_figure():
 
 
 def test_finite_points_keeps_only_drawable_pairs():
-    xs, ys = finite_points([1, 2, 3, 4, 5, math.nan], [2.0, math.inf, -1.0, 0.0, 3.0, 1.0])
+    xs, ys = finite_points(
+        [1, 2, 3, 4, 5, math.nan], [2.0, math.inf, -1.0, 0.0, 3.0, 1.0], positive=True
+    )
     assert (xs, ys) == ([1, 5], [2.0, 3.0])

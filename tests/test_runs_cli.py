@@ -10,10 +10,10 @@ import json
 
 import pytest
 
+from rnn_tui.cli.runs import add_runs_parser, run_runs_command
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError, StoreError
 from rnn_tui.events import EpochEnd, StepEnd
-from rnn_tui.runs_cli import add_runs_parser, run_runs_command
 from rnn_tui.store import RunStore
 
 

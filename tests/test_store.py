@@ -115,7 +115,7 @@ def test_migrations_apply_in_order(tmp_path, monkeypatch):
     with RunStore(path) as store:
         run_id = store.create_run(config(), name="kept")
     later = [*store_module.MIGRATIONS, ("ALTER TABLE runs ADD COLUMN notes TEXT DEFAULT 'n'",)]
-    monkeypatch.setattr(store_module, "MIGRATIONS", later)
+    monkeypatch.setattr(store_module.schema, "MIGRATIONS", later)
     with RunStore(path) as store:
         assert store.user_version() == len(later)
         run = store.get_run(run_id)

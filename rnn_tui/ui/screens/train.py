@@ -22,15 +22,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, ProgressBar, RichLog, Static
 
-from rnn_tui.config import (
-    SWEEP_CONFIRM_RUNS,
-    SWEEP_MAX_RUNS,
-    SWEEPABLE,
-    TrainConfig,
-    sweep_size,
-)
+from rnn_tui.config import SWEEPABLE, TrainConfig
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.follow import ago
+from rnn_tui.report import ago
+from rnn_tui.sweep import SWEEP_CONFIRM_RUNS, SWEEP_MAX_RUNS, sweep_size
 from rnn_tui.ui.state import SettingsChanged, state_of
 from rnn_tui.ui.widgets.config_form import ConfigForm
 

@@ -39,7 +39,6 @@ from rnn_tui.errors import ConfigError
 from rnn_tui.ui.typed_app import rnn_tui_app, share_form_config
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 from rnn_tui.ui.widgets.form_fields import (
-    MAX_SWEEP_RUNS,
     build_configs,
     field_error,
     folded_fields,
@@ -369,10 +368,7 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
                 configs = build_configs(values)
             except ConfigError as exc:
                 errors.update(exc.errors)
-            if len(configs) > MAX_SWEEP_RUNS:
-                message = f"a sweep of {len(configs)} runs: at most {MAX_SWEEP_RUNS}"
-                configs = []
-            elif len(configs) > 1:
+            if len(configs) > 1:
                 message = f"sweep: {len(configs)} runs"
         self._errors = errors
         self._configs = configs

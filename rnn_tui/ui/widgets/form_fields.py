@@ -5,17 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnn_tui.config import (
-    FIELDS,
-    SWEEPABLE,
-    TrainConfig,
-    expand_sweep,
-    from_strings,
-    parse_value,
-    split_sweep,
-)
+from rnn_tui.config import FIELDS, SWEEPABLE, TrainConfig, parse_value
+from rnn_tui.sweep import build_configs, split_sweep
 
-MAX_SWEEP_RUNS = 64
+__all__ = ["build_configs", "field_error", "folded_fields", "format_value"]
+
 MODEL_FIELDS = ("cell", "layers", "hidden", "embedding")
 # The group whose fields, but for SHOWN_IN_FOLDED_GROUP, sit in a collapsed section.
 FOLDED_GROUP = "Run"
@@ -41,19 +35,6 @@ def field_error(name: str, text: str) -> str | None:
         if message:
             return f"{part!r}: {message}" if listed else message
     return None
-
-
-def build_configs(values: dict[str, str], *, confirmed: bool = False) -> list[TrainConfig]:
-    """The run (or the sweep's runs) a form's values stand for; raises ConfigError
-    (SweepTooLarge above 64 runs unless `confirmed`).
-
-    Only sweepable fields are split at commas, so a corpus path or a sample prefix may
-    hold a comma.
-    """
-    fixed = {k: v for k, v in values.items() if k not in SWEEPABLE or "," not in v}
-    swept = {k: v for k, v in values.items() if k in SWEEPABLE and "," in v}
-    base = from_strings(fixed)
-    return expand_sweep(swept, base, confirmed=confirmed) if swept else [base]
 
 
 def format_value(value: Any) -> str:

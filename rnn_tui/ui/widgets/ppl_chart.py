@@ -21,6 +21,7 @@ from textual.color import Color
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
+from rnn_tui.curves import downsample_minmax, finite_points
 from rnn_tui.ui.typed_app import remember, rnn_tui_app
 
 Series = tuple[str, Sequence[float], Sequence[float]]
@@ -34,53 +35,6 @@ PLAIN_MARKERS = ("braille", "•", "+", "x", "*", "o")
 LEGEND_SYMBOL = {"braille": "──"}
 DENSE = 1.0  # a series with more points than this × width is drawn as dots, not lines
 FALLBACK_RGB = ((0, 135, 255), (255, 175, 0), (0, 175, 95), (215, 0, 0), (175, 95, 255))
-
-
-def finite_points(
-    xs: Sequence[float], ys: Sequence[float], *, positive: bool = False
-) -> tuple[list[float], list[float]]:
-    """The (x, y) pairs whose x and y are both finite (and y > 0 when `positive`)."""
-    out_x: list[float] = []
-    out_y: list[float] = []
-    isfinite = math.isfinite
-    for x, y in zip(xs, ys, strict=False):
-        if x is None or y is None or not (isfinite(x) and isfinite(y)):
-            continue
-        if positive and y <= 0:
-            continue
-        out_x.append(x)
-        out_y.append(y)
-    return out_x, out_y
-
-
-def downsample_minmax(
-    xs: Sequence[float], ys: Sequence[float], buckets: int
-) -> tuple[list[float], list[float]]:
-    """At most 2 × `buckets` points: the minimum and the maximum of each bucket, in x order.
-
-    The points are split into `buckets` runs of (nearly) equal length, in the order given;
-    each run keeps its lowest and its highest point (one point when they coincide), so
-    the drawn envelope is the true envelope. With no more than 2 × buckets points, or
-    buckets < 1, the points come back unchanged (as lists).
-    """
-    n = min(len(xs), len(ys))
-    if buckets < 1 or n <= 2 * buckets:
-        return list(xs[:n]), list(ys[:n])
-    out_x: list[float] = []
-    out_y: list[float] = []
-    get = ys.__getitem__
-    for bucket in range(buckets):
-        start = bucket * n // buckets
-        end = (bucket + 1) * n // buckets
-        if start >= end:
-            continue
-        indices = range(start, end)
-        low = min(indices, key=get)
-        high = max(indices, key=get)
-        for index in sorted({low, high}):
-            out_x.append(xs[index])
-            out_y.append(ys[index])
-    return out_x, out_y
 
 
 def is_integer_axis(series: Sequence[tuple[str, Sequence[float], Sequence[float]]]) -> bool:

@@ -8,7 +8,6 @@ shows which runs are marked for the chart. Pressing a header sorts by it (again:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
@@ -18,6 +17,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from rnn_tui.compare import fmt_count, fmt_ppl, fmt_rate
+from rnn_tui.report import short_when
 from rnn_tui.store import RunRow
 
 MARK = "●"
@@ -91,11 +91,6 @@ def visible_columns(widths: dict[str, int], available: int) -> list[str]:
     while total() > available and hide:
         shown.remove(hide.pop(0))
     return shown
-
-
-def short_when(stamp: float) -> str:
-    """The CLI's start time: month-day hour:minute, local time."""
-    return time.strftime("%m-%d %H:%M", time.localtime(stamp))
 
 
 def short_name(name: str, width: int = NAME_WIDTH) -> str:

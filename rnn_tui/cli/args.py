@@ -11,7 +11,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 
-from rnn_tui.config import FieldSpec, TrainConfig
+from rnn_tui.config import FieldSpec, TrainConfig, parse_int
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.store import parse_run_id
 
@@ -20,18 +20,14 @@ MAX_SEED = 2**64 - 1
 
 
 def int_in(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An integer from `low` to `high` (no upper bound when None), written in ASCII digits."""
+    """An integer from `low` to `high` (no upper bound when None), read by config.parse_int,
+    the rule behind every integer field."""
 
     def parse(text: str) -> int:
-        stripped = text.strip()
-        digits = stripped[1:] if stripped[:1] in "+-" else stripped
-        if not (digits.isascii() and digits.isdigit()):
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
-        value = int(stripped)
-        if value < low or (high is not None and value > high):
-            upper = "" if high is None else f" and at most {high}"
-            raise argparse.ArgumentTypeError(f"must be at least {low}{upper}, got {value}")
-        return value
+        try:
+            return parse_int(text, low, high)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{exc}, got {text!r}") from None
 
     parse.__name__ = "integer"
     return parse

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rnn_tui.cli_args import run_id
+from rnn_tui.cli.args import run_id
 from rnn_tui.compare import (
     X_AXES,
     fmt_count,
@@ -26,6 +26,7 @@ from rnn_tui.compare import (
 )
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.plural import plural
+from rnn_tui.report import short_when
 from rnn_tui.store import RunRow, RunStore
 
 _STATUS_STYLE = {
@@ -110,7 +111,7 @@ def run_runs_command(args: argparse.Namespace) -> int:
         if command == "delete":
             return _delete(store, args)
         if command in ("watch", "stop"):
-            from rnn_tui import watch_cli
+            from rnn_tui.cli import watch as watch_cli
 
             if command == "watch":
                 return watch_cli.watch(store, args.id)
@@ -157,10 +158,6 @@ def _when(stamp: float | None) -> str:
     return "-" if stamp is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
 
 
-def _short_when(stamp: float) -> str:
-    return time.strftime("%m-%d %H:%M", time.localtime(stamp))
-
-
 def _shape(run: RunRow) -> str:
     return f"{run.layers}x{run.hidden}" if run.layers is not None else "-"
 
@@ -196,7 +193,7 @@ def _list(store: RunStore, args: argparse.Namespace) -> int:
         cells = [
             str(run.id), _esc(run.name), _status(run.status), f"{run.cell} {_shape(run)}",
             fmt_ppl(run.best_val_ppl), fmt_ppl(run.final_train_ppl), fmt_count(run.steps),
-            fmt_seconds(run.seconds), fmt_rate(run.tokens_per_s), _short_when(run.created),
+            fmt_seconds(run.seconds), fmt_rate(run.tokens_per_s), short_when(run.created),
             _esc(", ".join(run.tags)),
         ]  # fmt: skip
         if not wide:

@@ -1,0 +1,95 @@
+"""`rnn-tui`: the TUI with no arguments, else one headless command.
+
+A thin front end: flags become engine calls, and every user error is one line on stderr with
+exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from rnn_tui.cli.parser import build_parser
+from rnn_tui.cli.process import EXIT_BROKEN_PIPE, EXIT_USER_ERROR, discard_stdout
+from rnn_tui.errors import RnnTuiError
+
+HEADLESS_COMMANDS = ("train", "sample", "params", "bench", "runs")
+NO_TERMINAL_MESSAGE = (
+    "rnn-tui: the TUI needs a terminal; without one use the headless commands: "
+    + ", ".join(f"rnn-tui {name}" for name in HEADLESS_COMMANDS)
+    + " (see rnn-tui --help)"
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # the reader went away (`| head`): end quietly
+        discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: list[str]) -> int:
+    if not argv:
+        return _open_tui()
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # name the subcommand whose --help lists the right flags
+        command_parser = parser.subcommands.get(args.command, parser)
+        command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command is None and (args.attach is not None or args.fresh):
+        return _open_tui(attach=args.attach, fresh=args.fresh)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        code = _command(args.command)(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a closed pipe shows here, not in Python's exit
+        return code
+    except RnnTuiError as exc:
+        print(f"rnn-tui: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("rnn-tui: interrupted", file=sys.stderr)
+        return 130
+
+
+def _open_tui(attach: int | None = None, fresh: bool = False) -> int:
+    """The TUI (on run `attach`, or from defaults with `fresh`); each refusal is one line."""
+    if attach is not None:
+        from rnn_tui.store import RunStore
+
+        try:
+            with RunStore() as store:
+                store.get_run(attach)
+        except RnnTuiError as exc:
+            print(f"rnn-tui: error: {exc}", file=sys.stderr)
+            return EXIT_USER_ERROR
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        print(NO_TERMINAL_MESSAGE, file=sys.stderr)
+        return EXIT_USER_ERROR
+    from rnn_tui.ui.app import run_app
+
+    return run_app(attach=attach, fresh=fresh)
+
+
+# -- train -------------------------------------------------------------------------------------
+
+
+# Each command's module is imported only when it runs: `rnn-tui runs` never loads torch.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "train": ("rnn_tui.cli.train", "cmd_train"),
+    "sample": ("rnn_tui.cli.sample", "cmd_sample"),
+    "params": ("rnn_tui.cli.params", "cmd_params"),
+    "bench": ("rnn_tui.cli.bench", "cmd_bench"),
+    "runs": ("rnn_tui.cli.runs", "run_runs_command"),
+}
+
+
+def _command(name: str) -> Callable[[argparse.Namespace], int]:
+    module, function = COMMANDS[name]
+    return getattr(importlib.import_module(module), function)

@@ -1,0 +1,249 @@
+"""The `rnn-tui` argument parser: the TUI's flags and the train, sample, params, bench and runs
+subcommands. Every usage error is one line."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, NoReturn
+
+from rnn_tui.cli.args import MAX_SEED, field_help, float_at_least, int_in, run_id
+from rnn_tui.cli.process import EXIT_USER_ERROR
+from rnn_tui.config import FIELDS, PRESETS, flag
+
+DESCRIPTION = (
+    "The `rnn-tui` command: the TUI with no arguments, else train | sample | params | bench | runs."
+)
+TRAIN_DESCRIPTION = (
+    "Train a model headless. Every hyperparameter flag also takes a comma-separated list "
+    "(--hidden 128,256 --lr 0.01,0.003): the cross product runs as a sweep, one run after "
+    "another, then a summary. Ctrl-C stops cleanly and saves a checkpoint."
+)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line, not a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="rnn-tui", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument(
+        "--attach",
+        metavar="RUN_ID",
+        type=run_id,
+        help="open the TUI on this run, following it live",
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="open the TUI from defaults, not the last session"
+    )
+    commands = parser.add_subparsers(dest="command", parser_class=OneLineParser)
+
+    train = commands.add_parser(
+        "train",
+        help="train a model headless (flags take comma lists for sweeps)",
+        description=TRAIN_DESCRIPTION,
+    )
+    groups: dict[str, Any] = {}
+    for spec in FIELDS.values():
+        group = groups.setdefault(spec.group, train.add_argument_group(spec.group))
+        metavar, text = field_help(spec)
+        group.add_argument(flag(spec.name), dest=spec.name, metavar=metavar, help=text)
+    train.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        metavar="|".join(sorted(PRESETS)),
+        help="start from a preset's values; other flags override them",
+    )
+    train.add_argument(
+        "--out",
+        metavar="DIR",
+        help="also write config, metrics, checkpoints and plot to DIR (default: the run's "
+        "folder beside the run database)",
+    )
+    train.add_argument("--name", metavar="NAME", help="name of the run in the run store")
+    train.add_argument(
+        "--resume",
+        metavar="CHECKPOINT|RUN_ID",
+        help="continue a stopped or finished run from its checkpoint",
+    )
+    train.add_argument("--no-store", action="store_true", help="do not record the run")
+    train.add_argument(
+        "--yes", action="store_true", help="start a sweep of more than 64 runs without asking"
+    )
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per event (RunStart, StepEnd, EpochEnd, RunEnd) for scripts",
+    )
+    # For the TUI's child process: the launcher's database, and each run's output in its folder.
+    train.add_argument("--store", metavar="DB", help=argparse.SUPPRESS)
+    train.add_argument("--log-to-run", action="store_true", help=argparse.SUPPRESS)
+
+    sample = commands.add_parser(
+        "sample",
+        help="generate text from a checkpoint",
+        description="Generate text from a checkpoint, streaming one character at a time.",
+    )
+    sample.add_argument(
+        "--checkpoint",
+        required=True,
+        metavar="PATH|RUN_ID",
+        help="a checkpoint file, or the id of a stored run (rnn-tui runs list)",
+    )
+    sample.add_argument(
+        "--prefix",
+        default="the time traveller",
+        metavar="TEXT",
+        help="text to start from, at least one character (default: %(default)r)",
+    )
+    sample.add_argument(
+        "--length",
+        type=int_in(0),
+        default=200,
+        metavar="N",
+        help="characters to generate after the prefix (default: %(default)s)",
+    )
+    sample.add_argument(
+        "--temperature",
+        type=float_at_least(0),
+        default=0.8,
+        metavar="T",
+        help="0 picks the most likely character; higher is more random (default: %(default)s)",
+    )
+    sample.add_argument(
+        "--top-k",
+        type=int_in(1),
+        default=None,
+        metavar="K",
+        help="draw only from the K most likely characters (default: all)",
+    )
+    sample.add_argument(
+        "--seed",
+        type=int_in(0, MAX_SEED),
+        default=None,
+        metavar="SEED",
+        help=f"random seed, 0 to {MAX_SEED} (default: a fresh one each time)",
+    )
+    sample.add_argument("--best", action="store_true", help="with a RUN_ID: its best checkpoint")
+
+    params = commands.add_parser(
+        "params",
+        help="parameter counts, textbook and PyTorch",
+        description="Count a recurrent network's parameters layer by layer, as the textbook "
+        "does and as PyTorch does.",
+    )
+    params.add_argument(
+        "--cell",
+        default="rnn",
+        choices=("rnn", "gru", "lstm"),
+        metavar="rnn|gru|lstm",
+        help="recurrent cell (default: %(default)s)",
+    )
+    params.add_argument(
+        "--input-size",
+        type=int,
+        default=1,
+        metavar="N",
+        help="input features per time step, or vocabulary size (default: %(default)s)",
+    )
+    params.add_argument(
+        "--hidden", type=int, default=3, metavar="N", help="hidden units per layer (default: 3)"
+    )
+    params.add_argument(
+        "--layers", type=int, default=2, metavar="N", help="stacked layers (default: 2)"
+    )
+    params.add_argument(
+        "--output-size",
+        type=int,
+        default=1,
+        metavar="N",
+        help="outputs of the final linear layer (default: %(default)s)",
+    )
+    params.add_argument(
+        "--embedding",
+        type=int,
+        default=None,
+        metavar="DIM",
+        help="a learned embedding of input-size symbols into DIM (default: none)",
+    )
+    params.add_argument("--stacked", action="store_true", help="one row per tensor, gates stacked")
+    params.add_argument("--json", action="store_true", help="print the counts as JSON")
+
+    bench = commands.add_parser(
+        "bench",
+        help="measure training and sampling speed",
+        description="Measure training and sampling speed on this machine; prints the machine.",
+    )
+    bench.add_argument("--json", action="store_true", help="print the results as JSON")
+    bench.add_argument(
+        "--device",
+        default="cpu",
+        choices=("cpu", "cuda"),
+        metavar="cpu|cuda",
+        help="where to measure (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--seconds",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="timing per round and loop (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        metavar="N",
+        help="alternating rounds; the median is reported (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--quality",
+        action="store_true",
+        help="also train preset best for its time budget and report val perplexity",
+    )
+    bench.add_argument(
+        "--quality-corpus",
+        action="append",
+        metavar="PATH",
+        help="with --quality: another corpus to compare on (repeatable)",
+    )
+    bench.add_argument(
+        "--quality-seeds",
+        type=int,
+        default=3,
+        metavar="N",
+        help="with --quality: seeds per config; the median is reported (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--quality-budget",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="with --quality: time budget per run (default: preset best's)",
+    )
+    bench.add_argument(
+        "--store-overhead",
+        action="store_true",
+        help="also time training with and without the run store",
+    )
+    bench.add_argument(
+        "--ui",
+        action="store_true",
+        help="also the TUI's figures: throughput, first frame, chart repaint",
+    )
+
+    from rnn_tui.cli.runs import add_runs_parser
+
+    add_runs_parser(commands)
+    parser.subcommands = dict(commands.choices)  # type: ignore[attr-defined]
+    return parser
+
+
+def _version() -> str:
+    from rnn_tui import __version__
+
+    return f"rnn-tui {__version__}"

@@ -1,0 +1,32 @@
+"""What the CLI process does with its exit codes, Ctrl-C and a closed stdout."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Any
+
+EXIT_USER_ERROR = 2
+EXIT_BROKEN_PIPE = 1  # the reader went away (`| head`): quiet, and the same code as rich gives
+
+
+def discard_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def install_stop_handler(stop: Any) -> None:
+    """First Ctrl-C stops the run cleanly (checkpoint saved); a second one aborts."""
+
+    def handler(signum: int, frame: Any) -> None:
+        stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop())

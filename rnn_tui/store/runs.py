@@ -1,0 +1,315 @@
+"""The run store: every training run, its metrics, samples and checkpoint paths, in SQLite.
+
+One database file (`runs.sqlite3` in the user data directory, or `$RNN_TUI_DATA_DIR`).
+Checkpoints stay as files beside it, in `runs/<run_id>/`; the database holds their paths.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rnn_tui.errors import StoreError
+from rnn_tui.store.connection import Database
+from rnn_tui.store.export import export as export_runs
+from rnn_tui.store.liveness import process_alive, process_token
+from rnn_tui.store.recorder import RunRecorder
+from rnn_tui.store.rows import MAX_RUN_ID, RunRow, default_name, dumps, haystack, loads, row_to_run
+from rnn_tui.store.schema import (
+    EPOCH_COLUMNS,
+    INTERRUPTED_MESSAGE,
+    STEP_COLUMNS,
+    SUMMARY_FIELDS,
+    UPDATABLE,
+    check_status,
+)
+
+_MARK_INTERRUPTED = (
+    "UPDATE runs SET status = 'interrupted', message = ?, "
+    "ended = COALESCE(ended, ?) WHERE id = ? AND status = 'running'"
+)
+
+
+class RunStore(Database):
+    """The run database. Open one per process (or share one between threads)."""
+
+    def _opened(self) -> None:
+        self.recover()
+
+    def recover(self) -> int:
+        """Mark runs whose writer process died (on this host) as interrupted; returns how
+        many. Opening a store does this; a long-lived reader calls it now and then."""
+        host = socket.gethostname()
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id, pid, pid_start, hostname FROM runs WHERE status = 'running'"
+            ).fetchall()
+        dead = [
+            row["id"]
+            for row in rows
+            if row["hostname"] in (host, "") and not process_alive(row["pid"], row["pid_start"])
+        ]
+        if dead:
+            with self._write() as conn:
+                conn.executemany(
+                    _MARK_INTERRUPTED, [(INTERRUPTED_MESSAGE, time.time(), i) for i in dead]
+                )
+        return len(dead)
+
+    # -- runs
+
+    def create_run(
+        self,
+        config: dict[str, Any],
+        *,
+        name: str | None = None,
+        device: str = "",
+        torch_version: str = "",
+        params: int = 0,
+        sweep_id: int | None = None,
+        sweep_index: int | None = None,
+    ) -> int:
+        pid = os.getpid()
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO runs (name, status, config, created, device, torch_version, params, "
+                "pid, pid_start, hostname, sweep_id, sweep_index) "
+                "VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    name or "",
+                    dumps(config),
+                    time.time(),
+                    device,
+                    torch_version,
+                    int(params),
+                    pid,
+                    process_token(pid),
+                    socket.gethostname(),
+                    sweep_id,
+                    sweep_index,
+                ),
+            )
+            run_id = int(cursor.lastrowid)  # type: ignore[arg-type]
+            if not name:
+                conn.execute(
+                    "UPDATE runs SET name = ? WHERE id = ?", (default_name(config, run_id), run_id)
+                )
+        return run_id
+
+    def run_dir(self, run_id: int) -> Path:
+        """The run's folder for checkpoints, beside the database; created."""
+        path = self._run_dir_path(run_id)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create run folder {path}: {exc.strerror or exc}") from None
+        return path
+
+    def run_dir_path(self, run_id: int) -> Path:
+        """The run's folder beside the database (not created)."""
+        return self._run_dir_path(run_id)
+
+    def _run_dir_path(self, run_id: int) -> Path:
+        return self.path.parent / "runs" / str(int(run_id))
+
+    def recorder(self, run_id: int, **options: Any) -> RunRecorder:
+        self.get_run(run_id)  # fail now, not at the first flush
+        return RunRecorder(self, run_id, **options)
+
+    def update_run(self, run_id: int, **fields: Any) -> None:
+        if not fields:
+            return
+        unknown = sorted(set(fields) - set(UPDATABLE))
+        if unknown:
+            raise ValueError(f"cannot update run fields {', '.join(unknown)}")
+        if "status" in fields:
+            check_status(fields["status"])
+        values = {
+            key: dumps(value) if key in ("config", "tags") else value
+            for key, value in fields.items()
+        }
+        assignments = ", ".join(f"{key} = ?" for key in values)
+        with self._write() as conn:
+            cursor = conn.execute(
+                f"UPDATE runs SET {assignments} WHERE id = ?", (*values.values(), run_id)
+            )
+            if cursor.rowcount == 0:
+                raise StoreError(f"no run with id {run_id}")
+
+    def finish_run(self, run_id: int, status: str, message: str = "", **summary: Any) -> None:
+        check_status(status)
+        if "epoch" in summary and "epochs" not in summary:
+            summary["epochs"] = summary.pop("epoch")
+        unknown = sorted(set(summary) - set(SUMMARY_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown summary fields {', '.join(unknown)}")
+        self.update_run(run_id, status=status, message=message, ended=time.time(), **summary)
+
+    def set_status(self, run_id: int, status: str) -> None:
+        """Change the status; back to 'running' also claims the run for this process."""
+        check_status(status)
+        if status == "running":
+            pid = os.getpid()
+            with self._write() as conn:
+                cursor = conn.execute(
+                    "UPDATE runs SET status = 'running', ended = NULL, message = '', pid = ?, "
+                    "pid_start = ?, hostname = ? WHERE id = ?",
+                    (pid, process_token(pid), socket.gethostname(), run_id),
+                )
+                if cursor.rowcount == 0:
+                    raise StoreError(f"no run with id {run_id}")
+        else:
+            self.update_run(run_id, status=status)
+
+    def claim(self, run_id: int) -> None:
+        """Record this process as the run's writer (for recovery after a crash)."""
+        pid = os.getpid()
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE runs SET pid = ?, pid_start = ?, hostname = ? WHERE id = ?",
+                (pid, process_token(pid), socket.gethostname(), run_id),
+            )
+
+    def writer(self, run_id: int) -> tuple[int | None, str | None, str]:
+        """(pid, pid token, hostname) of the process recorded as the run's writer."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT pid, pid_start, hostname FROM runs WHERE id = ?", (int(run_id),)
+            ).fetchone()
+        if row is None:
+            raise StoreError(f"no run with id {run_id}")
+        return row["pid"], row["pid_start"], row["hostname"] or ""
+
+    def runs_by_pid(self, pid: int, token: str | None = None) -> list[RunRow]:
+        """The runs whose writer is (or was) process `pid` on this host, oldest first;
+        with `token`, only that process, not an earlier one given the same pid."""
+        query = "SELECT * FROM runs WHERE pid = ? AND hostname IN (?, '')"
+        args: tuple[Any, ...] = (int(pid), socket.gethostname())
+        if token is not None:
+            query += " AND pid_start = ?"
+            args += (token,)
+        with self._read() as conn:
+            rows = conn.execute(query + " ORDER BY id", args).fetchall()
+        return [row_to_run(row) for row in rows]
+
+    def mark_interrupted(self, run_id: int, message: str = INTERRUPTED_MESSAGE) -> bool:
+        """Mark a run whose writer died as interrupted; False when it was no longer running
+        (it ended meanwhile, and its own end stands)."""
+        with self._write() as conn:
+            cursor = conn.execute(_MARK_INTERRUPTED, (message, time.time(), int(run_id)))
+            return cursor.rowcount > 0
+
+    def list_runs(self, text_filter: str = "") -> list[RunRow]:
+        """Newest first. Each word of the filter must appear (any case) in the run's name,
+        tags, status, cell or corpus."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT * FROM runs ORDER BY created DESC, id DESC").fetchall()
+        runs = [row_to_run(row) for row in rows]
+        words = text_filter.lower().split()
+        if not words:
+            return runs
+        return [run for run in runs if all(word in haystack(run) for word in words)]
+
+    def get_run(self, run_id: int) -> RunRow:
+        if not 0 <= int(run_id) <= MAX_RUN_ID:  # SQLite would overflow: no such run
+            raise StoreError(f"no run with id {run_id}")
+        with self._read() as conn:
+            row = conn.execute("SELECT * FROM runs WHERE id = ?", (int(run_id),)).fetchone()
+        if row is None:
+            raise StoreError(f"no run with id {run_id}")
+        return row_to_run(row)
+
+    def step_metrics(self, run_id: int, after_step: int = 0) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {', '.join(STEP_COLUMNS)} FROM step_metrics "
+                "WHERE run_id = ? AND step > ? ORDER BY step",
+                (run_id, after_step),
+            ).fetchall()
+        return [dict(zip(STEP_COLUMNS, row, strict=True)) for row in rows]
+
+    def epoch_metrics(self, run_id: int, after_epoch: int = 0) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {', '.join(EPOCH_COLUMNS)} FROM epoch_metrics "
+                "WHERE run_id = ? AND epoch > ? ORDER BY epoch",
+                (run_id, after_epoch),
+            ).fetchall()
+        result = []
+        for row in rows:
+            item = dict(zip(EPOCH_COLUMNS, row, strict=True))
+            item["is_best"] = bool(item["is_best"])
+            result.append(item)
+        return result
+
+    def rename(self, run_id: int, name: str) -> None:
+        name = name.strip()
+        if not name:
+            raise StoreError("a run name cannot be empty")
+        self.update_run(run_id, name=name)
+
+    def set_tags(self, run_id: int, tags: list[str]) -> None:
+        clean: list[str] = []
+        for tag in tags:
+            tag = tag.strip()
+            if tag and tag not in clean:
+                clean.append(tag)
+        self.update_run(run_id, tags=clean)
+
+    def delete_run(self, run_id: int) -> None:
+        """Remove the run's rows and its folder (checkpoints). Refuses a live run."""
+        run = self.get_run(run_id)
+        if run.status == "running" and run.hostname in (socket.gethostname(), ""):
+            with self._read() as conn:
+                token = conn.execute(
+                    "SELECT pid_start FROM runs WHERE id = ?", (run_id,)
+                ).fetchone()[0]
+            if process_alive(run.pid, token):
+                raise StoreError(f"run {run_id} is still running (pid {run.pid}); stop it first")
+        with self._write() as conn:
+            conn.execute("DELETE FROM step_metrics WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM epoch_metrics WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        folder = self._run_dir_path(run_id)
+        if folder.exists():
+            try:
+                shutil.rmtree(folder)
+            except OSError as exc:
+                raise StoreError(
+                    f"run {run_id} deleted, but its folder {folder} could not be removed: "
+                    f"{exc.strerror or exc}"
+                ) from None
+
+    # -- sweeps
+
+    def create_sweep(self, name: str, configs: list[dict[str, Any]]) -> int:
+        with self._write() as conn:
+            cursor = conn.execute(
+                "INSERT INTO sweeps (name, created, configs) VALUES (?, ?, ?)",
+                (name, time.time(), dumps(configs)),
+            )
+            return int(cursor.lastrowid)  # type: ignore[arg-type]
+
+    def sweep_configs(self, sweep_id: int) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            row = conn.execute("SELECT configs FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no sweep with id {sweep_id}")
+        return loads(row[0], [])
+
+    def sweep_runs(self, sweep_id: int) -> list[RunRow]:
+        """The sweep's runs in sweep order."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM runs WHERE sweep_id = ? ORDER BY sweep_index, id", (sweep_id,)
+            ).fetchall()
+        return [row_to_run(row) for row in rows]
+
+    def export(self, run_ids: Sequence[int], fmt: str) -> str:
+        """The runs as CSV (one row per epoch) or JSON (everything)."""
+        return export_runs(self, run_ids, fmt)

@@ -1,0 +1,118 @@
+"""The database schema: its migrations, its columns and the statuses a run may have.
+
+The schema is a list of migrations applied in order; `PRAGMA user_version` says how many
+have been applied. Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+from rnn_tui.errors import StoreError
+
+RUN_STATUSES = ("running", "finished", "stopped", "diverged", "interrupted", "error")
+INTERRUPTED_MESSAGE = "process died; data kept up to the last flush"
+
+# Config fields that say what a run was, in the order exports and tables show them.
+KEY_CONFIG_FIELDS = (
+    "corpus", "preprocess", "cell", "nonlinearity", "layers", "hidden", "embedding", "dropout",
+    "optimizer", "lr", "schedule", "clip", "batch_size", "num_steps", "batching", "seed",
+)  # fmt: skip
+
+
+STATUS_CHECK = ", ".join(f"'{s}'" for s in RUN_STATUSES)
+
+# Migration N (1-based) brings a database from user_version N-1 to N. Append only.
+MIGRATIONS: list[tuple[str, ...]] = [
+    (
+        """CREATE TABLE sweeps (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL DEFAULT '',
+            created REAL NOT NULL,
+            configs TEXT NOT NULL DEFAULT '[]'
+        )""",
+        f"""CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ({STATUS_CHECK})),
+            config TEXT NOT NULL DEFAULT '{{}}',
+            tags TEXT NOT NULL DEFAULT '[]',
+            created REAL NOT NULL,
+            ended REAL,
+            device TEXT NOT NULL DEFAULT '',
+            torch_version TEXT NOT NULL DEFAULT '',
+            params INTEGER NOT NULL DEFAULT 0,
+            pid INTEGER,
+            pid_start TEXT,
+            hostname TEXT NOT NULL DEFAULT '',
+            sweep_id INTEGER REFERENCES sweeps (id) ON DELETE SET NULL,
+            sweep_index INTEGER,
+            message TEXT NOT NULL DEFAULT '',
+            best_val_ppl REAL,
+            final_train_ppl REAL,
+            final_val_ppl REAL,
+            tokens_per_s REAL,
+            steps INTEGER NOT NULL DEFAULT 0,
+            epochs INTEGER NOT NULL DEFAULT 0,
+            seconds REAL,
+            checkpoint TEXT,
+            best_checkpoint TEXT
+        )""",
+        "CREATE INDEX runs_status ON runs (status)",
+        "CREATE INDEX runs_sweep ON runs (sweep_id, sweep_index)",
+        """CREATE TABLE step_metrics (
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            epoch INTEGER NOT NULL,
+            loss REAL,
+            ppl REAL,
+            lr REAL,
+            tokens INTEGER,
+            elapsed REAL,
+            tokens_per_s REAL,
+            PRIMARY KEY (run_id, step)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE epoch_metrics (
+            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            epoch INTEGER NOT NULL,
+            step INTEGER NOT NULL,
+            train_loss REAL,
+            train_ppl REAL,
+            val_loss REAL,
+            val_ppl REAL,
+            tokens INTEGER,
+            elapsed REAL,
+            tokens_per_s REAL,
+            sample TEXT NOT NULL DEFAULT '',
+            is_best INTEGER NOT NULL DEFAULT 0,
+            checkpoint TEXT,
+            PRIMARY KEY (run_id, epoch)
+        ) WITHOUT ROWID""",
+    ),
+]
+
+
+def schema_version() -> int:
+    """The user_version a database has once this code has migrated it."""
+    return len(MIGRATIONS)
+
+
+STEP_COLUMNS = ("step", "epoch", "loss", "ppl", "lr", "tokens", "elapsed", "tokens_per_s")
+EPOCH_COLUMNS = (
+    "epoch", "step", "train_loss", "train_ppl", "val_loss", "val_ppl", "tokens", "elapsed",
+    "tokens_per_s", "sample", "is_best", "checkpoint",
+)  # fmt: skip
+SUMMARY_FIELDS = (
+    "best_val_ppl", "final_train_ppl", "final_val_ppl", "tokens_per_s", "steps", "epochs",
+    "seconds", "checkpoint", "best_checkpoint",
+)  # fmt: skip
+UPDATABLE = SUMMARY_FIELDS + (
+    "name", "device", "torch_version", "params", "message", "sweep_id", "sweep_index",
+    "config", "tags", "status", "ended",
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def check_status(status: str) -> None:
+    if status not in RUN_STATUSES:
+        raise StoreError(f"unknown run status {status!r}; one of {', '.join(RUN_STATUSES)}")

@@ -1,0 +1,86 @@
+"""The import contract: the engine never imports a front end, and only the TUI imports Textual.
+
+Every module under rnn_tui/ is read as source (nothing is imported), so a lazy import inside
+a function counts as much as one at the top of a module.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "rnn_tui"
+# The CLI functions that may import the TUI: the one that opens it, and the benchmark of it.
+TUI_DOORS = {("cli/entry.py", "_open_tui"), ("cli/bench.py", "ui_figures")}
+FRONT_ENDS = ("rnn_tui.cli", "rnn_tui.ui", "rnn_tui.__main__")
+
+
+def _imports(path: Path) -> list[tuple[str, str]]:
+    """(module imported, function it is imported in or "") for every import in `path`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[tuple[str, str]] = []
+
+    def visit(node: ast.AST, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = function
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) and not function:
+                inner = child.name
+            if isinstance(child, ast.Import):
+                found.extend((alias.name, inner) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
+                found.append((child.module, inner))
+                # `from rnn_tui import ui` imports the module rnn_tui.ui
+                found.extend((f"{child.module}.{alias.name}", inner) for alias in child.names)
+            visit(child, inner)
+
+    visit(tree, "")
+    return found
+
+
+def _modules() -> list[tuple[str, Path]]:
+    return sorted((path.relative_to(PACKAGE).as_posix(), path) for path in PACKAGE.rglob("*.py"))
+
+
+def _is(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def test_the_contract_sees_every_module_and_their_lazy_imports() -> None:
+    names = {name for name, _ in _modules()}
+    assert {"cli/entry.py", "store/runs.py", "ui/app.py", "train.py", "report.py"} <= names
+    entry = dict(_imports(PACKAGE / "cli/entry.py"))
+    assert entry.get("rnn_tui.ui.app") == "_open_tui"
+
+
+def test_only_the_tui_imports_textual_or_the_tui() -> None:
+    wrong = [
+        f"{name} imports {module}" + (f" in {function}()" if function else "")
+        for name, path in _modules()
+        if not name.startswith("ui/")
+        for module, function in _imports(path)
+        if (_is(module, "textual") or _is(module, "textual_plotext") or _is(module, "rnn_tui.ui"))
+        and (name, function) not in TUI_DOORS
+    ]
+    assert not wrong, "; ".join(wrong)
+
+
+def test_the_engine_imports_no_front_end() -> None:
+    wrong = [
+        f"{name} imports {module}"
+        for name, path in _modules()
+        if not (name.startswith(("ui/", "cli/")) or name == "__main__.py")
+        for module, _ in _imports(path)
+        if any(_is(module, front) for front in FRONT_ENDS)
+    ]
+    assert not wrong, "; ".join(wrong)
+
+
+def test_the_cli_and_the_tui_reach_each_other_only_through_the_doors() -> None:
+    wrong = [
+        f"{name} imports {module}"
+        for name, path in _modules()
+        if name.startswith("ui/")
+        for module, _ in _imports(path)
+        if _is(module, "rnn_tui.cli")
+    ]
+    assert not wrong, "; ".join(wrong)
