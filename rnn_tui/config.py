@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rnn_tui.errors import ConfigError
+from rnn_tui.hardware import AUTO_NUM_STEPS, auto_batch_size
 
 PREPROCESS_MODES = ("clean", "seed", "d2l", "raw")
 CELLS = ("rnn", "gru", "lstm")
@@ -476,8 +477,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         lr=4e-3,
         schedule="cosine",
         clip=1.0,
-        batch_size=32,
-        num_steps=64,
+        batch_size=auto_batch_size(),  # for this CPU's cores (hardware.py)
+        num_steps=AUTO_NUM_STEPS,
         batching="sequential",
         epochs=1000,
         steps=None,
