@@ -9,6 +9,11 @@ Each candidate is preset `best` with the given settings changed (names as in Tra
 so a machine that gets busier slows all alike. Prints one JSON line per run and a
 summary per candidate: the median held-out and training perplexity over the seeds.
 Use a shorter budget for screening; confirm a winner with `rnn-tui bench --quality`.
+
+On a machine others are loading, a time budget measures the load more than the recipe:
+`--steps N` trains every config for N optimizer steps instead (the schedules run over the
+steps), and OMP_NUM_THREADS=1 keeps torch's threads from spinning against other work.
+Per-step cost then has to be compared on its own, side by side.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--seeds", default="0")
+    parser.add_argument("--steps", type=int, default=None, help="N steps instead of a budget")
     parser.add_argument("--corpus", default=None, help="default: The Time Machine")
     parser.add_argument("--candidate", action="append", default=[], metavar='NAME="k=v ..."')
     args = parser.parse_args()
@@ -33,12 +39,22 @@ def main() -> None:
         name, _, settings = spec.partition("=")
         values = dict(item.split("=", 1) for item in settings.split())
         configs[name] = from_strings(values, base["best"])
+    if args.steps is not None:
+        configs = {
+            name: config.replace(steps=args.steps, time_budget=None)
+            for name, config in configs.items()
+        }
     for name, config in configs.items():
         print(f"# {name}: {config_summary(config)}", flush=True)
     seeds = [int(seed) for seed in args.seeds.split(",")]
     row = compare_on_corpus(args.corpus, configs, seeds, say=lambda line: print(line, flush=True))
     summary = {name: row[name] for name in configs}
-    print(json.dumps({"corpus": row["corpus"], "budget_s": args.budget, **summary}, indent=2))
+    print(
+        json.dumps(
+            {"corpus": row["corpus"], "budget_s": args.budget, "steps": args.steps, **summary},
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":
