@@ -21,8 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnn_tui.config import from_strings
-from rnn_tui.quality import compare_on_corpus, config_summary, quality_configs
+from rnn_tui.quality import compare_on_corpus, config_summary, screen_configs
 
 
 def main() -> None:
@@ -33,17 +32,8 @@ def main() -> None:
     parser.add_argument("--corpus", default=None, help="default: The Time Machine")
     parser.add_argument("--candidate", action="append", default=[], metavar='NAME="k=v ..."')
     args = parser.parse_args()
-    base = quality_configs(args.budget)
-    configs = {"reference": base["reference"]}
-    for spec in args.candidate:
-        name, _, settings = spec.partition("=")
-        values = dict(item.split("=", 1) for item in settings.split())
-        configs[name] = from_strings(values, base["best"])
-    if args.steps is not None:
-        configs = {
-            name: config.replace(steps=args.steps, time_budget=None)
-            for name, config in configs.items()
-        }
+    candidates = dict(spec.partition("=")[::2] for spec in args.candidate)
+    configs = screen_configs(candidates, args.budget, args.steps)
     for name, config in configs.items():
         print(f"# {name}: {config_summary(config)}", flush=True)
     seeds = [int(seed) for seed in args.seeds.split(",")]
