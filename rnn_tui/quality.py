@@ -12,7 +12,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rnn_tui.config import TrainConfig, preset
+from rnn_tui.config import TrainConfig, from_strings, preset
 from rnn_tui.corpus import Corpus, load_corpus
 from rnn_tui.train import Trainer, perplexity
 
@@ -49,6 +49,24 @@ def quality_configs(budget: float | None = None, device: str = "cpu") -> dict[st
         best = best.replace(time_budget=budget)
     reference = best.replace(**REFERENCE)
     return {"best": best, "reference": reference}
+
+
+def screen_configs(
+    candidates: dict[str, str], budget: float | None = None, steps: int | None = None
+) -> dict[str, TrainConfig]:
+    """The reference and each candidate: preset best with "name=value ..." changed.
+
+    With `steps`, every config trains that many steps instead of for the budget: on a
+    loaded machine a budget measures the load more than the recipe.
+    """
+    base = quality_configs(budget)
+    configs = {"reference": base["reference"]}
+    for name, settings in candidates.items():
+        values = dict(item.split("=", 1) for item in settings.split())
+        configs[name] = from_strings(values, base["best"])
+    if steps is None:
+        return configs
+    return {name: c.replace(steps=steps, time_budget=None) for name, c in configs.items()}
 
 
 def config_summary(config: TrainConfig) -> str:

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import statistics
 
+import pytest
+
 from rnn_tui.config import PRESETS, TrainConfig
-from rnn_tui.quality import REFERENCE, compare_on_corpus, config_summary, quality_configs
+from rnn_tui.errors import ConfigError
+from rnn_tui.quality import (
+    REFERENCE,
+    compare_on_corpus,
+    config_summary,
+    quality_configs,
+    screen_configs,
+)
 
 
 def test_reference_is_the_plain_fp32_recipe_with_bests_data_and_budget():
@@ -41,3 +50,15 @@ def test_compare_on_corpus_alternates_and_takes_medians(tiny_corpus):
         row["best"]["val_ppl_median"] - row["reference"]["val_ppl_median"]
     )
     assert row["best"]["val_ppl_median"] < row["reference"]["val_ppl_median"]  # more steps
+
+
+def test_screen_configs_change_only_what_each_candidate_names():
+    configs = screen_configs({"best": "", "awd": "weight_dropout=0.2 dropout_mask=locked"}, 30.0)
+    base = quality_configs(30.0)
+    assert list(configs) == ["reference", "best", "awd"]
+    assert configs["reference"] == base["reference"] and configs["best"] == base["best"]
+    assert configs["awd"] == base["best"].replace(weight_dropout=0.2, dropout_mask="locked")
+    counted = screen_configs({"best": ""}, 30.0, steps=150)
+    assert [(c.steps, c.time_budget) for c in counted.values()] == [(150, None)] * 2
+    with pytest.raises(ConfigError, match="weight_dropout"):
+        screen_configs({"bad": "weight_dropout=2"})
