@@ -103,10 +103,9 @@ def launch(argv: list[str], data_dir: Path) -> Launch:
         raise RnnTuiError(f"cannot create a log file in {folder}: {exc.strerror or exc}") from None
     # Unbuffered, and lines as wide as they come: the log is read after the fact.
     env = {**os.environ, ENV_DATA_DIR: str(data_dir), "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
-    # torch's worker threads sleep instead of spinning while they wait: a spinning thread
-    # loses its core to any other process (this app's repaints, the machine's other work),
-    # and its partners then spin for nothing. 2.5x faster on a busy 2-core machine.
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # torch's threads keep their default (spinning) wait policy, as in `rnn-tui train`:
+    # OMP_WAIT_POLICY=PASSIVE measured 2.5x faster on a 2-core machine busy with other work,
+    # but 0.24x headless speed on a quiet one (0.91x without it), and quiet is the usual case.
     started = time.time()
     try:
         with os.fdopen(handle, "ab") as log:
