@@ -97,7 +97,9 @@ class TrainingController:
     def _store_failed(self, exc: StoreError) -> None:
         if str(exc) != self._store_error:
             self._store_error = str(exc)
-            self.app.notify(f"{exc}; retrying", severity="warning", title="run store", timeout=8)
+            self.app.notify(
+                f"{exc}; retrying", severity="warning", title="run store", timeout=8, markup=False
+            )
 
     def close(self) -> None:
         if self._store is not None:

@@ -74,7 +74,7 @@ class RunActions(Screen):
             self.notify(str(exc), severity="error", markup=False)
             return
         await app_of(self).clone_into_form(config)
-        self.app.notify(f"run {run.id}'s settings are in the Train form: change them, then s")
+        self.app.notify(f"run {run.id}'s settings are in the Train form: change them, then ctrl+r")
 
     async def action_resume(self) -> None:
         """Continue a stopped or interrupted run from its last checkpoint."""

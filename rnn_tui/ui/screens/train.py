@@ -395,7 +395,9 @@ class TrainScreen(Screen):
                 return False
         if not form.is_valid:
             bad = ", ".join(f"{name} {message}" for name, message in form.errors.items())
-            self.notify(f"fix the form first: {bad}", severity="error", title="cannot start")
+            self.notify(
+                f"fix the form first: {bad}", severity="error", title="cannot start", markup=False
+            )
             return False
         return self._check_and_start(values, form.configs)
 
