@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from rnn_tui.settings import Settings
+    from rnn_tui.store import RunRow
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
 
@@ -270,9 +271,20 @@ class RnnTuiApp(HasState, App):
 
     # -- the Runs screen's actions
 
-    async def clone_into_form(self, config: TrainConfig) -> None:
-        """Show the Train screen with its form filled from `config`."""
+    async def clone_into_form(self, run: RunRow) -> bool:
+        """Show the Train screen with its form filled from a stored run's settings; False
+        (with a notification) when its settings cannot be read."""
+        from rnn_tui.errors import RnnTuiError
+        from rnn_tui.ui.screens.runs_snapshot import stored_config
+
+        try:
+            config = stored_config(run)
+        except RnnTuiError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return False
         (await self._train_screen()).form.load_config(config)
+        self.notify(f"run {run.id}'s settings are in the Train form: change them, then ctrl+r")
+        return True
 
     async def resume_run(self, run_id: int) -> bool:
         """Continue a stopped or interrupted run from its last checkpoint, under its own id,

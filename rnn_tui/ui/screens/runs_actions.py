@@ -66,15 +66,8 @@ class RunActions(Screen):
     async def action_clone(self) -> None:
         """Put the highlighted run's settings in the Train form."""
         run = self._highlighted("clone")
-        if run is None:
-            return
-        try:
-            config = stored_config(run)
-        except RnnTuiError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        await app_of(self).clone_into_form(config)
-        self.app.notify(f"run {run.id}'s settings are in the Train form: change them, then ctrl+r")
+        if run is not None:
+            await app_of(self).clone_into_form(run)
 
     async def action_resume(self) -> None:
         """Continue a stopped or interrupted run from its last checkpoint."""

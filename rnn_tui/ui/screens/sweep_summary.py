@@ -23,7 +23,6 @@ from textual.widgets import DataTable, Static
 from rnn_tui.compare import fmt_count, fmt_ppl, fmt_rate, fmt_seconds, fmt_value, summary_rows
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.store import RunRow, RunStore
-from rnn_tui.ui.screens.runs_snapshot import stored_config
 from rnn_tui.ui.typed_app import app_of
 
 if TYPE_CHECKING:
@@ -153,16 +152,8 @@ class SweepSummaryScreen(ModalScreen[None]):
 
     async def action_clone(self) -> None:
         run = self.highlighted_run()
-        if run is None:
-            return
-        try:
-            config = stored_config(run)
-        except RnnTuiError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        self.dismiss(None)
-        await app_of(self).clone_into_form(config)
-        self.app.notify(f"run {run.id}'s settings are in the Train form")
+        if run is not None and await app_of(self).clone_into_form(run):
+            self.dismiss(None)
 
 
 # Sweeps whose summary came up by itself, per app: the end of a queue shows it once.
