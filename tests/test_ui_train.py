@@ -17,7 +17,8 @@ from rnn_tui.config import TrainConfig
 from rnn_tui.params import report_for_config
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.dialogs import ConfirmModal
-from rnn_tui.ui.screens.train import TrainScreen, fmt_duration
+from rnn_tui.ui.screens.train import TrainScreen
+from rnn_tui.ui.screens.train_status import fmt_duration
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 from rnn_tui.ui.widgets.config_form import ConfigForm, build_configs, field_error
 

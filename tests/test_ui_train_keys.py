@@ -12,7 +12,8 @@ from textual.widgets import Input, RichLog
 from rnn_tui.store import RunStore, default_db_path
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.dialogs import ConfirmModal
-from rnn_tui.ui.screens.train import TrainScreen, bar_progress
+from rnn_tui.ui.screens.train import TrainScreen
+from rnn_tui.ui.screens.train_status import bar_progress
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.worker import Worker, get_current_worker
 
 from rnn_tui.errors import RnnTuiError, StoreError
 from rnn_tui.follow import (
-    EpochPoint,
     LogLine,
     RunFollower,
     WatchedRun,
@@ -42,39 +42,33 @@ from rnn_tui.processes import (
 )
 from rnn_tui.store import RunRow, RunStore, default_db_path, process_alive
 from rnn_tui.ui.state import CheckpointSaved, ShownRunChanged
+from rnn_tui.ui.training_queue import ShownQueue
 
 if TYPE_CHECKING:
     from textual.app import App
+    from typing_extensions import Unpack
+
+    from rnn_tui.ui.training_queue import StartOptions
 
 UI_BUSY_TIMEOUT_S = 0.2  # a locked store costs the UI thread this much, then one message
 
 
-class TrainingController:
+class TrainingController(ShownQueue):
     """Starts, follows and stops runs; one per app (`app.controller`).
 
-    Read by the screens (UI thread): `current` (the WatchedRun shown), `log` (lines for
-    the Train screen's log, `log_version` goes up with them), `running`, `queue_total`,
-    `queue_index`, `sweep_id`, `stopping`, `launch` (the child this app started).
+    Its ShownQueue fields are the queue shown now, read by the screens (UI thread):
+    `current` (the WatchedRun shown), `log` (lines for the Train screen's log;
+    `log_version` goes up with them), `queue_total`, `queue_index`, `sweep_id`,
+    `stopping`, `error`, `launch` (the child this app started); and `running`.
     """
 
     def __init__(self, app: App, store_path: str | Path | None = None) -> None:
+        super().__init__()
         self.app = app
         self._db_path = Path(store_path) if store_path else default_db_path()
-        self.current: WatchedRun | None = None
-        self.follower: RunFollower | None = None
-        self.launch: Launch | None = None
         self.worker: Worker[None] | None = None
-        self.log: list[LogLine] = []
         self.log_version = 0
-        self.queue_total = 0
-        self.queue_index = 0
-        self.sweep_id: int | None = None
-        self.stopping = False
-        self.error: str | None = None  # why the last start failed, as the CLI said it
         self.summary_on_end = True
-        self._writer: tuple[int | None, str | None] | None = None  # the watched run's process
-        self._resumed_run: int | None = None
-        self._queue_done = True
         self._store: RunStore | None = None
         self._store_error: str | None = None
 
@@ -116,52 +110,37 @@ class TrainingController:
             return True
         if self.current is not None and not self.current.ended:
             return True
-        return not self._queue_done and self._writer_alive()
+        return not self.queue_done and self._writer_alive()
 
     def _writer_alive(self) -> bool:
-        return self._writer is not None and process_alive(*self._writer)
+        return self.writer is not None and process_alive(*self.writer)
 
     def _add_log(self, lines: list[LogLine]) -> None:
         if lines:
             self.log.extend(lines)
             self.log_version += 1
 
-    def _reset(self) -> None:
-        self.current = None
-        self.follower = None
-        self.log = []
+    def _show(self, queue: ShownQueue) -> None:
+        """Forget the queue shown so far, its log with it: `queue`'s fields replace it."""
+        vars(self).update(vars(queue))
         self.log_version += 1
-        self.queue_total = self.queue_index = 0
-        self.sweep_id = None
-        self.stopping = False
-        self.error = None
-        self._writer = None
-        self._resumed_run = None
-        self._queue_done = False
 
     # -- control
 
-    def start(
-        self,
-        values: dict[str, str] | None,
-        *,
-        count: int = 1,
-        resume_run_id: int | None = None,
-        confirmed: bool = False,
-    ) -> Launch:
-        """Launch `rnn-tui train` with the form's `values` (`count` runs: a sweep when more
-        than one; `confirmed`: the user agreed to a sweep above 64 runs), or resume a run
-        under its own id. RnnTuiError when a run is going or the process cannot start."""
+    def start(self, values: dict[str, str] | None, **options: Unpack[StartOptions]) -> Launch:
+        """Launch `rnn-tui train` with the form's `values`, or resume a run under its own
+        id (see StartOptions). RnnTuiError when a run is going or the process cannot start."""
         if self.running:
             raise RnnTuiError("a run is already going: stop it first (k)")
-        argv = train_argv(values, store_path=self.db_path, resume=resume_run_id)
-        if confirmed:
+        resumed = options.get("resume_run_id")
+        argv = train_argv(values, store_path=self.db_path, resume=resumed)
+        if options.get("confirmed", False):
             argv.append("--yes")
         started = launch(argv, self.db_path.parent)
-        self._reset()
-        self.launch = started
-        self.queue_total = count
-        self._resumed_run = resume_run_id
+        count = options.get("count", 1)
+        self._show(
+            ShownQueue(launch=started, queue_total=count, resumed_run=resumed, queue_done=False)
+        )
         self.worker = self.app.run_worker(
             lambda: self._supervise(started),
             name="training",
@@ -177,10 +156,7 @@ class TrainingController:
         """A start refused before any process: shown as a child's start error is."""
         if self.running:
             return
-        self._reset()
-        self._queue_done = True
-        self.launch = None
-        self.error = error
+        self._show(ShownQueue(error=error))
         self._add_log([LogLine(error, "error")])
         self.app.notify(error, severity="error", title="training did not start", markup=False)
 
@@ -205,9 +181,7 @@ class TrainingController:
         except StoreError as exc:
             self.app.notify(str(exc), severity="error", title="cannot attach")
             return False
-        self._reset()
-        self.launch = None
-        self._queue_done = run.status != "running"  # an old run: no queue to see end
+        self._show(ShownQueue(queue_done=run.status != "running"))  # an old run: no end to see
         self._follow(store, run, attached=True)
         self.tick()
         if run.status == "running":
@@ -240,8 +214,8 @@ class TrainingController:
             if child is not None and child.returncode is None:
                 child.process.send_signal(STOP_SIGNAL)
                 return "stopping"
-            if self._writer is not None and self._writer_alive() and self._writer[0]:
-                os.kill(self._writer[0], STOP_SIGNAL)
+            if self.writer is not None and self._writer_alive() and self.writer[0]:
+                os.kill(self.writer[0], STOP_SIGNAL)
                 return "stopping"
             return None
         store = self.store()
@@ -270,19 +244,17 @@ class TrainingController:
         self.app.post_message(ShownRunChanged(run.id))
         self.follower = RunFollower(store, run.id)
         pid, token, _host = store.writer(run.id)
-        self._writer = (pid, token)
+        self.writer = (pid, token)
         if run.sweep_id is not None:
             self.sweep_id = run.sweep_id
-            try:
+            with suppress(StoreError):
                 self.queue_total = max(self.queue_total, len(store.sweep_configs(run.sweep_id)))
-            except StoreError:
-                pass
             self.queue_index = run.sweep_index or 0
-        if self.queue_total > 1:
-            self._add_log([LogLine(f"── run {self.queue_index + 1}/{self.queue_total}", "bold")])
+        if self.queue_position():
+            self._add_log([LogLine(f"── {self.queue_position()}", "bold")])
         if attached and run.status == "running":
             self._add_log([LogLine(attached_line(run), "bold")])
-        resumed = self._resumed_run == run.id
+        resumed = self.resumed_run == run.id
         self._add_log([LogLine(start_line(run, resumed=resumed), "bold")])
 
     def tick(self) -> None:
@@ -297,7 +269,7 @@ class TrainingController:
                 self._store_failed(exc)
         # Without the store a child that failed to start is still reported.
         child = self.launch
-        if not self._queue_done and self.current is None and child is not None:
+        if not self.queue_done and self.current is None and child is not None:
             if child.returncode is not None:
                 self._queue_ended(child)
 
@@ -314,7 +286,7 @@ class TrainingController:
             if update.ended:
                 self._run_ended(store, current)
                 self._follow_next(store)
-        if self._queue_done:
+        if self.queue_done:
             return
         child_over = child is None or child.returncode is not None
         if child_over and (self.current is None or self.current.ended):
@@ -327,8 +299,8 @@ class TrainingController:
         runs: list[RunRow] = []
         if self.launch is not None:
             runs = runs_of_process(store, self.launch.pid, since=self.launch.started)
-        elif self._writer is not None and self._writer[0] is not None:
-            runs = store.runs_by_pid(self._writer[0], self._writer[1])
+        elif self.writer is not None and self.writer[0] is not None:
+            runs = store.runs_by_pid(self.writer[0], self.writer[1])
         later = [run for run in runs if run.id > after]
         if later:
             self._follow(store, later[0], attached=self.launch is None)
@@ -344,10 +316,9 @@ class TrainingController:
             self.app.post_message(CheckpointSaved(checkpoint))
         severity = {"finished": "information", "stopped": "warning"}.get(run.status, "error")
         where = f"\ncheckpoint: {checkpoint}" if checkpoint else "\nno checkpoint saved"
-        prefix = f"run {self.queue_index + 1}/{self.queue_total} " if self.queue_total > 1 else ""
         self.app.notify(
             f"{run.message}{where}",
-            title=f"{prefix}run {run.id}: {run.status}",
+            title=f"{self.queue_position()} run {run.id}: {run.status}".lstrip(),
             severity=severity,  # type: ignore[arg-type]
             timeout=8,
         )
@@ -355,29 +326,19 @@ class TrainingController:
     def _queue_ended(self, child: Launch | None) -> None:
         """The process is gone and its last run has ended: report a failed start, or show
         a sweep's summary once."""
-        self._queue_done = True
+        self.queue_done = True
         self.stopping = False
         if child is not None and self.current is None:
-            code = child.returncode
-            if code == 0:
+            if child.returncode == 0:
                 return
             self.error = child.error_line()
             self._add_log([LogLine(self.error, "error")])
             self.app.notify(self.error, severity="error", title="training did not start")
             return
         if child is not None and child.returncode == 0:
-            with_suppressed_oserror(child.log_path.unlink)
+            with suppress(OSError):
+                child.log_path.unlink()
         if self.sweep_id is not None and self.queue_total > 1 and self.summary_on_end:
             from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
 
             show_sweep_summary(self.app, self.sweep_id, once=True)
-
-
-def with_suppressed_oserror(action: Any) -> None:
-    try:
-        action()
-    except OSError:
-        pass
-
-
-__all__ = ["EpochPoint", "LogLine", "TrainingController", "WatchedRun"]
