@@ -112,3 +112,13 @@ def test_model_mode_is_restored():
     model = CharRNN(len(VOCAB), hidden=4).train()
     list(generate(model, VOCAB, "a", 3, seed=0))
     assert model.training
+
+
+def test_sampling_runs_on_one_thread_and_gives_the_threads_back():
+    model = CharRNN(len(VOCAB), hidden=4)
+    before = torch.get_num_threads()
+    seen = []
+    for _ in generate(model, VOCAB, "a", 3, seed=0):
+        seen.append(torch.get_num_threads())
+    assert seen == [1, 1, 1]
+    assert torch.get_num_threads() == before
