@@ -50,11 +50,7 @@ class RunsChart(PplChart):
                     series.append((run_id, series_label(run_id, name, train=True), xs, ys))
         self.title = "validation" + (" and training" if show_train else "") + " perplexity"
         self.x_label = X_LABEL[axis]
-        self.set_run_series(series)
-
-    def set_run_series(self, series: Sequence[tuple[int, str, Sequence, Sequence]]) -> None:
-        """Plot (run id, label, xs, ys) series; the labels of one run share its colour."""
         self.set_series(
             [(label, xs, ys) for _, label, xs, ys in series],
-            colour_keys={label: run_id for run_id, label, _, _ in series},
+            colour_keys={label: run_id for run_id, label, _, _ in series},  # a run, a colour
         )
