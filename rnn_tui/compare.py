@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rnn_tui.config import FIELDS
+from rnn_tui.curves import X_AXES
+from rnn_tui.curves import X_COLUMN as _X_COLUMN
+from rnn_tui.curves import X_LABEL as _X_LABEL
 from rnn_tui.errors import RnnTuiError
 
 if TYPE_CHECKING:
     from rnn_tui.store import RunRow, RunStore
-
-X_AXES = ("step", "epoch", "tokens", "time")
-_X_COLUMN = {"step": "step", "epoch": "epoch", "tokens": "tokens", "time": "elapsed"}
-_X_LABEL = {"step": "step", "epoch": "epoch", "tokens": "training tokens", "time": "seconds"}
 
 
 def varied_config_fields(runs: list[RunRow]) -> list[str]:

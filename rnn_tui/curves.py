@@ -2,8 +2,10 @@
 
 `Curves` collects a run's per-epoch perplexities (from EpochEnd events, an earlier
 metrics.jsonl, or the store's epoch rows) for the end-of-run PNG and the text chart;
-`EpochPoint` is one epoch of a followed run. `finite_points` and `downsample_minmax` are
-the two rules every chart applies before drawing. No torch, no Textual.
+`EpochPoint` is one epoch of a followed run. `RunMetrics` holds a stored run's step and
+epoch rows, read in increments, and gives its curves on any of the `X_AXES`.
+`finite_points` and `downsample_minmax` are the two rules every chart applies before
+drawing. No torch, no Textual.
 """
 
 from __future__ import annotations
@@ -11,11 +13,16 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rnn_tui.events import EpochEnd, Event
+
+# The x axes a chart of stored runs offers: the metric rows' column each one reads, its label.
+X_AXES = ("step", "epoch", "tokens", "time")
+X_COLUMN = {"step": "step", "epoch": "epoch", "tokens": "tokens", "time": "elapsed"}
+X_LABEL = {"step": "step", "epoch": "epoch", "tokens": "training tokens", "time": "seconds"}
 
 
 @dataclass(frozen=True)
@@ -123,4 +130,61 @@ class Curves:
         val = [(x, y) for x, y in zip(self.epochs, self.val, strict=True) if y is not None]
         if val:
             out.append(Series("validation", [x for x, _ in val], [y for _, y in val]))
+        return out
+
+
+@dataclass
+class RunMetrics:
+    """A stored run's curves as its metric rows tell them (RunStore.step_metrics and
+    epoch_metrics), extended as new rows are read: the training perplexity of every
+    recorded step, and the epoch rows with their validation perplexity."""
+
+    step: list[int] = field(default_factory=list)
+    epoch: list[int] = field(default_factory=list)
+    tokens: list[Any] = field(default_factory=list)
+    elapsed: list[Any] = field(default_factory=list)
+    ppl: list[Any] = field(default_factory=list)
+    epochs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def last_step(self) -> int:
+        return self.step[-1] if self.step else 0
+
+    @property
+    def last_epoch(self) -> int:
+        return self.epochs[-1]["epoch"] if self.epochs else 0
+
+    def extend(self, steps: Sequence[Mapping[str, Any]], epochs: Sequence[dict[str, Any]]) -> None:
+        for row in steps:
+            self.step.append(row["step"])
+            self.epoch.append(row["epoch"])
+            self.tokens.append(row["tokens"])
+            self.elapsed.append(row["elapsed"])
+            self.ppl.append(row["ppl"])
+        self.epochs.extend(epochs)
+
+    def val_xy(self, axis: str) -> tuple[list[Any], list[Any]]:
+        """Validation perplexity at each epoch's end that has one, against `axis`."""
+        column = X_COLUMN[axis]
+        rows = [e for e in self.epochs if e["val_ppl"] is not None]
+        return [e[column] for e in rows], [e["val_ppl"] for e in rows]
+
+    def train_xy(self, axis: str) -> tuple[list[Any], list[Any]]:
+        """Training perplexity at every recorded step, against `axis` (epochs: fractional)."""
+        if axis == "epoch":
+            return self._fractional_epochs(), list(self.ppl)
+        return list(getattr(self, X_COLUMN[axis])), list(self.ppl)
+
+    def _fractional_epochs(self) -> list[float]:
+        """Each step's position in epochs (epoch 2, halfway: 1.5), from the epoch ends."""
+        ends = {e["epoch"]: e["step"] for e in self.epochs}
+        per_epoch = self.epochs[0]["step"] / self.epochs[0]["epoch"] if self.epochs else None
+        out: list[float] = []
+        for step, epoch in zip(self.step, self.epoch, strict=True):
+            if not per_epoch:
+                out.append(float(epoch))
+                continue
+            start = ends.get(epoch - 1, (epoch - 1) * per_epoch)
+            length = ends.get(epoch, start + per_epoch) - start
+            out.append(epoch - 1 + (step - start) / length if length > 0 else float(epoch))
         return out

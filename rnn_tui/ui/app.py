@@ -35,10 +35,16 @@ if TYPE_CHECKING:
     from textual.command import Provider
     from textual.screen import Screen
 
-    from rnn_tui.settings import Settings
     from rnn_tui.store import RunRow
 
 MIN_WIDTH, MIN_HEIGHT = 60, 20
+# The screens' keys: mode -> (key, footer label); a key shows its screen (switch_mode).
+SCREEN_KEYS = {
+    "train": ("f2", "Train"),
+    "sample": ("f3", "Sample"),
+    "params": ("f4", "Params"),
+    "runs": ("f5", "Runs"),
+}
 
 
 def _sample_screen() -> Screen:
@@ -81,10 +87,10 @@ class RnnTuiApp(HasState, App):
     }
     DEFAULT_MODE = "train"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "switch_mode('train')", "Train", id="screen.train"),
-        Binding("f3", "switch_mode('sample')", "Sample", id="screen.sample"),
-        Binding("f4", "switch_mode('params')", "Params", id="screen.params"),
-        Binding("f5", "switch_mode('runs')", "Runs", id="screen.runs"),
+        *(
+            Binding(key, f"switch_mode({mode!r})", label, id=f"screen.{mode}")
+            for mode, (key, label) in SCREEN_KEYS.items()
+        ),
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+c", "quit", "Quit", id="app.quit", priority=True, show=False),
         Binding("f10", "quit", "Quit", id="app.quit_f10"),
@@ -130,15 +136,7 @@ class RnnTuiApp(HasState, App):
         if changed:
             self.save_settings()
 
-    # Read-only views kept for code that predates `state` (tests, older screens).
-    @property
-    def settings(self) -> Settings:
-        return self.state.settings
-
-    @property
-    def store_path(self) -> str | None:
-        return self.state.store_path
-
+    # Views of `state` kept for code that predates it (tests, the sweep summary).
     @property
     def form_config(self) -> TrainConfig:
         return self.state.form_config
@@ -154,6 +152,10 @@ class RnnTuiApp(HasState, App):
     @latest_checkpoint.setter
     def latest_checkpoint(self, path: str | None) -> None:
         self.state.latest_checkpoint = path  # older callers; new code posts CheckpointSaved
+
+    @property
+    def store_path(self) -> str | None:
+        return self.state.store_path
 
     # -- training (the Train screen's keys and the command palette call these)
 

@@ -8,11 +8,8 @@ form's model, whose vocabulary size is read from its corpus in a thread worker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,82 +18,21 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 
-from rnn_tui.config import CELLS, MAX_LAYERS, TrainConfig, embedding_dim, parse_int
-from rnn_tui.params import BIAS_NOTE, ParamReport, ParamRow, count_params
+from rnn_tui.config import CELLS, TrainConfig
+from rnn_tui.params import BIAS_NOTE, ParamReport
+from rnn_tui.ui.screens.params_table import (
+    CELL_LABELS,
+    COLUMNS,
+    SIZE_FIELDS,
+    WORKED_EXAMPLE,
+    ModelSizes,
+    form_model_sizes,
+    parse_size,
+    table_rows,
+)
 from rnn_tui.ui.typed_app import app_of
 
 DEFAULT_VOCAB = 28  # The Time Machine after "clean"/"d2l" preprocessing: 26 letters, space, …
-
-CELL_LABELS = {"rnn": "RNN (vanilla)", "gru": "GRU", "lstm": "LSTM"}
-
-
-@dataclass(frozen=True)
-class ModelSizes:
-    """What the side form describes. embedding None: one-hot/raw input of input_size."""
-
-    cell: str = "rnn"
-    input_size: int = 1
-    hidden: int = 3
-    layers: int = 2
-    output_size: int = 1
-    embedding: int | None = None
-
-    def report(self, *, per_gate: bool = True) -> ParamReport:
-        return count_params(
-            self.cell,
-            self.input_size,
-            self.hidden,
-            self.layers,
-            self.output_size,
-            embedding=None if self.embedding is None else (self.input_size, self.embedding),
-            per_gate=per_gate,
-        )
-
-    def describe(self) -> str:
-        shape = f"{self.layers}×{self.hidden}"
-        embed = f", embedding {self.embedding}" if self.embedding else ""
-        return (
-            f"{CELL_LABELS[self.cell]} {shape}, input {self.input_size}{embed}, "
-            f"output {self.output_size}"
-        )
-
-
-WORKED_EXAMPLE = ModelSizes()
-
-# field id -> (label, minimum, maximum, optional)
-_FIELDS: dict[str, tuple[str, int, int, bool]] = {
-    "input_size": ("input", 1, 1_000_000, False),
-    "hidden": ("hidden", 1, 65_536, False),
-    "layers": ("layers", 1, MAX_LAYERS, False),
-    "output_size": ("output", 1, 1_000_000, False),
-    "embedding": ("embedding", 1, 65_536, True),
-}
-
-
-def parse_size(text: str, minimum: int, maximum: int, optional: bool) -> int | None:
-    """A form field as a whole number in [minimum, maximum]; raises ValueError with a message."""
-    if not text.strip():
-        if optional:
-            return None
-        raise ValueError("required")
-    return parse_int(text, minimum, maximum)
-
-
-def form_model_sizes(config: TrainConfig, vocab_size: int) -> ModelSizes:
-    """The CharRNN `CharRNN.from_config(config, vocab_size)` builds, as form sizes."""
-    dim = embedding_dim(config.embedding, vocab_size)
-    return ModelSizes(
-        cell=config.cell,
-        input_size=vocab_size,
-        hidden=config.hidden,
-        layers=config.layers,
-        output_size=vocab_size,
-        embedding=None if dim is None or dim < 0 else dim,
-    )
-
-
-def _shape(row: ParamRow) -> str:
-    return "×".join(str(n) for n in row.shape)
 
 
 class ParamsScreen(Screen):
@@ -179,7 +115,6 @@ class ParamsScreen(Screen):
         self.sizes: ModelSizes = WORKED_EXAMPLE
         self.report: ParamReport = WORKED_EXAMPLE.report()
         self.per_gate = True
-        self._vocab_cache: dict[tuple[str, str, int], int] = {}
         self._details: dict[str, str] = {}  # row key -> the line shown under the table
 
     # -- layout ---------------------------------------------------------------------------
@@ -198,7 +133,7 @@ class ParamsScreen(Screen):
                         compact=True,
                         id="cell",
                     )
-                for field_id, (label, *_rest) in _FIELDS.items():
+                for field_id, (label, *_rest) in SIZE_FIELDS.items():
                     with Vertical(classes="field"):
                         yield Label(label)
                         value = getattr(WORKED_EXAMPLE, field_id)
@@ -222,14 +157,7 @@ class ParamsScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, key in (
-            ("parameter", "name"),
-            ("gate", "gate"),
-            ("shape", "shape"),
-            ("textbook", "textbook"),
-            ("PyTorch", "pytorch"),
-            ("formula", "formula"),
-        ):
+        for label, key in COLUMNS:
             table.add_column(label, key=key)
         self._show(self.sizes)
 
@@ -247,49 +175,10 @@ class ParamsScreen(Screen):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
-        self._details = {"total": f"total: {report.summary()}"}
-        rows_by_layer: dict[str, list[ParamRow]] = {}
-        for row in report.rows:
-            rows_by_layer.setdefault(row.layer, []).append(row)
-        for layer, textbook, pytorch in report.layer_totals():
-            for i, row in enumerate(rows_by_layer[layer]):
-                formula = row.formula.split(" (", 1)[0]
-                if row.formula != formula:
-                    formula += " (second bias)"
-                table.add_row(
-                    row.name,
-                    row.gate or "",
-                    _shape(row),
-                    Text(f"{row.textbook:,}", justify="right"),
-                    Text(f"{row.pytorch:,}", justify="right"),
-                    formula,
-                    key=f"{row.name}:{row.gate or ''}:{i}",
-                )
-                gate = f" ({row.gate} gate)" if row.gate else ""
-                self._details[f"{row.name}:{row.gate or ''}:{i}"] = (
-                    f"{row.name}{gate}: {row.formula}"
-                )
-            table.add_row(
-                Text(f"{layer} subtotal", style="bold"),
-                "",
-                "",
-                Text(f"{textbook:,}", style="bold", justify="right"),
-                Text(f"{pytorch:,}", style="bold", justify="right"),
-                "",
-                key=f"subtotal:{layer}",
-            )
-            self._details[f"subtotal:{layer}"] = (
-                f"{layer}: textbook {textbook:,}, PyTorch {pytorch:,}"
-            )
-        table.add_row(
-            Text("total", style="bold reverse"),
-            "",
-            "",
-            Text(f"{report.total_textbook:,}", style="bold reverse", justify="right"),
-            Text(f"{report.total_pytorch:,}", style="bold reverse", justify="right"),
-            Text(f"+{report.total_pytorch - report.total_textbook:,} in PyTorch", style="bold"),
-            key="total",
-        )
+        self._details = {}
+        for row in table_rows(report):
+            table.add_row(*row.cells, key=row.key)
+            self._details[row.key] = row.detail
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
 
@@ -305,7 +194,7 @@ class ParamsScreen(Screen):
         """The form's sizes, showing each field's problem beside it; None when any is bad."""
         values: dict[str, int | None] = {}
         ok = True
-        for field_id, (_label, minimum, maximum, optional) in _FIELDS.items():
+        for field_id, (_label, minimum, maximum, optional) in SIZE_FIELDS.items():
             error = self.query_one(f"#{field_id}-error", Static)
             try:
                 values[field_id] = parse_size(
@@ -339,7 +228,7 @@ class ParamsScreen(Screen):
     def _fill_form(self, sizes: ModelSizes) -> None:
         with self.prevent(Input.Changed, Select.Changed):
             self.query_one("#cell", Select).value = sizes.cell
-            for field_id in _FIELDS:
+            for field_id in SIZE_FIELDS:
                 value = getattr(sizes, field_id)
                 self.query_one(f"#{field_id}", Input).value = "" if value is None else str(value)
         self._read_form()  # clears stale messages
@@ -365,7 +254,7 @@ class ParamsScreen(Screen):
         The corpus is read in a thread worker (a large file takes a moment);
         its answer replaces the guess unless the form was edited meanwhile.
         """
-        config = app_of(self).form_config
+        config = app_of(self).state.form_config
         problems = {
             k: v
             for k, v in config.validate().items()
@@ -389,16 +278,11 @@ class ParamsScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="vocab")
     def _vocab_size(self, config: TrainConfig, guess: ModelSizes) -> None:
         """Read and preprocess the corpus (can take a moment) to learn its vocabulary size."""
-        from rnn_tui.corpus import preprocess, read_text, timemachine_path
+        from rnn_tui.corpus import vocab_size
         from rnn_tui.errors import RnnTuiError
 
         try:
-            path = config.corpus or str(timemachine_path())
-            key = (path, config.preprocess, Path(path).expanduser().stat().st_mtime_ns)
-            if key not in self._vocab_cache:
-                text = preprocess(read_text(path), config.preprocess)
-                self._vocab_cache[key] = len(set(text))
-            size = self._vocab_cache[key]
+            size = vocab_size(config.corpus or None, config.preprocess)
             note = f"vocabulary of {config.corpus_label} ({config.preprocess}): {size}"
         except (RnnTuiError, OSError) as exc:
             size = DEFAULT_VOCAB

@@ -13,9 +13,7 @@ step. `a` cycles the x axis (step, epoch, training tokens, training seconds).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -25,19 +23,17 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from rnn_tui.compare import X_AXES
-from rnn_tui.errors import RnnTuiError
-from rnn_tui.store import RunRow, RunStore
+from rnn_tui.curves import X_AXES
+from rnn_tui.store import RunRow
 from rnn_tui.ui.screens.runs_actions import RunActions
 from rnn_tui.ui.screens.runs_actions import resume_plan as resume_plan  # the app resumes with it
-from rnn_tui.ui.screens.runs_info import detail_line, queue_line
-from rnn_tui.ui.screens.runs_snapshot import RunCurves, Snapshot, read_snapshot
+from rnn_tui.ui.screens.runs_info import detail_line, info_line, queue_line
+from rnn_tui.ui.screens.runs_snapshot import Snapshot, apply_metrics, known_rows
 from rnn_tui.ui.typed_app import app_of, remember
-from rnn_tui.ui.widgets.runs_chart import X_LABELS, RunsChart, series_label
-from rnn_tui.ui.widgets.runs_table import RunsTable
+from rnn_tui.ui.widgets.runs_chart import RunsChart
+from rnn_tui.ui.widgets.runs_table import RunsTable, sort_chooser
 
 REFRESH_S = 1.0  # how often the store is read while the screen is shown
-RECOVER_S = 5.0  # how often runs whose writer died are marked interrupted
 
 
 class RunsScreen(RunActions):
@@ -131,9 +127,7 @@ class RunsScreen(RunActions):
         self._others: dict[int, RunRow] = {}
         self._loading = False
         self._dirty = False
-        self._last_recover = 0.0
         self._was_running = False
-        self._chart_key: tuple[Any, ...] | None = None
 
     # -- layout
 
@@ -151,7 +145,7 @@ class RunsScreen(RunActions):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.table.marked.update(app_of(self).settings.marks)  # the last session's marks
+        self.table.marked.update(app_of(self).state.settings.marks)  # the last session's marks
         self.request_load()
         self.set_interval(REFRESH_S, self._tick)
 
@@ -162,8 +156,7 @@ class RunsScreen(RunActions):
         self.request_load()
 
     def on_unmount(self) -> None:
-        if self.store is not None:
-            self.store.close()
+        self.reader.close()
 
     # -- helpers
 
@@ -204,41 +197,16 @@ class RunsScreen(RunActions):
         highlighted = self.table.highlighted_id
         if highlighted is not None:
             wanted.add(highlighted)  # ready when marks are cleared
-        known = {
-            run_id: (curves.state, curves.last_step, curves.last_epoch)
-            for run_id, curves in self.curves.items()
-        }
+        read = self.reader.read
+        args = (app_of(self).state.store_path, self.filter_text, sorted(wanted))
+        known = known_rows(self.curves)
         self.run_worker(
-            lambda: self._load(self.filter_text, sorted(wanted), known),
+            lambda: self.post_message(self.Loaded(read(*args, known))),
             name="runs-load",
             group="runs-load",
             thread=True,
             exit_on_error=False,
         )
-
-    def _load(
-        self,
-        text_filter: str,
-        chart_ids: list[int],
-        known: dict[int, tuple[tuple[str, int, int], int, int]],
-    ) -> None:
-        """The worker: open the store if needed, read, post the snapshot. Never raises."""
-        try:
-            if self.store is None:
-                self.store = RunStore(app_of(self).store_path)
-            store = self.store
-            now = time.monotonic()
-            if now - self._last_recover >= RECOVER_S:
-                self._last_recover = now
-                # Runs whose `rnn-tui train` process died become 'interrupted' (the store
-                # does this when opened; this screen keeps one store open).
-                store.recover()
-            snapshot = read_snapshot(store, text_filter, chart_ids, known)
-        except RnnTuiError as exc:
-            snapshot = Snapshot(text_filter, error=str(exc))
-        except Exception as exc:  # noqa: BLE001 - a bug: show it, keep the app up
-            snapshot = Snapshot(text_filter, error=f"{type(exc).__name__}: {exc}")
-        self.post_message(self.Loaded(snapshot))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -255,17 +223,10 @@ class RunsScreen(RunActions):
             self.request_load()
 
     def _apply(self, snap: Snapshot) -> None:
-        for run_id in snap.gone:
-            self.curves.pop(run_id, None)
-            self.table.marked.discard(run_id)
+        apply_metrics(self.curves, snap)
         if snap.gone:
+            self.table.marked.difference_update(snap.gone)
             self._remember_marks()
-        for run_id, (fresh, steps, epochs, state) in snap.metrics.items():
-            curves = self.curves.get(run_id)
-            if fresh or curves is None:
-                curves = self.curves[run_id] = RunCurves()
-            curves.extend(steps, epochs)
-            curves.state = state
         self._others = snap.others
         if snap.text_filter == self.filter_text:
             self.table.set_runs(snap.runs)
@@ -277,33 +238,12 @@ class RunsScreen(RunActions):
     # -- the chart and the info lines
 
     def update_chart(self) -> None:
-        ids = self.chart_ids()
-        key = (
-            tuple((i, len(self.curves[i].step), len(self.curves[i].epochs), self._run_name(i))
-                  if i in self.curves else (i,) for i in ids),
-            self.x_axis,
-            self.show_train,
-        )  # fmt: skip
-        if key == self._chart_key:
-            return
-        self._chart_key = key
-        series: list[tuple[int, str, Sequence, Sequence]] = []
-        for run_id in ids:
-            curves = self.curves.get(run_id)
-            if curves is None:
-                continue
-            name = self._run_name(run_id)
-            xs, ys = curves.val_xy(self.x_axis)
-            if xs:
-                series.append((run_id, series_label(run_id, name), xs, ys))
-            if self.show_train:
-                xs, ys = curves.train_xy(self.x_axis)
-                if xs:
-                    series.append((run_id, series_label(run_id, name, train=True), xs, ys))
-        chart = self.chart
-        chart.title = "validation" + (" and training" if self.show_train else "") + " perplexity"
-        chart.x_label = X_LABELS[self.x_axis]
-        chart.set_run_series(series)
+        runs = [
+            (run_id, self._run_name(run_id), self.curves[run_id])
+            for run_id in self.chart_ids()
+            if run_id in self.curves
+        ]
+        self.chart.show_runs(runs, self.x_axis, self.show_train)
 
     def _run_name(self, run_id: int) -> str:
         run = self.run_for(run_id)
@@ -311,22 +251,18 @@ class RunsScreen(RunActions):
 
     def update_info(self) -> None:
         table = self.table
-        parts: list[str] = []
-        queue = queue_line(app_of(self).controller)
-        if queue:
-            parts.append(queue)
-        n = len(table.runs)
-        where = " matching" if self.filter_text.strip() else ""
-        parts.append(f"{n} run{'s' if n != 1 else ''}{where}")
-        if table.marked:
-            parts.append(f"{len(table.marked)} marked")
-        parts.append(f"sort {table.sort_description()}")
-        if not self.show_train:
-            parts.append("t: train ppl")
-        self.query_one("#runs-info", Static).update(" · ".join(parts))
-        self.query_one("#runs-detail", Static).update(
-            detail_line(table.highlighted_run, bool(self.filter_text.strip()))
+        filtered = bool(self.filter_text.strip())
+        self.query_one("#runs-info", Static).update(
+            info_line(
+                queue_line(app_of(self).controller),
+                len(table.runs),
+                filtered,
+                len(table.marked),
+                table.sort_description(),
+                self.show_train,
+            )
         )
+        self.query_one("#runs-detail", Static).update(detail_line(table.highlighted_run, filtered))
 
     def _watch_queue(self) -> None:
         """Follow this app's training queue: its progress in the info line, and a fresh
@@ -391,11 +327,6 @@ class RunsScreen(RunActions):
 
     def action_choose_sort(self) -> None:
         """Sort by a column in two keys: o, then the column's key (the same again reverses)."""
-        from rnn_tui.ui.widgets.field_jump import JumpScreen
-        from rnn_tui.ui.widgets.runs_table import COLUMNS, SORT_KEYS
-
-        labels = {name: COLUMNS[name][0] if name in COLUMNS else "marked" for name in COLUMNS}
-        labels["mark"] = "marked"
 
         def sort_by(column: str) -> None:
             self.table.sort_by(column)
@@ -405,15 +336,7 @@ class RunsScreen(RunActions):
             if column:  # once this screen is back on top: the table measures its cells then
                 self.call_after_refresh(sort_by, column)
 
-        self.app.push_screen(
-            JumpScreen(
-                list(SORT_KEYS.values()),
-                title="sort by: press a column's key (again: reverse; esc closes)",
-                hints=SORT_KEYS,
-                labels=labels,
-            ),
-            chosen,
-        )
+        self.app.push_screen(sort_chooser(), chosen)
 
     def action_cycle_sort(self) -> None:
         """Sort by the next column (pressing a column's header sorts by it)."""

@@ -11,9 +11,9 @@ from textual.screen import Screen
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.run_checkpoint import sample_checkpoint
-from rnn_tui.store import RunRow, RunStore
+from rnn_tui.store import RunRow
 from rnn_tui.ui.screens.dialogs import TextPrompt, yes_no
-from rnn_tui.ui.screens.runs_snapshot import RunCurves, stored_config
+from rnn_tui.ui.screens.runs_snapshot import RunCurves, RunsReader, stored_config
 from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
 from rnn_tui.ui.typed_app import app_of
 from rnn_tui.ui.widgets.runs_table import RunsTable
@@ -46,7 +46,7 @@ class RunActions(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.store: RunStore | None = None
+        self.reader = RunsReader()
         self.curves: dict[int, RunCurves] = {}
 
     @property
@@ -171,9 +171,7 @@ class RunActions(Screen):
     def _store_action(self, do: Any) -> bool:
         """Run a store write on the UI thread (they take milliseconds); errors notify."""
         try:
-            if self.store is None:
-                self.store = RunStore(app_of(self).store_path)
-            do(self.store)
+            do(self.reader.open(app_of(self).state.store_path))
         except RnnTuiError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return False

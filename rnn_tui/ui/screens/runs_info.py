@@ -1,4 +1,5 @@
-"""The Runs screen's info lines: the highlighted run, and this app's training queue."""
+"""The Runs screen's info lines: what the table shows, the highlighted run, and this app's
+training queue."""
 
 from __future__ import annotations
 
@@ -9,6 +10,20 @@ from rnn_tui.store import RunRow
 
 if TYPE_CHECKING:
     from rnn_tui.ui.training import TrainingController
+
+
+def info_line(
+    queue: str, shown: int, filtered: bool, marked: int, sort: str, show_train: bool
+) -> str:
+    """The line above the table: the queue, how many runs show and are marked, the sort."""
+    parts = [queue] if queue else []
+    parts.append(f"{shown} run{'s' if shown != 1 else ''}{' matching' if filtered else ''}")
+    if marked:
+        parts.append(f"{marked} marked")
+    parts.append(f"sort {sort}")
+    if not show_train:
+        parts.append("t: train ppl")
+    return " · ".join(parts)
 
 
 def detail_line(run: RunRow | None, filtered: bool) -> str:

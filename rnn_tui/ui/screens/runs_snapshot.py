@@ -2,78 +2,29 @@
 
 Reads are incremental: for the charted runs only the metric rows past the ones already read
 (`after_step`/`after_epoch`), and only for runs whose row changed (status, steps, epochs)
-since the last read. The worker builds a `Snapshot`; the UI thread applies it.
+since the last read. The worker builds a `Snapshot` through the screen's `RunsReader`; the
+UI thread applies it to the curves read so far (`apply_metrics`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from rnn_tui.config import TrainConfig
+from rnn_tui.curves import RunMetrics
 from rnn_tui.errors import RnnTuiError, StoreError
 from rnn_tui.store import RunRow, RunStore
 
+RECOVER_S = 5.0  # how often runs whose writer died are marked interrupted
+
 
 @dataclass
-class RunCurves:
+class RunCurves(RunMetrics):
     """The metric rows of one run read so far, and the run's row state when read."""
 
     state: tuple[str, int, int] = ("", -1, -1)  # (status, steps, epochs)
-    step: list[int] = field(default_factory=list)
-    epoch: list[int] = field(default_factory=list)
-    tokens: list[Any] = field(default_factory=list)
-    elapsed: list[Any] = field(default_factory=list)
-    ppl: list[Any] = field(default_factory=list)
-    epochs: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def last_step(self) -> int:
-        return self.step[-1] if self.step else 0
-
-    @property
-    def last_epoch(self) -> int:
-        return self.epochs[-1]["epoch"] if self.epochs else 0
-
-    def extend(self, steps: list[dict[str, Any]], epochs: list[dict[str, Any]]) -> None:
-        for row in steps:
-            self.step.append(row["step"])
-            self.epoch.append(row["epoch"])
-            self.tokens.append(row["tokens"])
-            self.elapsed.append(row["elapsed"])
-            self.ppl.append(row["ppl"])
-        self.epochs.extend(epochs)
-
-    # -- series
-
-    def val_xy(self, axis: str) -> tuple[list[Any], list[Any]]:
-        column = {"step": "step", "epoch": "epoch", "tokens": "tokens", "time": "elapsed"}[axis]
-        rows = [e for e in self.epochs if e["val_ppl"] is not None]
-        return [e[column] for e in rows], [e["val_ppl"] for e in rows]
-
-    def train_xy(self, axis: str) -> tuple[list[Any], list[Any]]:
-        if axis == "step":
-            return list(self.step), list(self.ppl)
-        if axis == "tokens":
-            return list(self.tokens), list(self.ppl)
-        if axis == "time":
-            return list(self.elapsed), list(self.ppl)
-        return self._fractional_epochs(), list(self.ppl)
-
-    def _fractional_epochs(self) -> list[float]:
-        """Each step's position in epochs (epoch 2, halfway: 1.5), from the epoch ends."""
-        ends = {e["epoch"]: e["step"] for e in self.epochs}
-        per_epoch = self.epochs[0]["step"] / self.epochs[0]["epoch"] if self.epochs else None
-        out: list[float] = []
-        for step, epoch in zip(self.step, self.epoch, strict=True):
-            if not per_epoch:
-                out.append(float(epoch))
-                continue
-            start = ends.get(epoch - 1, (epoch - 1) * per_epoch)
-            length = ends.get(epoch, start + per_epoch) - start
-            out.append(epoch - 1 + (step - start) / length if length > 0 else float(epoch))
-        return out
 
 
 @dataclass
@@ -142,3 +93,60 @@ def read_snapshot(
             row.pop("sample", None)  # the chart never shows it
         snap.metrics[run_id] = (fresh, steps, epochs, state)
     return snap
+
+
+def known_rows(curves: dict[int, RunCurves]) -> dict[int, tuple[tuple[str, int, int], int, int]]:
+    """Per run already read: (row state, last step, last epoch), what `read_snapshot` skips."""
+    return {run_id: (c.state, c.last_step, c.last_epoch) for run_id, c in curves.items()}
+
+
+def apply_metrics(curves: dict[int, RunCurves], snap: Snapshot) -> None:
+    """Add a snapshot's metric rows to the curves read so far; drop the runs that are gone."""
+    for run_id in snap.gone:
+        curves.pop(run_id, None)
+    for run_id, (fresh, steps, epochs, state) in snap.metrics.items():
+        run_curves = curves.get(run_id)
+        if fresh or run_curves is None:
+            run_curves = curves[run_id] = RunCurves()
+        run_curves.extend(steps, epochs)
+        run_curves.state = state
+
+
+class RunsReader:
+    """The Runs screen's one open store: read by its worker, written by its actions."""
+
+    def __init__(self) -> None:
+        self.store: RunStore | None = None
+        self._last_recover = 0.0
+
+    def open(self, path: str | None) -> RunStore:
+        """The store, opened on first use."""
+        if self.store is None:
+            self.store = RunStore(path)
+        return self.store
+
+    def read(
+        self,
+        path: str | None,
+        text_filter: str,
+        chart_ids: Sequence[int],
+        known: dict[int, tuple[tuple[str, int, int], int, int]],
+    ) -> Snapshot:
+        """A snapshot (see `read_snapshot`); never raises: a failure is its `error`."""
+        try:
+            store = self.open(path)
+            now = time.monotonic()
+            if now - self._last_recover >= RECOVER_S:
+                self._last_recover = now
+                # Runs whose `rnn-tui train` process died become 'interrupted' (the store
+                # does this when opened; this screen keeps one store open).
+                store.recover()
+            return read_snapshot(store, text_filter, chart_ids, known)
+        except RnnTuiError as exc:
+            return Snapshot(text_filter, error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug: show it, keep the app up
+            return Snapshot(text_filter, error=f"{type(exc).__name__}: {exc}")
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()

@@ -1,58 +1,39 @@
 """Sample screen: generate text from a checkpoint, streamed in as it is produced.
 
-The checkpoint is loaded and sampled in a thread worker (torch is imported there, never on
-the UI thread); the worker posts small messages with the text in chunks, a few times a
-second, so a long sample never blocks the UI. Loaded models are cached per path + mtime.
+Which checkpoint, and its model's info, is sample_checkpoint.py's part. The sample is drawn
+in a thread worker (torch is imported there, never on the UI thread); the worker posts small
+messages with the text in chunks, a few times a second, so a long sample never blocks the UI.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static, TextArea
 from textual.worker import get_current_worker
 
 from rnn_tui.plural import plural
+from rnn_tui.ui.screens.sample_checkpoint import NO_CHECKPOINT, SampleCheckpoint
 from rnn_tui.ui.screens.sample_model import (
     MAX_LENGTH,
     MAX_SEED,
-    ModelCache,
-    ModelInfo,
     SampleRequest,
-    info_of,
     parse_field_int,
     parse_temperature,
     prompt_note,
     unknown_chars_message,
 )
-from rnn_tui.ui.screens.sample_worker import (
-    Chunk,
-    Failed,
-    Finished,
-    LatestFound,
-    Loaded,
-    LoadFailed,
-    generate_sample,
-)
-from rnn_tui.ui.typed_app import app_of
+from rnn_tui.ui.screens.sample_worker import Chunk, Failed, Finished, generate_sample
 
-if TYPE_CHECKING:
-    pass
-
-NO_CHECKPOINT = "Train a model first (F2) or enter a checkpoint path"
+__all__ = ["NO_CHECKPOINT", "SampleScreen"]
 
 
-class SampleScreen(Screen):
+class SampleScreen(SampleCheckpoint):
     """Prompt, sampling options and checkpoint in; streamed text out."""
-
-    # Letter keys act while no text field has focus: the output has it first, escape
-    # returns to it from any field, and enter in a field generates.
-    AUTO_FOCUS = "#output"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "generate", "Generate", id="sample.generate"),
@@ -64,6 +45,9 @@ class SampleScreen(Screen):
         ),
         Binding("p", "focus_prompt", "Focus the prompt", id="sample.focus_prompt", show=False),
     ]
+    # The letter keys act while no text field has focus: the output has it first, escape
+    # returns to it from any field, and enter in a field generates.
+    AUTO_FOCUS = "#output"
 
     DEFAULT_CSS = """
     SampleScreen {
@@ -100,14 +84,9 @@ class SampleScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.models = ModelCache()
-        self.model_info: ModelInfo | None = None
         self.generating = False
         self._run = 0
-        self._auto_path: str = ""  # the path we filled in from app.latest_checkpoint
-        self._auto_run: str = ""  # which stored run that path belongs to, when known
         self._errors: dict[str, str] = {}
-        self._preload_timer: Any = None
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -143,59 +122,10 @@ class SampleScreen(Screen):
         self.query_one("#output", TextArea).border_title = "output"
         self._validate()
 
-    def on_screen_resume(self) -> None:
-        """Follow the latest run's checkpoint unless the user typed another path; from a cold
-        start (no run trained in this session), the store's latest run's."""
-        latest = app_of(self).latest_checkpoint or ""
-        field = self.query_one("#checkpoint", Input)
-        if latest and field.value.strip() in ("", self._auto_path) and latest != field.value:
-            self._auto_path = latest
-            self._auto_run = ""
-            with self.prevent(Input.Changed):
-                field.value = latest
-        if not latest and not field.value.strip():
-            self._find_latest()
-        self._preload()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="latest")
-    def _find_latest(self, notify: bool = False) -> None:
-        """The newest stored run with a checkpoint (read in a thread: the store is SQLite)."""
-        from rnn_tui.errors import RnnTuiError
-        from rnn_tui.run_checkpoint import latest_sample_checkpoint
-        from rnn_tui.store import RunStore
-
-        try:
-            with RunStore(app_of(self).store_path) as store:
-                found = latest_sample_checkpoint(store.list_runs())
-        except RnnTuiError as exc:
-            found = None
-            self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
-        if found is not None:
-            run, path = found
-            self.post_message(LatestFound(path, run.id, run.name))
-        elif notify:
-            self.app.call_from_thread(self.notify, NO_CHECKPOINT, severity="warning")
-
-    @on(LatestFound)
-    def _latest_found(self, message: LatestFound) -> None:
-        field = self.query_one("#checkpoint", Input)
-        if field.value.strip() not in ("", self._auto_path):
-            return  # the user typed a path meanwhile
-        self._auto_path = message.path
-        self._auto_run = f"run #{message.run_id} {message.name}"
-        with self.prevent(Input.Changed):
-            field.value = message.path
-        self._set_info(None)
-        self._preload()
-        self._validate()
-
     # -- form -----------------------------------------------------------------------------
 
     def _value(self, field_id: str) -> str:
         return self.query_one(f"#{field_id}", Input).value
-
-    def _checkpoint_path(self) -> str:
-        return self._value("checkpoint").strip() or app_of(self).latest_checkpoint or ""
 
     def _validate(self) -> SampleRequest | None:
         """Check every field, show the problems beside them; the request when all are fine."""
@@ -252,12 +182,7 @@ class SampleScreen(Screen):
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "checkpoint":
-            if event.value.strip() != self._auto_path:
-                self._auto_run = ""
-            self._set_info(None)
-            if self._preload_timer is not None:
-                self._preload_timer.stop()
-            self._preload_timer = self.set_timer(0.4, self._preload)
+            self._checkpoint_typed(event.value)
         self._validate()
 
     @on(Input.Submitted)
@@ -269,59 +194,6 @@ class SampleScreen(Screen):
     def _generate_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_generate()
-
-    # -- model info -----------------------------------------------------------------------
-
-    def _set_info(self, info: ModelInfo | None, error: str | None = None) -> None:
-        self.model_info = info
-        widget = self.query_one("#model-info", Static)
-        widget.remove_class("-missing", "-error")
-        if info is not None:
-            named = self._auto_run and info.path == self._auto_path
-            run = f"{self._auto_run}  ·  " if named else ""
-            widget.update(f"{run}{info.path}  ·  {info.summary}")
-        elif error:
-            widget.update(error)
-            widget.add_class("-error")
-        elif self._checkpoint_path():
-            widget.update(f"{self._checkpoint_path()}  ·  loading…")
-        else:
-            widget.update(NO_CHECKPOINT)
-            widget.add_class("-missing")
-
-    def _preload(self) -> None:
-        path = self._checkpoint_path()
-        if not path:
-            self._set_info(None)
-            return
-        if self.model_info is None or self.model_info.path != path:
-            self._set_info(None)
-            self._load(path)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def _load(self, path: str) -> None:
-        from rnn_tui.errors import RnnTuiError
-
-        try:
-            loaded = self.models.get(path)
-        except RnnTuiError as exc:
-            self.post_message(LoadFailed(path, str(exc)))
-            return
-        except Exception as exc:  # an unexpected failure must not take the app down
-            self.post_message(LoadFailed(path, f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(Loaded(info_of(path, loaded)))
-
-    @on(Loaded)
-    def _loaded(self, message: Loaded) -> None:
-        if message.info.path == self._checkpoint_path():
-            self._set_info(message.info)
-            self._validate()
-
-    @on(LoadFailed)
-    def _load_failed(self, message: LoadFailed) -> None:
-        if message.path == self._checkpoint_path():
-            self._set_info(None, message.error)
 
     # -- generation -----------------------------------------------------------------------
 
@@ -368,34 +240,6 @@ class SampleScreen(Screen):
         self.app.copy_to_clipboard(text)
         self.notify(f"Copied {plural(len(text), 'character')} to the clipboard")
 
-    def open_checkpoint(self, path: str) -> None:
-        """Show this checkpoint: fill the field and load its model info now.
-
-        The user chose it (e.g. from the Runs screen), so the field stops following the
-        latest run's checkpoint until `l` is pressed.
-        """
-        self._auto_path = ""
-        field = self.query_one("#checkpoint", Input)
-        if field.value != path:
-            with self.prevent(Input.Changed):
-                field.value = path
-        if self._preload_timer is not None:
-            self._preload_timer.stop()
-        self._preload()
-        self._validate()
-
-    def action_latest(self) -> None:
-        latest = app_of(self).latest_checkpoint
-        if not latest:
-            with self.prevent(Input.Changed):
-                self.query_one("#checkpoint", Input).value = ""
-            self._auto_path = ""
-            self._find_latest(notify=True)
-            return
-        self._auto_path = latest
-        self._auto_run = ""
-        self.query_one("#checkpoint", Input).value = latest
-
     def action_focus_output(self) -> None:
         self.query_one("#output", TextArea).focus()
 
@@ -417,12 +261,18 @@ class SampleScreen(Screen):
         if self.generating:
             self._set_status(f"Generating… {plural(len(output.text), 'character')}", kind="busy")
 
-    @on(Finished)
-    def _finished(self, message: Finished) -> None:
+    def _generation_ended(self, message: Finished | Failed) -> bool:
+        """Whether this message ends the current generation (not one that was replaced)."""
         if message.run != self._run:
-            return
+            return False
         self.generating = False
         self.refresh_bindings()
+        return True
+
+    @on(Finished)
+    def _finished(self, message: Finished) -> None:
+        if not self._generation_ended(message):
+            return
         rate = message.chars / message.seconds if message.seconds > 0 else 0.0
         self._set_status(
             f"{plural(message.chars, 'character')} in {message.seconds:.2f} s ({rate:,.0f}/s) · "
@@ -431,10 +281,8 @@ class SampleScreen(Screen):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        if message.run != self._run:
+        if not self._generation_ended(message):
             return
-        self.generating = False
-        self.refresh_bindings()
         self._set_status(message.error, kind="error")
         if message.field == "prompt":
             self._validate()  # the vocabulary is known now: the message shows by the prompt

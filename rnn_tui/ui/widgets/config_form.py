@@ -6,8 +6,8 @@ fields take a comma-separated list ("128,256"): the form then stands for the cro
 product of the lists, a sweep, exactly as `rnn-tui train --hidden 128,256` does.
 
 The live "parameters: N" figure needs the vocabulary size of the current corpus after
-preprocessing; it is measured once per (corpus, preprocess, file version) in a thread
-worker (reading a large text file is slow) and cached.
+preprocessing; it is measured once per (corpus, preprocess) in a thread worker (reading a
+large text file is slow) and cached (form_params.py).
 
 The form is the Train screen's first frame, so it is built lean: one Grid of label and
 field cells (no container per row), an error line mounted under a field only once it has
@@ -29,19 +29,16 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Label, Static
 
-from rnn_tui.config import (
-    FIELDS,
-    PRESETS,
-    SWEEPABLE,
-    TrainConfig,
-)
+from rnn_tui.config import FIELDS, PRESETS, TrainConfig
 from rnn_tui.errors import ConfigError
 from rnn_tui.ui.typed_app import rnn_tui_app, share_form_config
 from rnn_tui.ui.widgets.choice_field import ChoiceField
+from rnn_tui.ui.widgets.form_cells import field_cells, show_field_error
 from rnn_tui.ui.widgets.form_fields import (
     build_configs,
     field_error,
     folded_fields,
+    folded_title,
     format_value,
 )
 from rnn_tui.ui.widgets.form_focus import FormFocus
@@ -183,54 +180,19 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
                 for name in names:
                     yield from self._field_cells(name)
         if self._folded:
-            yield Collapsible(title=self._folded_title(), collapsed=True, id="more")
+            yield Collapsible(title=folded_title(self._folded), collapsed=True, id="more")
         yield Static("tab: next field · ctrl+o: jump to a field · a,b,… sweeps", id="field-help")
 
     def _restore_session(self) -> None:
-        """Start from the values the last session left (app.settings), where they fit."""
+        """Start from the values the last session left (the app's settings), where they fit."""
         app = rnn_tui_app(self)
-        for name, text in (app.settings.form if app is not None else {}).items():
+        for name, text in (app.state.settings.form if app is not None else {}).items():
             spec = FIELDS.get(name)
             if spec is not None and (not spec.choices or text in spec.choices):
                 self._texts[name] = text
 
-    def _folded_title(self) -> str:
-        names = [name.replace("_", " ") for name in self._folded]
-        return (
-            f"{len(names)} more: {', '.join(names[:3])}, …"
-            if len(names) > 3
-            else (f"more: {', '.join(names)}")
-        )
-
-    def _field_cells(self, name: str) -> ComposeResult:
-        """A field's label and widget (two grid cells), and its error line if it has one."""
-        spec = FIELDS[name]
-        value = self._texts[name]
-        widget: Widget
-        if spec.choices:
-            widget = ChoiceField(
-                spec.choices,
-                value=value if value in spec.choices else spec.choices[0],
-                id=f"field-{name}",
-                tooltip=spec.help,
-            )
-        else:
-            sweep = " (a,b,… for a sweep)" if name in SWEEPABLE else ""
-            widget = Input(
-                value,
-                placeholder=spec.help if spec.optional else "",
-                compact=True,
-                id=f"field-{name}",
-                tooltip=f"{spec.help}{sweep}",
-                classes="-invalid" if name in self._errors else "",
-                validate_on=(),  # the form validates and sets -invalid (no restyle per key)
-            )
-        yield Label(name, classes="field-label", id=f"label-{name}")
-        yield widget
-        if name in self._errors:
-            yield Static(
-                self._errors[name], classes="field-error", id=f"error-{name}", markup=False
-            )
+    def _field_cells(self, name: str) -> list[Widget]:
+        return field_cells(name, self._texts[name], self._errors.get(name))
 
     # -- the collapsed section
 
@@ -395,19 +357,8 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
             self.run_worker(self.unfold(expand=True), group="unfold")  # shows them when built
         for name in changed:
             widget = self._widget(name)
-            if widget is None:
-                continue
-            message = errors.get(name, "")
-            if isinstance(widget, Input):
-                widget.set_class(bool(message), "-invalid")
-            labels = self.query(f"#error-{name}")
-            if labels:
-                label = labels.first(Static)
-                label.update(message)
-                label.set_class(not message, "-fixed")
-            elif message and widget.parent is not None:
-                error = Static(message, classes="field-error", id=f"error-{name}", markup=False)
-                widget.parent.mount(error, after=widget)
+            if widget is not None:
+                show_field_error(self, widget, name, errors.get(name, ""))
         self._shown_errors = {
             k: v
             for k, v in errors.items()

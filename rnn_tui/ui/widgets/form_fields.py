@@ -8,7 +8,7 @@ from typing import Any
 from rnn_tui.config import FIELDS, SWEEPABLE, TrainConfig, parse_value
 from rnn_tui.sweep import build_configs, split_sweep
 
-__all__ = ["build_configs", "field_error", "folded_fields", "format_value"]
+__all__ = ["build_configs", "field_error", "folded_fields", "folded_title", "format_value"]
 
 MODEL_FIELDS = ("cell", "layers", "hidden", "embedding")
 # The group whose fields, but for SHOWN_IN_FOLDED_GROUP, sit in a collapsed section.
@@ -53,3 +53,13 @@ def folded_fields() -> list[str]:
         for name, spec in FIELDS.items()
         if spec.group == FOLDED_GROUP and name not in SHOWN_IN_FOLDED_GROUP
     ]
+
+
+def folded_title(folded: list[str]) -> str:
+    """The collapsed section's title: how many fields it holds, the first few by name."""
+    names = [name.replace("_", " ") for name in folded]
+    return (
+        f"{len(names)} more: {', '.join(names[:3])}, …"
+        if len(names) > 3
+        else (f"more: {', '.join(names)}")
+    )

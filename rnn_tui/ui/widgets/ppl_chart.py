@@ -10,7 +10,7 @@ live run; the Runs screen overlays several runs with `set_series`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.align import Align
@@ -101,7 +101,8 @@ class PplChart(PlotextPlot):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._series: list[Series] = []
-        self._colour_index: dict[str, int] = {}
+        self._colour_index: dict[Hashable, int] = {}  # colour key -> palette index
+        self._colour_key: dict[str, Hashable] = {}  # label -> colour key, where not itself
         self._cache_key: tuple[int, int, bool] | None = None
         self._cached: list[tuple[str, list[float], list[float]]] = []
         self._version = 0
@@ -111,11 +112,16 @@ class PplChart(PlotextPlot):
 
     # -- data
 
-    def set_series(self, series: Sequence[Series]) -> None:
-        """Replace the plotted series: (label, xs, ys) each; labels keep their colours."""
+    def set_series(
+        self, series: Sequence[Series], colour_keys: Mapping[str, Hashable] | None = None
+    ) -> None:
+        """Replace the plotted series: (label, xs, ys) each. A series' colour belongs to its
+        key in `colour_keys` (its label when it has none) for the widget's lifetime, so
+        series that share a key share a colour."""
         self._series = [(label, xs, ys) for label, xs, ys in series]
+        self._colour_key.update(colour_keys or {})
         for label, _, _ in self._series:
-            self._colour_index.setdefault(label, len(self._colour_index))
+            self._palette_index(label)  # a new key takes the next colour, in series order
         self._version += 1
         self.refresh()
 
@@ -150,8 +156,8 @@ class PplChart(PlotextPlot):
 
     def on_mount(self) -> None:
         app = rnn_tui_app(self)  # the scale the last session used
-        if app is not None and app.settings.log_y != self.log_y:
-            self.log_y = app.settings.log_y
+        if app is not None and app.state.settings.log_y != self.log_y:
+            self.log_y = app.state.settings.log_y
 
     def watch_log_y(self, log_y: bool) -> None:
         remember(self, log_y=log_y)
@@ -163,7 +169,11 @@ class PplChart(PlotextPlot):
     # -- drawing
 
     def colour_for(self, label: str) -> tuple[int, int, int]:
-        return self.palette_colour(self._colour_index.setdefault(label, len(self._colour_index)))
+        return self.palette_colour(self._palette_index(label))
+
+    def _palette_index(self, label: str) -> int:
+        key = self._colour_key.get(label, label)
+        return self._colour_index.setdefault(key, len(self._colour_index))
 
     def palette_colour(self, index: int) -> tuple[int, int, int]:
         """The theme's `index`th series colour (a fixed one where the theme has none)."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rnn_tui.curves import X_LABEL, RunMetrics
 from rnn_tui.ui.widgets.ppl_chart import PplChart
 from rnn_tui.ui.widgets.runs_table import short_name
 
-X_LABELS = {"step": "step", "epoch": "epoch", "tokens": "training tokens", "time": "seconds"}
 LABEL_NAME_WIDTH = 18
 
 
@@ -23,17 +23,34 @@ class RunsChart(PplChart):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._label_run: dict[str, int] = {}
-        self._run_colour: dict[int, int] = {}
+        self._shown_key: tuple[Any, ...] | None = None
 
-    def set_run_series(self, series: Sequence[tuple[int, str, Sequence, Sequence]]) -> None:
-        for run_id, label, _, _ in series:
-            self._label_run[label] = run_id
-            self._run_colour.setdefault(run_id, len(self._run_colour))
-        self.set_series([(label, xs, ys) for _, label, xs, ys in series])
-
-    def colour_for(self, label: str) -> tuple[int, int, int]:
-        run_id = self._label_run.get(label)
-        if run_id is None:
-            return super().colour_for(label)
-        return self.palette_colour(self._run_colour[run_id])
+    def show_runs(
+        self, runs: Sequence[tuple[int, str, RunMetrics]], axis: str, show_train: bool
+    ) -> None:
+        """Overlay these runs' (id, name, curves) validation perplexity, and with
+        `show_train` their training perplexity, against `axis`; a no-op when nothing
+        the chart shows has changed since the last call."""
+        key = (
+            tuple((run_id, len(c.step), len(c.epochs), name) for run_id, name, c in runs),
+            axis,
+            show_train,
+        )
+        if key == self._shown_key:
+            return
+        self._shown_key = key
+        series: list[tuple[int, str, Sequence, Sequence]] = []
+        for run_id, name, curves in runs:
+            xs, ys = curves.val_xy(axis)
+            if xs:
+                series.append((run_id, series_label(run_id, name), xs, ys))
+            if show_train:
+                xs, ys = curves.train_xy(axis)
+                if xs:
+                    series.append((run_id, series_label(run_id, name, train=True), xs, ys))
+        self.title = "validation" + (" and training" if show_train else "") + " perplexity"
+        self.x_label = X_LABEL[axis]
+        self.set_series(
+            [(label, xs, ys) for _, label, xs, ys in series],
+            colour_keys={label: run_id for run_id, label, _, _ in series},  # a run, a colour
+        )

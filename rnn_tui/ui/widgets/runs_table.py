@@ -9,7 +9,7 @@ shows which runs are marked for the chart. Pressing a header sorts by it (again:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -19,6 +19,9 @@ from textual.widgets import DataTable
 from rnn_tui.compare import fmt_count, fmt_ppl, fmt_rate
 from rnn_tui.report import short_when
 from rnn_tui.store import RunRow
+
+if TYPE_CHECKING:
+    from rnn_tui.ui.widgets.field_jump import JumpScreen
 
 MARK = "●"
 NAME_WIDTH = 24  # longer names end in an ellipsis; `rnn-tui runs show` has them whole
@@ -74,6 +77,20 @@ SORT_KEYS = {
     "d": "date",
     "m": "mark",
 }
+
+
+def sort_chooser() -> JumpScreen:
+    """The list a sort column is chosen from by its key (SORT_KEYS)."""
+    from rnn_tui.ui.widgets.field_jump import JumpScreen  # only when o is pressed
+
+    labels = {name: COLUMNS[name][0] for name in COLUMNS}
+    labels["mark"] = "marked"
+    return JumpScreen(
+        list(SORT_KEYS.values()),
+        title="sort by: press a column's key (again: reverse; esc closes)",
+        hints=SORT_KEYS,
+        labels=labels,
+    )
 
 
 def visible_columns(widths: dict[str, int], available: int) -> list[str]:
