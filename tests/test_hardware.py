@@ -14,7 +14,7 @@ from rnn_tui.hardware import AUTO_BATCH_RANGE, AUTO_NUM_STEPS, auto_batch_size, 
 
 
 @pytest.mark.parametrize(
-    ("cores", "batch"), [(1, 32), (2, 32), (3, 48), (4, 64), (6, 96), (8, 128), (64, 128)]
+    ("cores", "batch"), [(1, 16), (2, 16), (3, 24), (4, 32), (6, 48), (16, 128), (64, 128)]
 )
 def test_batch_grows_with_the_cores_within_its_range(cores, batch):
     assert auto_batch_size(cores) == batch
@@ -26,7 +26,7 @@ def test_usable_cores_is_the_affinity_mask_or_the_count_without_one(monkeypatch)
     monkeypatch.delattr(hardware.os, "sched_getaffinity")
     monkeypatch.setattr(hardware.os, "cpu_count", lambda: 6)
     assert usable_cores() == 6
-    assert auto_batch_size() == 96
+    assert auto_batch_size() == 48
     monkeypatch.setattr(hardware.os, "cpu_count", lambda: None)
     assert usable_cores() == 1
 
@@ -53,5 +53,5 @@ def _best_in_a_process_with(cores: int) -> str:
 
 
 def test_the_preset_is_resolved_when_the_program_starts_without_importing_torch():
-    assert _best_in_a_process_with(8) == "128 False"
-    assert _best_in_a_process_with(2) == "32 False"
+    assert _best_in_a_process_with(16) == "128 False"
+    assert _best_in_a_process_with(2) == "16 False"
