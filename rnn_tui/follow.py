@@ -84,17 +84,11 @@ class WatchedRun:
     ended: bool = False
     version: int = 0
 
-    @property
-    def run_id(self) -> int:
-        return self.run.id
-
-    @property
-    def status(self) -> str:
-        return self.run.status
-
-    @property
-    def best_val_ppl(self) -> float | None:
-        return self.run.best_val_ppl
+    # The run's id, status and best validation perplexity as its latest row has them
+    # (properties without annotations, so not fields of the dataclass).
+    run_id = property(lambda self: self.run.id)
+    status = property(lambda self: self.run.status)
+    best_val_ppl = property(lambda self: self.run.best_val_ppl)
 
     @property
     def sample_checkpoint(self) -> str | None:

@@ -4,6 +4,7 @@ subcommands. Every usage error is one line."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from rnn_tui.cli.args import MAX_SEED, field_help, float_at_least, int_in, run_id
@@ -100,34 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="text to start from, at least one character (default: %(default)r)",
     )
-    sample.add_argument(
-        "--length",
-        type=int_in(0),
-        default=200,
-        metavar="N",
-        help="characters to generate after the prefix (default: %(default)s)",
-    )
-    sample.add_argument(
-        "--temperature",
-        type=float_at_least(0),
-        default=0.8,
-        metavar="T",
-        help="0 picks the most likely character; higher is more random (default: %(default)s)",
-    )
-    sample.add_argument(
-        "--top-k",
-        type=int_in(1),
-        default=None,
-        metavar="K",
-        help="draw only from the K most likely characters (default: all)",
-    )
-    sample.add_argument(
-        "--seed",
-        type=int_in(0, MAX_SEED),
-        default=None,
-        metavar="SEED",
-        help=f"random seed, 0 to {MAX_SEED} (default: a fresh one each time)",
-    )
+    _valued(sample, "--length", int_in(0), 200, "N", "characters to generate after the prefix")
+    temperature_help = "0 picks the most likely character; higher is more random"
+    _valued(sample, "--temperature", float_at_least(0), 0.8, "T", temperature_help)
+    top_k_help = "draw only from the K most likely characters"
+    _valued(sample, "--top-k", int_in(1), None, "K", top_k_help, shown="all")
+    seed_type, seed_help = int_in(0, MAX_SEED), f"random seed, 0 to {MAX_SEED}"
+    _valued(sample, "--seed", seed_type, None, "SEED", seed_help, shown="a fresh one each time")
     sample.add_argument("--best", action="store_true", help="with a RUN_ID: its best checkpoint")
 
     params = commands.add_parser(
@@ -143,33 +123,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="rnn|gru|lstm",
         help="recurrent cell (default: %(default)s)",
     )
-    params.add_argument(
-        "--input-size",
-        type=int,
-        default=1,
-        metavar="N",
-        help="input features per time step, or vocabulary size (default: %(default)s)",
-    )
+    input_help = "input features per time step, or vocabulary size"
+    _valued(params, "--input-size", int, 1, "N", input_help)
     params.add_argument(
         "--hidden", type=int, default=3, metavar="N", help="hidden units per layer (default: 3)"
     )
     params.add_argument(
         "--layers", type=int, default=2, metavar="N", help="stacked layers (default: 2)"
     )
-    params.add_argument(
-        "--output-size",
-        type=int,
-        default=1,
-        metavar="N",
-        help="outputs of the final linear layer (default: %(default)s)",
-    )
-    params.add_argument(
-        "--embedding",
-        type=int,
-        default=None,
-        metavar="DIM",
-        help="a learned embedding of input-size symbols into DIM (default: none)",
-    )
+    _valued(params, "--output-size", int, 1, "N", "outputs of the final linear layer")
+    embedding_help = "a learned embedding of input-size symbols into DIM"
+    _valued(params, "--embedding", int, None, "DIM", embedding_help, shown="none")
     params.add_argument("--stacked", action="store_true", help="one row per tensor, gates stacked")
     params.add_argument("--json", action="store_true", help="print the counts as JSON")
 
@@ -186,20 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="cpu|cuda",
         help="where to measure (default: %(default)s)",
     )
-    bench.add_argument(
-        "--seconds",
-        type=float,
-        default=3.0,
-        metavar="SECONDS",
-        help="timing per round and loop (default: %(default)s)",
-    )
-    bench.add_argument(
-        "--rounds",
-        type=int,
-        default=5,
-        metavar="N",
-        help="alternating rounds; the median is reported (default: %(default)s)",
-    )
+    _valued(bench, "--seconds", float, 3.0, "SECONDS", "timing per round and loop")
+    _valued(bench, "--rounds", int, 5, "N", "alternating rounds; the median is reported")
     bench.add_argument(
         "--quality",
         action="store_true",
@@ -211,20 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="with --quality: another corpus to compare on (repeatable)",
     )
-    bench.add_argument(
-        "--quality-seeds",
-        type=int,
-        default=3,
-        metavar="N",
-        help="with --quality: seeds per config; the median is reported (default: %(default)s)",
-    )
-    bench.add_argument(
-        "--quality-budget",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="with --quality: time budget per run (default: preset best's)",
-    )
+    seeds_help = "with --quality: seeds per config; the median is reported"
+    _valued(bench, "--quality-seeds", int, 3, "N", seeds_help)
+    budget_help = "with --quality: time budget per run"
+    _valued(bench, "--quality-budget", float, None, "SECONDS", budget_help, shown="preset best's")
     bench.add_argument(
         "--store-overhead",
         action="store_true",
@@ -241,6 +183,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_runs_parser(commands)
     parser.subcommands = dict(commands.choices)  # type: ignore[attr-defined]
     return parser
+
+
+def _valued(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    kind: Callable[[str], Any],
+    default: Any,
+    metavar: str,
+    text: str,
+    shown: str = "%(default)s",
+) -> None:
+    """Add a flag that takes a value; its help ends with the default, or `shown` instead."""
+    parser.add_argument(
+        flag, type=kind, default=default, metavar=metavar, help=f"{text} (default: {shown})"
+    )
 
 
 def _version() -> str:

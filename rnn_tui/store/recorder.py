@@ -23,6 +23,42 @@ if TYPE_CHECKING:
 RETRY_FOR_S = 60.0
 
 
+class Backoff:
+    """When to try again while the store fails: after 0.25 s, doubling up to 8 s, until it has
+    failed for `give_up_after` seconds."""
+
+    def __init__(self, give_up_after: float, clock: Callable[[], float]):
+        self.give_up_after = give_up_after
+        self._clock = clock
+        self._failing_since: float | None = None
+        self._retry_at = 0.0
+        self._delay = 0.0
+
+    @property
+    def failing(self) -> bool:
+        return self._failing_since is not None
+
+    def waiting(self) -> bool:
+        """True while failing and before the next try is due."""
+        return self.failing and self._clock() < self._retry_at
+
+    def wait_seconds(self) -> float:
+        return max(self._retry_at - self._clock(), 0.0)
+
+    def failed(self) -> bool:
+        """Note a failed try; True once the store has failed for `give_up_after` seconds."""
+        now = self._clock()
+        if self._failing_since is None:
+            self._failing_since = now
+        self._delay = min(max(self._delay * 2, 0.25), 8.0)
+        self._retry_at = now + self._delay
+        return now - self._failing_since >= self.give_up_after
+
+    def succeeded(self) -> None:
+        self._failing_since = None
+        self._delay = 0.0
+
+
 class RunRecorder:
     """The trainer's event callback that writes one run into the store.
 
@@ -52,15 +88,12 @@ class RunRecorder:
         self.run_id = run_id
         self.flush_every = flush_every
         self.flush_seconds = flush_seconds
-        self.retry_for = retry_for
         self.on_give_up = on_give_up
+        self._retry = Backoff(retry_for, clock)
         # Set once the store stayed unavailable for `retry_for` seconds: the one line to show.
         self.error: str | None = None
         self._clock = clock
         self._sleep = sleep
-        self._failing_since: float | None = None
-        self._retry_at = 0.0
-        self._backoff = 0.0
         self._steps: list[tuple[Any, ...]] = []
         self._epochs: list[tuple[Any, ...]] = []
         self._progress: dict[str, Any] = {}
@@ -96,25 +129,19 @@ class RunRecorder:
 
     def _flush_or_wait(self) -> None:
         """Flush now, or keep the rows for a later try while the store is unavailable."""
-        if self._failing_since is not None and self._clock() < self._retry_at:
+        if self._retry.waiting():
             return
         try:
             # Retries wait for the lock only briefly: training goes on between them.
-            self.flush(busy_timeout=None if self._failing_since is None else 0.05)
+            self.flush(busy_timeout=0.05 if self._retry.failing else None)
         except StoreError as exc:
             self._note_failure(exc)
         else:
-            self._failing_since = None
-            self._backoff = 0.0
+            self._retry.succeeded()
 
     def _note_failure(self, exc: StoreError) -> None:
-        now = self._clock()
-        if self._failing_since is None:
-            self._failing_since = now
-        self._backoff = min(max(self._backoff * 2, 0.25), 8.0)
-        self._retry_at = now + self._backoff
-        if self.error is None and now - self._failing_since >= self.retry_for:
-            self.error = f"{exc} (kept trying for {self.retry_for:g} s)"
+        if self._retry.failed() and self.error is None:
+            self.error = f"{exc} (kept trying for {self._retry.give_up_after:g} s)"
             if self.on_give_up is not None:
                 self.on_give_up(self.error)
 
@@ -127,10 +154,9 @@ class RunRecorder:
                 self._note_failure(exc)
                 if self.error is not None:
                     return False
-                self._sleep(max(self._retry_at - self._clock(), 0.0))
+                self._sleep(self._retry.wait_seconds())
             else:
-                self._failing_since = None
-                self._backoff = 0.0
+                self._retry.succeeded()
                 return True
 
     def _on_start(self, event: RunStart) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from rnn_tui.errors import StoreError
 
 MAX_RUN_ID = 2**63 - 1  # SQLite's largest INTEGER
+V = TypeVar("V")
 
 
 def looks_like_run_id(text: str) -> bool:
@@ -26,6 +27,19 @@ def parse_run_id(text: str) -> int:
     if not 1 <= value <= MAX_RUN_ID:
         raise StoreError(f"run id {text} is out of range (1 to {MAX_RUN_ID})")
     return value
+
+
+class ConfigValue(Generic[V]):
+    """A setting of a run's config read as an attribute of the run, named as the setting;
+    None when the config lacks it (a run stored by an older version)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, run: RunRow | None, owner: type | None = None) -> V | None:
+        if run is None:  # read on the class, as help() and inspect do
+            return self  # type: ignore[return-value]
+        return run.config.get(self.name)
 
 
 @dataclass
@@ -60,21 +74,10 @@ class RunRow:
     def cell(self) -> str:
         return str(self.config.get("cell", ""))
 
-    @property
-    def layers(self) -> int | None:
-        return self.config.get("layers")
-
-    @property
-    def hidden(self) -> int | None:
-        return self.config.get("hidden")
-
-    @property
-    def batch_size(self) -> int | None:
-        return self.config.get("batch_size")
-
-    @property
-    def lr(self) -> float | None:
-        return self.config.get("lr")
+    layers = ConfigValue[int]()
+    hidden = ConfigValue[int]()
+    batch_size = ConfigValue[int]()
+    lr = ConfigValue[float]()
 
     @property
     def corpus_label(self) -> str:

@@ -225,27 +225,25 @@ class RunStore(Database):
         return row_to_run(row)
 
     def step_metrics(self, run_id: int, after_step: int = 0) -> list[dict[str, Any]]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {', '.join(STEP_COLUMNS)} FROM step_metrics "
-                "WHERE run_id = ? AND step > ? ORDER BY step",
-                (run_id, after_step),
-            ).fetchall()
-        return [dict(zip(STEP_COLUMNS, row, strict=True)) for row in rows]
+        return self._metric_rows("step_metrics", STEP_COLUMNS, "step", run_id, after_step)
 
     def epoch_metrics(self, run_id: int, after_epoch: int = 0) -> list[dict[str, Any]]:
+        rows = self._metric_rows("epoch_metrics", EPOCH_COLUMNS, "epoch", run_id, after_epoch)
+        for row in rows:
+            row["is_best"] = bool(row["is_best"])
+        return rows
+
+    def _metric_rows(
+        self, table: str, columns: tuple[str, ...], key: str, run_id: int, after: int
+    ) -> list[dict[str, Any]]:
+        """A run's rows of `table` whose `key` (step or epoch) comes after `after`, in order."""
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {', '.join(EPOCH_COLUMNS)} FROM epoch_metrics "
-                "WHERE run_id = ? AND epoch > ? ORDER BY epoch",
-                (run_id, after_epoch),
+                f"SELECT {', '.join(columns)} FROM {table} "
+                f"WHERE run_id = ? AND {key} > ? ORDER BY {key}",
+                (run_id, after),
             ).fetchall()
-        result = []
-        for row in rows:
-            item = dict(zip(EPOCH_COLUMNS, row, strict=True))
-            item["is_best"] = bool(item["is_best"])
-            result.append(item)
-        return result
+        return [dict(zip(columns, row, strict=True)) for row in rows]
 
     def rename(self, run_id: int, name: str) -> None:
         name = name.strip()
