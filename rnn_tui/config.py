@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,8 +39,11 @@ class FieldSpec:
     optional: bool = False  # None (an empty form field) is allowed
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
+    """Frozen, so a config that passed `validate` once stays valid, and is not checked again
+    on its way from the flags or the form to the trainer."""
+
     # Data
     corpus: str | None = None  # None: The Time Machine shipped in the package
     preprocess: str = "clean"
@@ -80,17 +84,17 @@ class TrainConfig:
     sample_length: int = 60
 
     def validate(self) -> dict[str, str]:
-        """Every field's problem as a human message; empty when the config is valid."""
-        errors: dict[str, str] = {}
-        for spec in FIELDS.values():
-            message = _check_field(spec, getattr(self, spec.name))
-            if message:
-                errors[spec.name] = message
-        if "embedding" not in errors and embedding_dim(self.embedding, 1) == -1:
-            errors["embedding"] = "use onehot, vocab, or a positive whole number"
+        """Every field's problem as a human message; empty when the config is valid. A config
+        that passed is not checked again (`field_errors` runs once per config)."""
+        if self.__dict__.get("_valid"):
+            return {}
+        errors = field_errors(self)
+        if not errors:
+            object.__setattr__(self, "_valid", True)  # not a field: replace() makes a new one
         return errors
 
     def checked(self) -> TrainConfig:
+        """This config when it is valid; ConfigError naming each bad field otherwise."""
         errors = self.validate()
         if errors:
             raise ConfigError(errors)
@@ -118,118 +122,104 @@ class TrainConfig:
 
 _TYPES: dict[str, type] = {f.name: f.type for f in dataclasses.fields(TrainConfig)}  # type: ignore[misc]
 
-FIELDS: dict[str, FieldSpec] = {
-    spec.name: spec
-    for spec in [
-        FieldSpec(
-            "corpus", "Data", "text file to train on (empty: The Time Machine)", optional=True
-        ),
-        FieldSpec("preprocess", "Data", "seed | d2l | clean | raw", choices=PREPROCESS_MODES),
-        FieldSpec(
-            "val_fraction", "Data", "last fraction of the text held out", minimum=0, maximum=0.5
-        ),
-        FieldSpec("cell", "Model", "recurrent cell", choices=CELLS),
-        FieldSpec("nonlinearity", "Model", "vanilla RNN activation", choices=NONLINEARITIES),
-        FieldSpec("layers", "Model", "stacked recurrent layers", minimum=1, maximum=MAX_LAYERS),
-        FieldSpec("hidden", "Model", "hidden units per layer", minimum=1, maximum=8192),
-        FieldSpec("embedding", "Model", "onehot | vocab | dimension of a learned embedding"),
-        FieldSpec(
-            "dropout", "Model", "between layers and before the output", minimum=0, maximum=0.9
-        ),
-        FieldSpec("input_dropout", "Model", "dropout on the input vectors", minimum=0, maximum=0.9),
-        FieldSpec(
-            "weight_dropout",
-            "Model",
-            "DropConnect on the hidden-to-hidden weights (AWD-LSTM)",
-            minimum=0,
-            maximum=0.9,
-        ),
-        FieldSpec(
+
+# A field's spec by its kind; FIELDS sets the group.
+def _number(
+    name: str, text: str, minimum: float, maximum: float | None = None, *, optional: bool = False
+) -> FieldSpec:
+    return FieldSpec(name, "", text, minimum=minimum, maximum=maximum, optional=optional)
+
+
+def _choice(name: str, text: str, choices: tuple[str, ...]) -> FieldSpec:
+    return FieldSpec(name, "", text, choices=choices)
+
+
+def _text(name: str, text: str, *, optional: bool = False) -> FieldSpec:
+    return FieldSpec(name, "", text, optional=optional)
+
+
+# Every field's metadata, by the group the flags' help and the form show it in, in order.
+_GROUPS: dict[str, list[FieldSpec]] = {
+    "Data": [
+        _text("corpus", "text file to train on (empty: The Time Machine)", optional=True),
+        _choice("preprocess", "seed | d2l | clean | raw", PREPROCESS_MODES),
+        _number("val_fraction", "last fraction of the text held out", 0, 0.5),
+    ],
+    "Model": [
+        _choice("cell", "recurrent cell", CELLS),
+        _choice("nonlinearity", "vanilla RNN activation", NONLINEARITIES),
+        _number("layers", "stacked recurrent layers", 1, MAX_LAYERS),
+        _number("hidden", "hidden units per layer", 1, 8192),
+        _text("embedding", "onehot | vocab | dimension of a learned embedding"),
+        _number("dropout", "between layers and before the output", 0, 0.9),
+        _number("input_dropout", "dropout on the input vectors", 0, 0.9),
+        _number("weight_dropout", "DropConnect on the hidden-to-hidden weights (AWD-LSTM)", 0, 0.9),
+        _choice(
             "dropout_mask",
-            "Model",
             "step: a new mask each time step | locked: one per sequence (variational)",
-            choices=DROPOUT_MASKS,
+            DROPOUT_MASKS,
         ),
-        FieldSpec("optimizer", "Optimization", "adam | adamw | sgd | rmsprop", choices=OPTIMIZERS),
-        FieldSpec("lr", "Optimization", "learning rate", minimum=1e-8, maximum=100),
-        FieldSpec("schedule", "Optimization", "constant | cosine | step", choices=SCHEDULES),
-        FieldSpec("clip", "Optimization", "gradient clip by global norm (0: off)", minimum=0),
-        FieldSpec(
+    ],
+    "Optimization": [
+        _choice("optimizer", "adam | adamw | sgd | rmsprop", OPTIMIZERS),
+        _number("lr", "learning rate", 1e-8, 100),
+        _choice("schedule", "constant | cosine | step", SCHEDULES),
+        _number("clip", "gradient clip by global norm (0: off)", 0),
+        _number(
             "weight_decay",
-            "Optimization",
             "weight decay (empty: 0.01 for adamw, 0 for the others)",
-            minimum=0,
-            maximum=10,
+            0,
+            10,
             optional=True,
         ),
-        FieldSpec(
-            "warmup",
-            "Optimization",
-            "fraction of the run (of the time budget if set) warming up the lr",
-            minimum=0,
-            maximum=0.5,
+        _number(
+            "warmup", "fraction of the run (of the time budget if set) warming up the lr", 0, 0.5
         ),
-        FieldSpec(
-            "lr_floor",
-            "Optimization",
-            "cosine and step schedules end at lr times this",
-            minimum=0,
-            maximum=1,
-        ),
-        FieldSpec(
+        _number("lr_floor", "cosine and step schedules end at lr times this", 0, 1),
+        _number(
             "ema",
-            "Optimization",
             "weight averaging decay, e.g. 0.999; evaluation and samples use the average (0: off)",
-            minimum=0,
-            maximum=0.99999,
+            0,
+            0.99999,
         ),
-        FieldSpec("batch_size", "Optimization", "sequences per batch", minimum=1, maximum=4096),
-        FieldSpec("num_steps", "Optimization", "time steps per sequence", minimum=1, maximum=4096),
-        FieldSpec("batching", "Optimization", "random | sequential", choices=BATCHING_MODES),
-        FieldSpec("epochs", "Run", "passes over the training text", minimum=1, maximum=100_000),
-        FieldSpec(
-            "steps",
-            "Run",
-            "optimizer steps (overrides epochs)",
-            minimum=1,
-            maximum=10_000_000,
-            optional=True,
-        ),
-        FieldSpec(
+        _number("batch_size", "sequences per batch", 1, 4096),
+        _number("num_steps", "time steps per sequence", 1, 4096),
+        _choice("batching", "random | sequential", BATCHING_MODES),
+    ],
+    "Run": [
+        _number("epochs", "passes over the training text", 1, 100_000),
+        _number("steps", "optimizer steps (overrides epochs)", 1, 10_000_000, optional=True),
+        _number(
             "epoch_steps",
-            "Run",
             "steps per reported epoch (empty: one pass)",
-            minimum=1,
-            maximum=10_000_000,
+            1,
+            10_000_000,
             optional=True,
         ),
-        FieldSpec(
-            "time_budget",
-            "Run",
-            "seconds for the whole run, final evaluation included",
-            minimum=1,
-            optional=True,
+        _number(
+            "time_budget", "seconds for the whole run, final evaluation included", 1, optional=True
         ),
-        FieldSpec(
+        _number(
             "eval_interval",
-            "Run",
             "also evaluate every this many seconds (empty: at epoch ends only)",
-            minimum=1,
+            1,
             optional=True,
         ),
-        FieldSpec("seed", "Run", "random seed", minimum=0, maximum=2**63 - 1),
-        FieldSpec("device", "Run", "auto | cpu | cuda", choices=DEVICES),
-        FieldSpec(
+        _number("seed", "random seed", 0, 2**63 - 1),
+        _choice("device", "auto | cpu | cuda", DEVICES),
+        _choice(
             "precision",
-            "Run",
             "auto (bf16 where the hardware has it) | fp32 | bf16 (autocast for training)",
-            choices=PRECISIONS,
+            PRECISIONS,
         ),
-        FieldSpec("sample_prefix", "Run", "prefix of the text sampled each epoch"),
-        FieldSpec(
-            "sample_length", "Run", "characters sampled each epoch", minimum=0, maximum=10_000
-        ),
-    ]
+        _text("sample_prefix", "prefix of the text sampled each epoch"),
+        _number("sample_length", "characters sampled each epoch", 0, 10_000),
+    ],
+}
+FIELDS: dict[str, FieldSpec] = {
+    spec.name: dataclasses.replace(spec, group=group)
+    for group, specs in _GROUPS.items()
+    for spec in specs
 }
 
 
@@ -260,6 +250,18 @@ def _check_field(spec: FieldSpec, value: Any) -> str | None:
     if spec.maximum is not None and value > spec.maximum:
         return f"must be at most {_fmt(spec.maximum)}"
     return None
+
+
+def field_errors(config: TrainConfig) -> dict[str, str]:
+    """Every field's problem as a human message (see TrainConfig.validate)."""
+    errors: dict[str, str] = {}
+    for spec in FIELDS.values():
+        message = _check_field(spec, getattr(config, spec.name))
+        if message:
+            errors[spec.name] = message
+    if "embedding" not in errors and embedding_dim(config.embedding, 1) == -1:
+        errors["embedding"] = "use onehot, vocab, or a positive whole number"
+    return errors
 
 
 def _fmt(number: float) -> str:
@@ -311,6 +313,22 @@ def parse_int(text: str, minimum: int | None = None, maximum: int | None = None)
     return value
 
 
+def parse_float(text: str, minimum: float | None = None) -> float:
+    """A finite number as people type it ("1e-3", "0.5"); ValueError says what is wrong.
+
+    The rule behind every number field and flag; front ends put the field's name first.
+    """
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError("must be a number") from None
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"must be {_fmt(minimum)} or more")
+    return value
+
+
 def parse_value(name: str, text: str) -> Any:
     """Turn one form or flag string into a field value; raises ValueError with a human message."""
     if name not in FIELDS:
@@ -325,10 +343,7 @@ def parse_value(name: str, text: str) -> Any:
     if kind is int:
         return parse_int(text)
     if kind is float:
-        try:
-            return float(text)
-        except ValueError:
-            raise ValueError("must be a number") from None
+        return parse_float(text)
     return text.lower() if spec.choices else text
 
 

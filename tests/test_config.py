@@ -153,3 +153,41 @@ def test_one_integer_rule_for_fields_and_flags():
             parse_int(text)
         with pytest.raises(argparse.ArgumentTypeError, match="must be a whole number"):
             int_in(0)(text)
+
+
+def test_one_number_rule_for_fields_and_flags():
+    """config.parse_float reads every number field and the CLI's number flags alike."""
+    from rnn_tui.cli.args import float_at_least
+    from rnn_tui.config import parse_float, parse_value
+
+    assert parse_value("lr", " 3e-4 ") == parse_float("3e-4") == float_at_least(0)("3e-4") == 3e-4
+    for text, message in (("hot", "must be a number"), ("nan", "must be a finite number")):
+        with pytest.raises(ValueError, match=message):
+            parse_value("clip", text)
+        with pytest.raises(argparse.ArgumentTypeError, match=f"{message}, got '{text}'"):
+            float_at_least(0)(text)
+    with pytest.raises(ConfigError) as info:  # inf was taken as a clip norm; it is no number
+        from_strings({"clip": "inf", "time_budget": "-inf"})
+    assert info.value.errors == {
+        "clip": "must be a finite number",
+        "time_budget": "must be a finite number",
+    }
+    with pytest.raises(argparse.ArgumentTypeError, match="must be 0 or more, got '-1'"):
+        float_at_least(0)("-1")
+
+
+def test_a_config_is_checked_once(monkeypatch):
+    """A config is frozen: one that passed is not checked again, and a changed copy is."""
+    import rnn_tui.config as config_module
+
+    checks = []
+    real = config_module.field_errors
+    monkeypatch.setattr(config_module, "field_errors", lambda c: checks.append(c) or real(c))
+    config = from_strings({"hidden": "64"})
+    assert config.checked() is config and config.validate() == {}
+    assert checks == [config]
+    with pytest.raises(ConfigError, match="hidden: must be at least 1"):
+        config.replace(hidden=0).checked()
+    assert len(checks) == 2
+    with pytest.raises(AttributeError):
+        config.hidden = 0  # type: ignore[misc]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 from collections.abc import Callable
+from typing import TypeVar
 
-from rnn_tui.config import FieldSpec, TrainConfig, parse_int
+from rnn_tui.config import FieldSpec, TrainConfig, parse_float, parse_int
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.store import parse_run_id
+
+T = TypeVar("T")
 
 # torch.Generator.manual_seed takes any integer that fits in 64 bits unsigned.
 MAX_SEED = 2**64 - 1
@@ -22,32 +24,25 @@ MAX_SEED = 2**64 - 1
 def int_in(low: int, high: int | None = None) -> Callable[[str], int]:
     """An integer from `low` to `high` (no upper bound when None), read by config.parse_int,
     the rule behind every integer field."""
-
-    def parse(text: str) -> int:
-        try:
-            return parse_int(text, low, high)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"{exc}, got {text!r}") from None
-
-    parse.__name__ = "integer"
-    return parse
+    return _flag_type(lambda text: parse_int(text, low, high), "integer")
 
 
 def float_at_least(low: float) -> Callable[[str], float]:
-    """A finite number of at least `low` (nan and inf are refused)."""
+    """A finite number of at least `low`, read by config.parse_float, the rule behind every
+    number field."""
+    return _flag_type(lambda text: parse_float(text, low), "number")
 
-    def parse(text: str) -> float:
+
+def _flag_type(read: Callable[[str], T], name: str) -> Callable[[str], T]:
+    """An argparse type from one of the config's parsers: its message, then the value."""
+
+    def parse(text: str) -> T:
         try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be {low:g} or more, got {text}")
-        return value
+            return read(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{exc}, got {text!r}") from None
 
-    parse.__name__ = "number"
+    parse.__name__ = name  # argparse names the type in its own messages
     return parse
 
 
