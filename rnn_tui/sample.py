@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch.nn import functional as F
 
-from rnn_tui.corpus import Vocab
+from rnn_tui.corpus import Vocab, prepare_prompt
+from rnn_tui.errors import VocabError
 from rnn_tui.model import CharRNN, State
 
+if TYPE_CHECKING:
+    from rnn_tui.checkpoint import LoadedModel
+
 NOISE_CHUNK = 256  # characters of sampling noise drawn per call to the generator
+EPOCH_SAMPLE_TEMPERATURE = 0.6
 
 
 @torch.inference_mode()
@@ -175,3 +181,38 @@ def _lstm_step(model: CharRNN, state: State, params: list) -> Callable[[int], to
 
 def sample_text(model: CharRNN, vocab: Vocab, prefix: str, length: int, **options) -> str:
     return prefix + "".join(generate(model, vocab, prefix, length, **options))
+
+
+def prepared_prompt(loaded: LoadedModel, text: str) -> str:
+    """`text` as the checkpoint's run saw its corpus (its preprocessing); VocabError naming
+    the characters the model does not know."""
+    prompt = prepare_prompt(text, loaded.config.preprocess)
+    missing = loaded.vocab.missing(prompt)
+    if missing:
+        raise VocabError(
+            "prefix has characters not in the model's vocabulary: "
+            + ", ".join(repr(c) for c in missing)
+        )
+    return prompt
+
+
+def generate_from(loaded: LoadedModel, prompt: str, length: int, **options: Any) -> Iterator[str]:
+    """`generate` (temperature, top_k, seed) from a loaded checkpoint's model and vocabulary,
+    after a prompt from `prepared_prompt`."""
+    return generate(loaded.model, loaded.vocab, prompt, length, **options)
+
+
+def epoch_sample(
+    model: CharRNN, vocab: Vocab, prefix: str, length: int, *, first_char: str, seed: int
+) -> str:
+    """The text shown at an epoch's end: `prefix` less the characters the model does not
+    know (`first_char`, the text's first, when none is left), then `length` characters.
+
+    Its own seeded generator: sampling never shifts the training random stream.
+    """
+    if length == 0:
+        return ""
+    prefix = "".join(c for c in prefix if c in vocab.stoi) or first_char
+    return sample_text(
+        model, vocab, prefix, length, temperature=EPOCH_SAMPLE_TEMPERATURE, seed=seed
+    )

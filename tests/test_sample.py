@@ -122,3 +122,33 @@ def test_sampling_runs_on_one_thread_and_gives_the_threads_back():
         seen.append(torch.get_num_threads())
     assert seen == [1, 1, 1]
     assert torch.get_num_threads() == before
+
+
+def test_a_loaded_checkpoint_prepares_its_prompt_and_samples_as_generate():
+    """The rule both front ends sample by: the prompt as the run's preprocessing saw its
+    text, unknown characters named, then `generate` with the checkpoint's model."""
+    from rnn_tui.checkpoint import LoadedModel
+    from rnn_tui.config import TrainConfig
+    from rnn_tui.sample import generate_from, prepared_prompt
+
+    model = CharRNN(len(VOCAB), hidden=4)
+    loaded = LoadedModel(model, VOCAB, TrainConfig(preprocess="clean"), {})
+    assert prepared_prompt(loaded, "ABC  d") == "abc d"
+    with pytest.raises(VocabError, match="not in the model's vocabulary: 'q', 'z'"):
+        prepared_prompt(loaded, "aQZ")
+    drawn = "".join(generate_from(loaded, "abc", 12, temperature=0.7, top_k=3, seed=5))
+    assert drawn == "".join(generate(model, VOCAB, "abc", 12, temperature=0.7, top_k=3, seed=5))
+
+
+def test_the_epoch_sample_keeps_known_prefix_characters_and_its_own_seed():
+    from rnn_tui.sample import EPOCH_SAMPLE_TEMPERATURE, epoch_sample
+
+    model = CharRNN(len(VOCAB), hidden=4)
+    sample = epoch_sample(model, VOCAB, "aXb", 10, first_char="h", seed=3)
+    expected = sample_text(model, VOCAB, "ab", 10, temperature=EPOCH_SAMPLE_TEMPERATURE, seed=3)
+    assert sample == expected and len(sample) == 12
+    assert epoch_sample(model, VOCAB, "XY", 4, first_char="h", seed=3).startswith("h")
+    assert epoch_sample(model, VOCAB, "ab", 0, first_char="h", seed=3) == ""
+    before = torch.get_rng_state()
+    epoch_sample(model, VOCAB, "ab", 20, first_char="h", seed=3)
+    assert torch.equal(torch.get_rng_state(), before)  # the training stream is not shifted

@@ -10,38 +10,22 @@ from rnn_tui.errors import RnnTuiError
 
 def cmd_sample(args: argparse.Namespace) -> int:
     from rnn_tui.checkpoint import load_model
-    from rnn_tui.sample import generate
+    from rnn_tui.sample import generate_from, prepared_prompt
 
     if not args.prefix:
         raise RnnTuiError("--prefix needs at least one character to start from")
     path = _checkpoint_path(args.checkpoint, best=args.best)
     loaded = load_model(path)
-    from rnn_tui.corpus import prepare_prompt  # the prefix as the run saw its corpus
-
-    args.prefix = prepare_prompt(args.prefix, loaded.config.preprocess)
-    missing = loaded.vocab.missing(args.prefix)
-    if missing:
-        from rnn_tui.errors import VocabError
-
-        raise VocabError(
-            "prefix has characters not in the model's vocabulary: "
-            + ", ".join(repr(c) for c in missing)
-        )
+    prompt = prepared_prompt(loaded, args.prefix)
     if args.length < 0:
         raise RnnTuiError("--length must be 0 or more")
     if args.temperature < 0:
         raise RnnTuiError("--temperature must be 0 or more")
     out = sys.stdout
-    out.write(args.prefix)
+    out.write(prompt)
     out.flush()
-    for char in generate(
-        loaded.model,
-        loaded.vocab,
-        args.prefix,
-        args.length,
-        temperature=args.temperature,
-        top_k=args.top_k,
-        seed=args.seed,
+    for char in generate_from(
+        loaded, prompt, args.length, temperature=args.temperature, top_k=args.top_k, seed=args.seed
     ):
         out.write(char)
         out.flush()

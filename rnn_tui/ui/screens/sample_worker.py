@@ -80,7 +80,7 @@ def generate_sample(
 ) -> None:
     """Load the request's model, then post the sample in chunks, and how it ended."""
     from rnn_tui.errors import RnnTuiError
-    from rnn_tui.sample import generate
+    from rnn_tui.sample import generate_from
 
     try:
         loaded = models.get(request.path)
@@ -105,15 +105,8 @@ def generate_sample(
     start = time.perf_counter()
     count = 0
     try:
-        chars = generate(
-            loaded.model,
-            loaded.vocab,
-            request.prompt,
-            request.length,
-            temperature=request.temperature,
-            top_k=request.top_k,
-            seed=seed,
-        )
+        options = {"temperature": request.temperature, "top_k": request.top_k, "seed": seed}
+        chars = generate_from(loaded, request.prompt, request.length, **options)
         for chunk in chunked(chars, CHUNK_SECONDS, cancelled):
             count += len(chunk)
             post(Chunk(run, chunk))
