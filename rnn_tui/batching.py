@@ -6,7 +6,8 @@ resume mid-epoch by regenerating the epoch and skipping what it already did.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -37,6 +38,25 @@ class Batching:
         if self.mode == "random":
             return self._random(data, generator, start)
         return self._sequential(data, generator, start)
+
+    def reported_epoch(
+        self,
+        data: torch.Tensor,
+        seed: int,
+        epoch: int,
+        start: int,
+        new_pass: Callable[[], None],
+    ) -> Iterator[Batch]:
+        """The batches of a reported epoch from index `start`: with --epoch-steps an epoch
+        may span several passes over the text, each with its own seed. `new_pass()` is called
+        as each pass starts from its beginning (not a pass resumed in its middle)."""
+        pass_steps = self.steps_per_epoch(len(data))
+        first_pass, offset = divmod(start, pass_steps)
+        for repeat in itertools.count(first_pass):
+            resumed = repeat == first_pass and offset > 0
+            if not resumed:
+                new_pass()
+            yield from self.epoch(data, seed + repeat * 7919, epoch, offset if resumed else 0)
 
     def _random(
         self, data: torch.Tensor, generator: torch.Generator, start: int

@@ -94,7 +94,13 @@ RESUME_PATH_FIELDS = ("corpus",)
 
 
 def resume_config(saved: TrainConfig, given: dict[str, Any]) -> TrainConfig:
-    """The checkpoint's config with the given values a resume may change.
+    """The checkpoint's config with the given values a resume may change (resume_changes),
+    checked."""
+    return saved.replace(**resume_changes(saved, given)).checked()
+
+
+def resume_changes(saved: TrainConfig, given: dict[str, Any]) -> dict[str, Any]:
+    """The given values a resume may change that differ from the checkpoint's config.
 
     `given` holds only values the user set (field name -> value). A value equal to the
     checkpoint's is accepted; any other change of a field a resume cannot change (the model,
@@ -118,7 +124,7 @@ def resume_config(saved: TrainConfig, given: dict[str, Any]) -> TrainConfig:
             )
     if errors:
         raise ConfigError(errors)
-    return saved.replace(**changes).checked()
+    return changes
 
 
 def corpus_fingerprint(corpus: Corpus) -> dict[str, Any] | None:

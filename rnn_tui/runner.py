@@ -23,6 +23,7 @@ from rnn_tui.events import EpochEnd, Event, RunEnd, StepEnd, event_to_dict
 from rnn_tui.plot import has_matplotlib, save_png
 from rnn_tui.report import model_label
 from rnn_tui.train import Trainer
+from rnn_tui.train_state import Resume
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -72,7 +73,7 @@ class RunSession:
         store: Any | None = None,  # rnn_tui.store.RunStore
         out_dir: str | Path | None = None,
         name: str | None = None,
-        resume: str | Path | None = None,
+        resume: str | Path | Resume | None = None,  # a checkpoint, or one read already
         resume_run_id: int | None = None,
         sweep: tuple[int, int] | None = None,  # (sweep id, index in the sweep)
         on_event: Callable[[Event], None] | None = None,
@@ -147,10 +148,10 @@ class RunSession:
             self.recorder = self.store.recorder(self.run_id, on_give_up=lambda _: self.stop())
             listeners.append(self.recorder)
         if self.out_dir is not None:
-            resumed = self.trainer.step > 0
+            resumed = self.trainer.progress.step > 0
             metrics = self.out_dir / "metrics.jsonl"
             if resumed:  # the plot shows the whole run, not only this session's epochs
-                self.curves.load(metrics, before_epoch=self.trainer.epoch)
+                self.curves.load(metrics, before_epoch=self.trainer.progress.epoch)
             listeners.append(MetricsLog(metrics, append=resumed))
         if self.on_event is not None:
             listeners.append(self.on_event)

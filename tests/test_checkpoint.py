@@ -31,6 +31,15 @@ def test_checkpoint_holds_everything_needed_to_resume(trained):
     assert isinstance(payload["rng"]["torch"], torch.Tensor)
 
 
+def test_the_progress_a_checkpoint_keeps_is_the_progress_its_schema_checks(trained):
+    from rnn_tui.checkpoint_schema import _PROGRESS
+    from rnn_tui.train_state import PROGRESS_FIELDS, Resume
+
+    resume = Resume.read(trained)
+    assert set(resume.payload["progress"]) == {*PROGRESS_FIELDS, "wall_seconds"} == set(_PROGRESS)
+    assert resume.path.name == "last.pt" and resume.saved_config.hidden == 8
+
+
 def test_load_model_restores_the_weights(trained):
     loaded = load_model(trained)
     payload = load_checkpoint(trained)

@@ -239,3 +239,28 @@ def test_resume_by_run_id_continues_the_stored_run(tiny_corpus, capsys):
         curves = Curves([], [], [])
         curves.load(store.run_dir(1) / "metrics.jsonl", before_epoch=99)
     assert curves.epochs == [1, 2, 3]
+
+
+def test_a_run_reads_its_checkpoint_and_checks_its_config_once(tiny_corpus, capsys, monkeypatch):
+    """Flags become a config checked once; a resume reads its checkpoint once (the plan and
+    the trainer share it) and checks the checkpoint's config and the resumed one once each."""
+    import torch
+
+    import rnn_tui.config as config_module
+
+    checks, loads = [], []
+    real_check, real_load = config_module.field_errors, torch.load
+    monkeypatch.setattr(config_module, "field_errors", lambda c: checks.append(c) or real_check(c))
+    monkeypatch.setattr(
+        torch, "load", lambda path, **kw: loads.append(path) or real_load(path, **kw)
+    )
+
+    code, _, err = run_cli(["train", "--corpus", str(tiny_corpus), *TINY, "--epochs", "1"], capsys)
+    assert code == 0, err
+    assert len(checks) == 1 and loads == []
+
+    checks.clear()
+    code, out, err = run_cli(["train", "--resume", "1", "--epochs", "2", "--quiet"], capsys)
+    assert code == 0 and "resumed at step 14" in out, err
+    assert len(loads) == 1 and loads[0].name == "last.pt"
+    assert [c.epochs for c in checks] == [1, 2]  # the checkpoint's config, the resumed one

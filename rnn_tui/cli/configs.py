@@ -4,6 +4,7 @@ resume the checkpoint's config with the flags a resume may change."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from rnn_tui.config import (
     FIELDS,
@@ -14,6 +15,9 @@ from rnn_tui.config import (
 )
 from rnn_tui.errors import ConfigError, RnnTuiError
 from rnn_tui.sweep import SWEEP_CONFIRM_RUNS, SweepTooLarge, build_configs
+
+if TYPE_CHECKING:
+    from rnn_tui.train_state import Resume
 
 
 def configs_from_args(args: argparse.Namespace) -> list[TrainConfig]:
@@ -35,14 +39,16 @@ def configs_from_args(args: argparse.Namespace) -> list[TrainConfig]:
         raise
 
 
-def resume_config_from_args(checkpoint: str, args: argparse.Namespace) -> TrainConfig:
-    """The checkpoint's config with the flags the user gave; an error names any flag that a
-    resume cannot change."""
-    from rnn_tui.checkpoint import load_checkpoint, resume_config
+def resume_from_args(checkpoint: str, args: argparse.Namespace) -> tuple[Resume, TrainConfig]:
+    """The checkpoint, read once (the run's trainer continues from it), and its config with
+    the flags the user gave; an error names any flag that a resume cannot change."""
+    from rnn_tui.checkpoint import resume_config
+    from rnn_tui.train_state import Resume
 
     if args.preset:
         raise RnnTuiError("--preset cannot be used with --resume: the run keeps its settings")
-    saved = TrainConfig.from_dict(load_checkpoint(checkpoint, resumable=True)["config"])
+    resume = Resume.read(checkpoint)
+    saved = resume.saved_config
     given: dict[str, object] = {}
     for name in FIELDS:
         value = getattr(args, name)
@@ -52,7 +58,7 @@ def resume_config_from_args(checkpoint: str, args: argparse.Namespace) -> TrainC
             except ValueError as exc:
                 raise RnnTuiError(f"{flag(name)}: {exc}") from None
     try:
-        return resume_config(saved, given)
+        return resume, resume_config(saved, given)
     except ConfigError as exc:
         raise _flag_errors(exc.errors) from None
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.text import Text
 
-from rnn_tui.cli.configs import configs_from_args, resume_config_from_args
+from rnn_tui.cli.configs import configs_from_args, resume_from_args
 from rnn_tui.cli.output import ConsoleReporter, JsonReporter, Output
 from rnn_tui.cli.process import install_stop_handler
 from rnn_tui.config import TrainConfig
@@ -26,7 +26,8 @@ EXIT_CODES = {"finished": 0, "stopped": 1, "diverged": 3, "error": 2}
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    return train_command(args, configs_from_args(args))
+    # A resume's config comes from its checkpoint and the flags a resume may change.
+    return train_command(args, [] if args.resume is not None else configs_from_args(args))
 
 
 def _resume_target(args: argparse.Namespace, store) -> tuple[str | None, int | None]:
@@ -52,8 +53,10 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
         store = RunStore(getattr(args, "store", None))
     try:
         checkpoint, resume_run_id = _resume_target(args, store)
+        resume = None
         if checkpoint is not None:
-            configs = [resume_config_from_args(checkpoint, args)]
+            resume, config = resume_from_args(checkpoint, args)
+            configs = [config]
         if args.out and len(configs) > 1:
             raise RnnTuiError("--out takes one run; a sweep writes each run to the run store")
         if len(configs) > 1:  # a single run is checked by its own prepare(), before it trains
@@ -106,7 +109,7 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
                 store=store,
                 out_dir=args.out,
                 name=(f"{args.name or 'sweep'} {label}" if varied else args.name),
-                resume=checkpoint,
+                resume=resume,
                 resume_run_id=resume_run_id,
                 sweep=(sweep_id, index) if sweep_id is not None else None,
             )
