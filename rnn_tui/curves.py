@@ -1,9 +1,9 @@
 """Perplexity curves: what a chart or a plot draws, built from trainer events or store rows.
 
 `Curves` collects a run's per-epoch perplexities (from EpochEnd events, an earlier
-metrics.jsonl, or the store's epoch rows) for the end-of-run PNG and the text chart;
-`EpochPoint` is one epoch of a followed run. `RunMetrics` holds a stored run's step and
-epoch rows, read in increments, and gives its curves on any of the `X_AXES`.
+metrics.jsonl, or the store's epoch rows) for the end-of-run PNG and the text chart.
+`RunMetrics` holds a stored or followed run's step and epoch rows, read in increments,
+and gives its curves on any of the `X_AXES`.
 `finite_points` and `downsample_minmax` are the two rules every chart applies before
 drawing. No torch, no Textual.
 """
@@ -33,14 +33,6 @@ class Series:
     xs: list[float]
     ys: list[float]
     dashed: bool = False
-
-
-@dataclass(frozen=True)
-class EpochPoint:
-    epoch: int
-    step: int
-    train_ppl: float
-    val_ppl: float | None
 
 
 def finite_points(

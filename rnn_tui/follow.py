@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnn_tui.curves import EpochPoint
+from rnn_tui.curves import RunMetrics
 from rnn_tui.report import (  # the names a view of a followed run reads from here
     END_STYLE,
     LogLine,
@@ -75,10 +75,7 @@ class WatchedRun:
 
     run: RunRow
     attached: bool = False  # started elsewhere (or before this app), not by this app
-    step_x: list[int] = field(default_factory=list)
-    step_ppl: list[float] = field(default_factory=list)
-    epochs: list[EpochPoint] = field(default_factory=list)
-    epoch_rows: list[dict[str, Any]] = field(default_factory=list)
+    metrics: RunMetrics = field(default_factory=RunMetrics)  # the whole curve so far
     last_step: dict[str, Any] | None = None
     first_step: dict[str, Any] | None = None  # the first step seen while it ran
     ended: bool = False
@@ -97,24 +94,17 @@ class WatchedRun:
 
     def apply(self, update: Update) -> None:
         self.run = update.run
-        for row in update.steps:
-            self.step_x.append(row["step"])
-            self.step_ppl.append(row["ppl"])
+        self.metrics.extend(update.steps, update.epochs)
         if update.steps:
             self.last_step = update.steps[-1]
             if self.first_step is None and not update.ended:
                 self.first_step = update.steps[-1]
-        for row in update.epochs:
-            self.epoch_rows.append(row)
-            self.epochs.append(
-                EpochPoint(row["epoch"], row["step"], row["train_ppl"], row["val_ppl"])
-            )
         self.ended = update.ended
         if update.steps or update.epochs or update.ended:
             self.version += 1
 
     def total_steps(self) -> int | None:
-        return total_steps(self.run.config, self.epoch_rows)
+        return total_steps(self.run.config, self.metrics.epochs)
 
     def steps_per_s(self) -> float | None:
         last, first = self.last_step, self.first_step
@@ -178,7 +168,6 @@ def total_steps(config: dict[str, Any], epochs: list[dict[str, Any]]) -> int | N
 
 __all__ = [
     "END_STYLE",
-    "EpochPoint",
     "LogLine",
     "RunFollower",
     "Update",

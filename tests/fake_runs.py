@@ -62,7 +62,7 @@ async def attached(pilot) -> TrainScreen:
     for _ in range(100):
         await pilot.pause()
         current = app.controller.current
-        if current is not None and current.step_x:
+        if current is not None and current.metrics.step:
             break
     else:
         raise AssertionError("the app did not attach to the fake run")

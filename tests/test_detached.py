@@ -94,7 +94,7 @@ async def test_leaving_the_app_leaves_the_run_going(
         children.add(child.pid)
         controller = app.controller
         await async_wait_until(
-            lambda: controller.current is not None and controller.current.step_x,
+            lambda: controller.current is not None and controller.current.metrics.step,
             60,
             "the first step on screen",
             pilot,
@@ -127,7 +127,7 @@ async def test_a_second_app_attaches_shows_the_whole_curve_and_stops_it(
         children.add(first.controller.launch.pid)
         controller = first.controller
         await async_wait_until(
-            lambda: controller.current is not None and controller.current.epochs,
+            lambda: controller.current is not None and controller.current.metrics.epochs,
             60,
             "the first epoch on screen",
             pilot,
@@ -142,7 +142,7 @@ async def test_a_second_app_attaches_shows_the_whole_curve_and_stops_it(
     async with second.run_test(size=(120, 40)) as pilot:
         controller = second.controller
         await async_wait_until(
-            lambda: controller.current is not None and controller.current.epochs,
+            lambda: controller.current is not None and controller.current.metrics.epochs,
             30,
             "the second app to attach",
             pilot,
@@ -154,7 +154,7 @@ async def test_a_second_app_attaches_shows_the_whole_curve_and_stops_it(
         assert isinstance(screen, TrainScreen)
         counts = screen.chart.point_counts()
         assert counts["train"] >= recorded > 0  # the whole curve, from step 1
-        assert controller.current.step_x[:3] == [1, 2, 3]
+        assert controller.current.metrics.step[:3] == [1, 2, 3]
         assert status_line(second).startswith(f"attached to run {run_id} (started ")
         assert "Epoch 1, Loss " in log_text(second)
 

@@ -95,8 +95,8 @@ async def test_tiny_run_from_the_form(app: RnnTuiApp, tiny_corpus: Path) -> None
         assert "finished " in text and "finished: finished" not in text
         chart = app.screen.chart
         counts = chart.point_counts()
-        assert counts["validation"] == 2 == len(live.epochs)
-        assert counts["train"] == live.run.steps == live.total_steps() == live.step_x[-1]
+        assert counts["validation"] == 2 == len(live.metrics.epochs)
+        assert counts["train"] == live.run.steps == live.total_steps() == live.metrics.step[-1]
         app.screen.action_toggle_x_axis()
         assert chart.point_counts()["train"] == 2  # per epoch now
         assert app.latest_checkpoint is not None and Path(app.latest_checkpoint).is_file()
@@ -203,7 +203,7 @@ async def test_stop_saves_a_checkpoint(app: RnnTuiApp, tiny_corpus: Path) -> Non
         controller = app.controller
         assert controller.running
         await async_wait_until(
-            lambda: controller.current is not None and len(controller.current.step_x) >= 3,
+            lambda: controller.current is not None and len(controller.current.metrics.step) >= 3,
             60,
             "three steps on screen",
             pilot,

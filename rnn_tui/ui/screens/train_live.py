@@ -155,21 +155,15 @@ class LiveView(TrainLog):
         live = self._shown_run
         if live is None:
             return
-        key = (id(live), len(live.step_x), self.x_axis, len(live.epochs))
+        metrics = live.metrics
+        key = (id(live), len(metrics.step), self.x_axis, len(metrics.epochs))
         if key == self._chart_key:
             return
         self._chart_key = key
-        epochs = live.epochs
-        val = [(p, p.val_ppl) for p in epochs if p.val_ppl is not None]
-        if self.x_axis == "epoch":
-            series = [
-                ("train", [p.epoch for p in epochs], [p.train_ppl for p in epochs]),
-                ("validation", [p.epoch for p, _ in val], [v for _, v in val]),
-            ]
+        if self.x_axis == "epoch":  # one training point an epoch: its mean perplexity
+            epochs = metrics.epochs
+            train = ([e["epoch"] for e in epochs], [e["train_ppl"] for e in epochs])
         else:
-            xs, ys = live.step_x, live.step_ppl
-            series = [
-                ("train", xs, ys),
-                ("validation", [p.step for p, _ in val], [v for _, v in val]),
-            ]
+            train = metrics.train_xy(self.x_axis)
+        series = [("train", *train), ("validation", *metrics.val_xy(self.x_axis))]
         self.chart.set_series([s for s in series if s[1]])
