@@ -143,29 +143,32 @@ def test_flags_and_the_form_share_one_sweep_rule():
 
 
 def test_one_integer_rule_for_fields_and_flags():
-    from rnn_tui.cli.args import int_in
+    from rnn_tui.cli.args import sample_option
     from rnn_tui.config import parse_int
 
-    assert parse_int("1_000") == int_in(0)("1_000") == 1000
-    assert parse_int("2e3") == int_in(0)("2e3") == 2000
+    int_in = sample_option("seed")  # a flag that reads a whole number from 0
+    assert parse_int("1_000") == int_in("1_000") == 1000
+    assert parse_int("2e3") == int_in("2e3") == 2000
     for text in ("\u0661\u0662", "\u00b2", "1.5", "big"):  # Arabic-Indic 12, superscript two
         with pytest.raises(ValueError, match="must be a whole number"):
             parse_int(text)
         with pytest.raises(argparse.ArgumentTypeError, match="must be a whole number"):
-            int_in(0)(text)
+            int_in(text)
 
 
 def test_one_number_rule_for_fields_and_flags():
     """config.parse_float reads every number field and the CLI's number flags alike."""
-    from rnn_tui.cli.args import float_at_least
+    from rnn_tui.cli.args import sample_option
     from rnn_tui.config import parse_float, parse_value
 
-    assert parse_value("lr", " 3e-4 ") == parse_float("3e-4") == float_at_least(0)("3e-4") == 3e-4
+    float_at_least_0 = sample_option("temperature")
+
+    assert parse_value("lr", " 3e-4 ") == parse_float("3e-4") == float_at_least_0("3e-4") == 3e-4
     for text, message in (("hot", "must be a number"), ("nan", "must be a finite number")):
         with pytest.raises(ValueError, match=message):
             parse_value("clip", text)
         with pytest.raises(argparse.ArgumentTypeError, match=f"{message}, got '{text}'"):
-            float_at_least(0)(text)
+            float_at_least_0(text)
     with pytest.raises(ConfigError) as info:  # inf was taken as a clip norm; it is no number
         from_strings({"clip": "inf", "time_budget": "-inf"})
     assert info.value.errors == {
@@ -173,7 +176,23 @@ def test_one_number_rule_for_fields_and_flags():
         "time_budget": "must be a finite number",
     }
     with pytest.raises(argparse.ArgumentTypeError, match="must be 0 or more, got '-1'"):
-        float_at_least(0)("-1")
+        float_at_least_0("-1")
+
+
+def test_sampling_options_have_one_rule_for_flags_and_the_sample_screen():
+    from rnn_tui.cli.args import sample_option
+    from rnn_tui.sample_options import MAX_SEED
+    from rnn_tui.ui.screens.sample_model import parse_sample_field
+
+    for name, text in (("length", "0"), ("seed", str(MAX_SEED + 1)), ("top_k", "0")):
+        with pytest.raises(ValueError) as field_error:
+            parse_sample_field(name, text)
+        with pytest.raises(argparse.ArgumentTypeError) as flag_error:
+            sample_option(name)(text)
+        label = name.replace("_", "-")
+        assert str(field_error.value) == f"{label} {str(flag_error.value).split(', got')[0]}"
+    assert parse_sample_field("seed", str(MAX_SEED)) == sample_option("seed")(str(MAX_SEED))
+    assert parse_sample_field("seed", " ") is None  # a fresh seed
 
 
 def test_a_config_is_checked_once(monkeypatch):

@@ -9,28 +9,20 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from rnn_tui.config import FieldSpec, TrainConfig, parse_float, parse_int
+from rnn_tui.config import FieldSpec, TrainConfig
 from rnn_tui.errors import RnnTuiError
+from rnn_tui.sample_options import SAMPLE_OPTIONS, parse_sample_option
 from rnn_tui.store import parse_run_id
 
 T = TypeVar("T")
 
-# torch.Generator.manual_seed takes any integer that fits in 64 bits unsigned.
-MAX_SEED = 2**64 - 1
 
-
-def int_in(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An integer from `low` to `high` (no upper bound when None), read by config.parse_int,
-    the rule behind every integer field."""
-    return _flag_type(lambda text: parse_int(text, low, high), "integer")
-
-
-def float_at_least(low: float) -> Callable[[str], float]:
-    """A finite number of at least `low`, read by config.parse_float, the rule behind every
-    number field."""
-    return _flag_type(lambda text: parse_float(text, low), "number")
+def sample_option(name: str) -> Callable[[str], Any]:
+    """A sampling option's flag type: the range the Sample screen checks too (sample_options)."""
+    kind = "integer" if SAMPLE_OPTIONS[name][0] == "int" else "number"
+    return _flag_type(lambda text: parse_sample_option(name, text), kind)
 
 
 def _flag_type(read: Callable[[str], T], name: str) -> Callable[[str], T]:

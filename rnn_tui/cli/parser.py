@@ -7,9 +7,10 @@ import argparse
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from rnn_tui.cli.args import MAX_SEED, field_help, float_at_least, int_in, run_id
+from rnn_tui.cli.args import field_help, run_id, sample_option
 from rnn_tui.cli.process import EXIT_USER_ERROR
 from rnn_tui.config import FIELDS, PRESETS, flag
+from rnn_tui.sample_options import MAX_LENGTH, MAX_SEED
 
 DESCRIPTION = (
     "The `rnn-tui` command: the TUI with no arguments, else train | sample | params | bench | runs."
@@ -101,12 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="text to start from, at least one character (default: %(default)r)",
     )
-    _valued(sample, "--length", int_in(0), 200, "N", "characters to generate after the prefix")
+    length_help = f"characters to generate after the prefix, 1 to {MAX_LENGTH:,}"
+    _valued(sample, "--length", sample_option("length"), 200, "N", length_help)
     temperature_help = "0 picks the most likely character; higher is more random"
-    _valued(sample, "--temperature", float_at_least(0), 0.8, "T", temperature_help)
+    _valued(sample, "--temperature", sample_option("temperature"), 0.8, "T", temperature_help)
     top_k_help = "draw only from the K most likely characters"
-    _valued(sample, "--top-k", int_in(1), None, "K", top_k_help, shown="all")
-    seed_type, seed_help = int_in(0, MAX_SEED), f"random seed, 0 to {MAX_SEED}"
+    _valued(sample, "--top-k", sample_option("top_k"), None, "K", top_k_help, shown="all")
+    seed_help = f"random seed, 0 to {MAX_SEED}"
+    seed_type = sample_option("seed")
     _valued(sample, "--seed", seed_type, None, "SEED", seed_help, shown="a fresh one each time")
     sample.add_argument("--best", action="store_true", help="with a RUN_ID: its best checkpoint")
 

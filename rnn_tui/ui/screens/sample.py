@@ -19,11 +19,8 @@ from textual.worker import get_current_worker
 from rnn_tui.plural import plural
 from rnn_tui.ui.screens.sample_checkpoint import NO_CHECKPOINT, SampleCheckpoint
 from rnn_tui.ui.screens.sample_model import (
-    MAX_LENGTH,
-    MAX_SEED,
     SampleRequest,
-    parse_field_int,
-    parse_temperature,
+    parse_sample_field,
     prompt_note,
     unknown_chars_message,
 )
@@ -131,15 +128,10 @@ class SampleScreen(SampleCheckpoint):
         """Check every field, show the problems beside them; the request when all are fine."""
         errors: dict[str, str] = {}
         values: dict[str, Any] = {}
-        parsers = {
-            "length": lambda t: parse_field_int(t, "length", 1, MAX_LENGTH, False),
-            "temperature": parse_temperature,
-            "top_k": lambda t: parse_field_int(t, "top-k", 1, 1_000_000, True),
-            "seed": lambda t: parse_field_int(t, "seed", 0, MAX_SEED, True),
-        }
-        for field_id, parse in parsers.items():
+        parsers = ("length", "temperature", "top_k", "seed")
+        for field_id in parsers:
             try:
-                values[field_id] = parse(self._value(field_id))
+                values[field_id] = parse_sample_field(field_id, self._value(field_id))
             except ValueError as exc:
                 errors[field_id] = str(exc)
         typed = self._value("prompt")

@@ -10,13 +10,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rnn_tui.checkpoint import LoadedModel
 
-MAX_LENGTH = 100_000
-MAX_SEED = 2**63 - 1
 CACHE_SIZE = 2  # loaded models kept in memory
 
 
@@ -105,29 +103,20 @@ class ModelCache:
         return loaded
 
 
-def parse_field_int(
-    text: str, label: str, minimum: int, maximum: int, optional: bool
-) -> int | None:
-    from rnn_tui.config import parse_int
+def parse_sample_field(name: str, text: str) -> Any:
+    """A Sample field's value by the engine's rule for that option (sample_options), its
+    label first in a message; an empty top-k or seed is None (all characters, a fresh seed)."""
+    from rnn_tui.sample_options import parse_sample_option
 
+    label = name.replace("_", "-")
     if not text.strip():
-        if optional:
+        if name in ("top_k", "seed"):
             return None
         raise ValueError(f"{label} is required")
     try:
-        return parse_int(text, minimum, maximum)
+        return parse_sample_option(name, text)
     except ValueError as exc:
         raise ValueError(f"{label} {exc}") from None
-
-
-def parse_temperature(text: str) -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise ValueError("temperature must be a number (0 = greedy)") from None
-    if not math.isfinite(value) or value < 0:
-        raise ValueError("temperature must be 0 or more (0 = greedy)")
-    return value
 
 
 def info_of(path: str, loaded: LoadedModel) -> ModelInfo:
