@@ -87,11 +87,6 @@ class WatchedRun:
     status = property(lambda self: self.run.status)
     best_val_ppl = property(lambda self: self.run.best_val_ppl)
 
-    @property
-    def sample_checkpoint(self) -> str | None:
-        """The checkpoint to sample from: the best one if there is one, else the last."""
-        return self.run.best_checkpoint or self.run.checkpoint
-
     def apply(self, update: Update) -> None:
         self.run = update.run
         self.metrics.extend(update.steps, update.epochs)

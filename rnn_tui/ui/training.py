@@ -40,6 +40,7 @@ from rnn_tui.processes import (
     stop_run,
     train_argv,
 )
+from rnn_tui.run_checkpoint import sample_checkpoint
 from rnn_tui.store import RunRow, RunStore, default_db_path, process_alive
 from rnn_tui.ui.state import CheckpointSaved, ShownRunChanged
 from rnn_tui.ui.training_queue import ShownQueue
@@ -311,7 +312,10 @@ class TrainingController(ShownQueue):
         if run.status in ("interrupted", "error"):
             tail = log_tail(run_log_path(store, run.id), 5)
             self._add_log([LogLine(f"  log: {line}", "dim") for line in tail])
-        checkpoint = watched.sample_checkpoint
+        try:
+            checkpoint: str | None = sample_checkpoint(run)
+        except RnnTuiError:  # none saved, or none left on disk: said in the notice
+            checkpoint = None
         if checkpoint:
             self.app.post_message(CheckpointSaved(checkpoint))
         severity = {"finished": "information", "stopped": "warning"}.get(run.status, "error")
