@@ -1,8 +1,10 @@
 """Bad input and faults at the real CLI, one row per case.
 
-Each row runs `python -m rnn_tui ...` in a subprocess and asserts the documented exit code,
-exactly one line on stderr (none when it succeeds), no traceback and no hang; afterwards the
-run database passes `PRAGMA integrity_check` and still holds the run made before the rows.
+Each row calls the CLI's entry function with its arguments (tests/cli_calls.py) and asserts
+the documented exit code, exactly one line on stderr (none when it succeeds), no traceback and
+no hang; afterwards the run database passes `PRAGMA integrity_check` and still holds the run
+made before the rows. A few rows also run as `python -m rnn_tui` in a child process, and the
+pipe, signal and lock tests below start real processes.
 """
 
 from __future__ import annotations
@@ -18,25 +20,13 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_calls import TIMEOUT_S, call_cli, in_process_and_spawned, spawn_cli
 from conftest import TINY_TEXT
 
-TIMEOUT_S = 120
 TRAIN = (
     "train --batch-size 4 --num-steps 8 --hidden 8 --steps 2 --epoch-steps 1 "
     "--sample-length 5 --quiet"
 ).split()
-
-
-def cli(*args: str, env: dict[str, str], cwd: Path, stdin: int | None = subprocess.DEVNULL):
-    return subprocess.run(
-        [sys.executable, "-m", "rnn_tui", *args],
-        env=env,
-        cwd=cwd,
-        stdin=stdin,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
 
 
 def child_env(data_dir: Path) -> dict[str, str]:
@@ -67,8 +57,8 @@ def world(tmp_path_factory) -> dict:
     (root / "a_file").write_text("not a folder\n", encoding="utf-8")
     # Every epoch's sample starts with the prefix `[/b]`: model text that looks like markup.
     (root / "markup.txt").write_text(TINY_TEXT + "[/b] [/] [bold\n" * 20, encoding="utf-8")
-    env = child_env(root / "data")
-    done = cli(*TRAIN, "--corpus", "tiny.txt", "--out", "first", env=env, cwd=root)
+    env = {"RNN_TUI_DATA_DIR": str(root / "data"), "RNN_TUI_CONFIG_DIR": str(root / "config")}
+    done = call_cli([*TRAIN, "--corpus", "tiny.txt", "--out", "first"], cwd=root, env=env)
     assert done.returncode == 0, done.stderr
     return {"root": root, "env": env, "data": root / "data"}
 
@@ -135,15 +125,20 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("args", "code", "expected"), [row[1:] for row in ROWS], ids=[row[0] for row in ROWS]
-)
-def test_bad_input_row(world, args: str, code: int, expected: str):
+ROW = {row[0]: row[1:] for row in ROWS}
+# Rows also run as a real `python -m rnn_tui`: a usage error from argparse, a run id the store
+# refuses, and a process whose stdin and stdout are not terminals.
+IN_A_PROCESS = ("temperature-nan", "show-big-id", "tui-without-terminal")
+
+
+@pytest.mark.parametrize(("name", "run"), in_process_and_spawned(ROW, IN_A_PROCESS))
+def test_bad_input_row(world, name: str, run):
+    args, code, expected = ROW[name]
     before = runs_in(world["data"])
     argv = args.split()
     if argv[:1] == ["TRAIN"]:
         argv = TRAIN + argv[1:]
-    result = cli(*argv, env=world["env"], cwd=world["root"])
+    result = run(argv, env=world["env"], cwd=world["root"])
     assert result.returncode == code, (result.stdout, result.stderr)
     assert "Traceback" not in result.stdout + result.stderr
     lines = result.stderr.splitlines()
@@ -160,30 +155,23 @@ def test_rows_cover_enough_cases():
     assert len(ROWS) >= 35
 
 
-def test_markup_in_an_epoch_sample_prints_and_trains(monkeypatch, capsys, tmp_path, tiny_corpus):
+def test_markup_in_an_epoch_sample_prints_and_trains(monkeypatch, tmp_path, tiny_corpus):
     """A model whose sample happens to read `[/b]` must not kill the run (rich's MarkupError)."""
     from rnn_tui import train
-    from rnn_tui.cli import main
 
     monkeypatch.setattr(train.Trainer, "_epoch_sample", lambda self: "a[/b]b [/] [bold")
-    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
-    try:
-        code = main([*TRAIN, "--corpus", str(tiny_corpus), "--name", "[/]"])
-    finally:
-        signal.signal(signal.SIGINT, handlers[0])
-        signal.signal(signal.SIGTERM, handlers[1])
-    out, err = capsys.readouterr()
-    assert (code, err) == (0, "")
-    assert "'a[/b]b [/] [bold'" in out
-    assert out.startswith("[/]: rnn 1x8")
-    run = cli("runs", "show", "1", env=child_env(tmp_path / "data"), cwd=tmp_path)
+    done = call_cli([*TRAIN, "--corpus", str(tiny_corpus), "--name", "[/]"], cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "'a[/b]b [/] [bold'" in done.stdout
+    assert done.stdout.startswith("[/]: rnn 1x8")
+    run = call_cli(["runs", "show", "1"], cwd=tmp_path)
     assert run.returncode == 0 and "a[/b]b [/] [bold" in run.stdout
 
 
 def test_output_off_a_terminal_is_plain_lines(world):
-    result = cli(
-        *TRAIN, "--corpus", "tiny.txt", "--steps", "3", env=world["env"], cwd=world["root"]
-    )
+    """A real process whose stdout is a pipe."""
+    args = [*TRAIN, "--corpus", "tiny.txt", "--steps", "3"]
+    result = spawn_cli(args, env=world["env"], cwd=world["root"])
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout
     first = result.stdout.splitlines()[0]
@@ -192,7 +180,9 @@ def test_output_off_a_terminal_is_plain_lines(world):
 
 
 def test_json_prints_one_object_per_event(world):
-    result = cli(*TRAIN, "--corpus", "tiny.txt", "--json", env=world["env"], cwd=world["root"])
+    result = call_cli(
+        [*TRAIN, "--corpus", "tiny.txt", "--json"], env=world["env"], cwd=world["root"]
+    )
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     events = [r["event"] for r in records]
@@ -205,7 +195,7 @@ def shell(command: str, world: dict) -> subprocess.CompletedProcess:
     """A real shell pipe; prints the CLI's exit status, its stderr goes to a file."""
     return subprocess.run(
         ["bash", "-c", command + "; echo status=${PIPESTATUS[0]}"],
-        env=world["env"],
+        env={**child_env(world["data"]), **world["env"]},
         cwd=world["root"],
         capture_output=True,
         text=True,
@@ -215,7 +205,7 @@ def shell(command: str, world: dict) -> subprocess.CompletedProcess:
 
 def test_params_json_into_head_ends_quietly(world):
     args = "params --json --cell lstm --layers 300 --hidden 3"
-    whole = cli(*args.split(), env=world["env"], cwd=world["root"])
+    whole = call_cli(args.split(), env=world["env"], cwd=world["root"])
     assert len(whole.stdout) > 1 << 17  # more than a pipe holds: the writer must see EPIPE
     err = world["root"] / "params.err"
     result = shell(f"{sys.executable} -m rnn_tui {args} 2>{err} | head -c 300", world)
@@ -323,11 +313,10 @@ def test_a_run_survives_a_store_locked_for_15_s(tmp_path, tiny_corpus):
 
 
 def test_a_store_that_stays_locked_stops_the_run_with_its_checkpoint(
-    monkeypatch, capsys, tmp_path, tiny_corpus
+    monkeypatch, tmp_path, tiny_corpus
 ):
     """Past the retry window the run saves a checkpoint and ends with one line; nothing is lost."""
     from rnn_tui import store as store_module
-    from rnn_tui.cli import main
 
     real_recorder = store_module.RunStore.recorder
 
@@ -354,17 +343,14 @@ def test_a_store_that_stays_locked_stops_the_run_with_its_checkpoint(
         return real_run(self)
 
     monkeypatch.setattr(runner.RunSession, "run", run_with_lock)
-    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     args = " ".join(TRAIN).replace("--steps 2", "--steps 100000").replace("1 --s", "5 --s")
     try:
-        code = main([*args.split(), "--corpus", str(tiny_corpus)])
+        done = call_cli([*args.split(), "--corpus", str(tiny_corpus)], cwd=tmp_path)
     finally:
-        signal.signal(signal.SIGINT, handlers[0])
-        signal.signal(signal.SIGTERM, handlers[1])
         if locker is not None:
             locker.execute("ROLLBACK")
             locker.close()
-    out, err = capsys.readouterr()
+    code, err = done.returncode, done.stderr
     assert code == 2
     assert len(err.splitlines()) == 1 and "is locked by another process" in err
     assert "run stopped at step" in err and "last.pt" in err and "metrics.jsonl" in err

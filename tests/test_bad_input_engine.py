@@ -1,19 +1,20 @@
 """Bad input to the engine, one row per case: checkpoints, corpus files, sweeps, memory,
-resume flags, params and bench. Each row runs the real CLI in a subprocess and expects
-exit code 2, exactly one line on stderr, no traceback and no hang."""
+resume flags, params and bench. Each row calls the CLI's entry function with its arguments
+(tests/cli_calls.py) and expects exit code 2, exactly one line on stderr, no traceback and no
+hang; one row of the checkpoint, corpus and memory tables runs again as a real
+`python -m rnn_tui` in a child process."""
 
 from __future__ import annotations
 
 import os
 import resource
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
+from cli_calls import CliResult, call_cli, in_process_and_spawned
 from conftest import TINY_TEXT
 
 from rnn_tui.checkpoint import load_checkpoint, load_model, resume_config
@@ -26,7 +27,6 @@ from rnn_tui.resources import ResourceError, check_memory, estimate
 from rnn_tui.sweep import SWEEP_MAX_RUNS, SweepTooLarge, expand_sweep, sweep_size
 from rnn_tui.train import Trainer
 
-TIMEOUT = 120  # seconds: a row that takes longer hangs
 SMALL = ["--hidden", "8", "--batch-size", "4", "--num-steps", "8", "--sample-length", "0"]
 FOUR_GB = 4 * 1024**3
 
@@ -133,30 +133,11 @@ def write_variant(name: str, trained: tuple[Path, dict[str, Any]], folder: Path)
     return path
 
 
-def run_cli(
-    args: list[str], cwd: Path, limit_memory: int | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RNN_TUI_DATA_DIR": str(cwd / "data"), "RNN_TUI_CACHE_DIR": str(cwd)}
-
-    def cap() -> None:
-        if limit_memory is not None:
-            resource.setrlimit(resource.RLIMIT_AS, (limit_memory, limit_memory))
-
-    try:
-        return subprocess.run(
-            [sys.executable, "-m", "rnn_tui", *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            preexec_fn=cap,
-        )
-    except subprocess.TimeoutExpired:  # subprocess.run has killed the child
-        pytest.fail(f"rnn-tui {' '.join(args)[:80]} hung for {TIMEOUT} s")
+def cli_env(cwd: Path) -> dict[str, str]:
+    return {"RNN_TUI_DATA_DIR": str(cwd / "data"), "RNN_TUI_CACHE_DIR": str(cwd)}
 
 
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+def assert_one_line_error(result: CliResult, *needles: str) -> None:
     lines = result.stderr.splitlines()
     assert "Traceback" not in result.stderr + result.stdout, result.stderr
     assert result.returncode == 2, (result.returncode, result.stderr)
@@ -166,15 +147,17 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
         assert needle in lines[0], (needle, lines[0])
 
 
-@pytest.mark.parametrize("name", list(CHECKPOINTS))
-def test_a_bad_checkpoint_is_one_line(name, trained, tmp_path):
+@pytest.mark.parametrize(
+    ("name", "run"), in_process_and_spawned(CHECKPOINTS, ["version from the future"])
+)
+def test_a_bad_checkpoint_is_one_line(name, run, trained, tmp_path):
     path = write_variant(name, trained, tmp_path)
     _, command = CHECKPOINTS[name]
     if command == "sample":
         args = ["sample", "--checkpoint", str(path), "--length", "5", "--prefix", "t"]
     else:
         args = ["train", "--resume", str(path), "--steps", "5", "--no-store", "--quiet"]
-    assert_one_line_error(run_cli(args, tmp_path), str(path))
+    assert_one_line_error(run(args, cwd=tmp_path, env=cli_env(tmp_path)), str(path))
 
 
 def _fifo(folder: Path) -> str:
@@ -209,11 +192,14 @@ CORPORA: dict[str, tuple[Callable[[Path], str], str]] = {
 }
 
 
-@pytest.mark.parametrize("name", list(CORPORA))
-def test_a_bad_corpus_is_one_line(name, tmp_path):
+@pytest.mark.parametrize(
+    ("name", "run"), in_process_and_spawned(CORPORA, ["a FIFO with no writer"])
+)
+def test_a_bad_corpus_is_one_line(name, run, tmp_path):
     make, needle = CORPORA[name]
     corpus = make(tmp_path)
-    result = run_cli(["train", "--corpus", corpus, *SMALL, "--steps", "2", "--no-store"], tmp_path)
+    args = ["train", "--corpus", corpus, *SMALL, "--steps", "2", "--no-store"]
+    result = run(args, cwd=tmp_path, env=cli_env(tmp_path))
     assert_one_line_error(result, needle)
 
 
@@ -244,7 +230,7 @@ def test_a_bad_sweep_is_refused_before_the_first_run(name, tmp_path):
     flags, needle = SWEEPS[name]
     base = ["train", "--corpus", "tiny.txt", "--hidden", "8", "--batch-size", "4"]
     base += ["--num-steps", "8", "--steps", "2", "--sample-length", "0", "--quiet"]
-    result = run_cli([*base, *flags], tmp_path)
+    result = call_cli([*base, *flags], cwd=tmp_path, env=cli_env(tmp_path))
     assert_one_line_error(result, needle)
     assert "Epoch" not in result.stdout  # nothing trained
     assert not list((tmp_path / "data").glob("runs/*"))  # and nothing recorded
@@ -263,12 +249,16 @@ MEMORY: dict[str, tuple[list[str], int | None]] = {
 }
 
 
-@pytest.mark.parametrize("name", list(MEMORY))
-def test_a_model_too_big_is_refused_before_allocation(name, tmp_path):
+@pytest.mark.parametrize(
+    ("name", "run"), in_process_and_spawned(MEMORY, ["8 x 8192 LSTM under a 4 GB cap"])
+)
+def test_a_model_too_big_is_refused_before_allocation(name, run, tmp_path):
+    """Under a cap, an allocation would fail with an error of its own, not this refusal."""
     (tmp_path / "tiny.txt").write_bytes(TINY_TEXT.encode() * 4000)  # 8 MB: any batch fits
     flags, cap = MEMORY[name]
     args = ["train", "--corpus", "tiny.txt", "--steps", "2", "--no-store", "--quiet", *flags]
-    assert_one_line_error(run_cli(args, tmp_path, limit_memory=cap), "is available")
+    result = run(args, cwd=tmp_path, env=cli_env(tmp_path), address_space=cap)
+    assert_one_line_error(result, "is available")
 
 
 RESUMES: dict[str, tuple[list[str], str]] = {
@@ -289,7 +279,7 @@ def test_a_resume_flag_it_cannot_honour_is_named(name, trained, tmp_path):
     (tmp_path / "other.txt").write_text(TINY_TEXT.replace("Time", "Tome"), encoding="utf-8")
     flags, needle = RESUMES[name]
     args = ["train", "--resume", str(checkpoint), "--no-store", "--quiet", *flags]
-    assert_one_line_error(run_cli(args, tmp_path), needle)
+    assert_one_line_error(call_cli(args, cwd=tmp_path, env=cli_env(tmp_path)), needle)
 
 
 SMALL_COMMANDS: dict[str, tuple[list[str], str]] = {
@@ -306,7 +296,7 @@ SMALL_COMMANDS: dict[str, tuple[list[str], str]] = {
 @pytest.mark.parametrize("name", list(SMALL_COMMANDS))
 def test_params_and_bench_arguments_are_one_line(name, tmp_path):
     args, needle = SMALL_COMMANDS[name]
-    assert_one_line_error(run_cli(args, tmp_path), needle)
+    assert_one_line_error(call_cli(args, cwd=tmp_path, env=cli_env(tmp_path)), needle)
 
 
 # --------------------------------------------------------------------------- engine level
