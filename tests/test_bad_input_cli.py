@@ -78,7 +78,7 @@ ROWS = [
     ("top-k-fraction", "sample --checkpoint first/last.pt --top-k 1.5", 2, "whole number"),
     ("seed-2-64", f"sample --checkpoint first/last.pt --seed {2**64}", 2, "at most"),
     ("seed-negative", "sample --checkpoint first/last.pt --seed -1", 2, "at least 0"),
-    ("length-negative", "sample --checkpoint first/last.pt --length -1", 2, "at least 0"),
+    ("length-zero", "sample --checkpoint first/last.pt --length 0", 2, "at least 1"),
     ("length-superscript", f"sample --checkpoint x --length {SUPERSCRIPT_TWO}", 2, "whole number"),
     ("prefix-unknown-chars", "sample --checkpoint first/last.pt --prefix QZ~", 2, "vocabulary"),
     ("seed-max-works", f"sample --checkpoint first/last.pt --seed {2**64 - 1} --length 5", 0, ""),
