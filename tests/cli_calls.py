@@ -40,6 +40,17 @@ class CliResult:
     stderr: str
 
 
+@contextlib.contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    """contextlib.chdir, which Python 3.10 (still supported) does not have."""
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
 class _Hung(BaseException):
     """Raised by the alarm inside a call that runs past its timeout; a BaseException, so
     that no `except Exception` in the CLI swallows it."""
@@ -69,7 +80,7 @@ def call_cli(
         stack.enter_context(_process_state_restored())
         stack.enter_context(mock.patch.dict(os.environ, dict(env or {})))
         os.environ.pop("FORCE_COLOR", None)
-        stack.enter_context(contextlib.chdir(cwd))
+        stack.enter_context(_working_directory(cwd))
         stack.enter_context(mock.patch.object(sys, "stdin", io.StringIO()))
         stack.enter_context(contextlib.redirect_stdout(stdout))
         stack.enter_context(contextlib.redirect_stderr(stderr))
