@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from run_processes import Children, async_wait_until, pid_gone, tracked_children
+from run_processes import TINY_VALUES, Children, async_wait_until, pid_gone, tracked_children
 from textual.widgets import Button, Input, RichLog, Static
 
 from rnn_tui.config import TrainConfig
@@ -22,15 +22,7 @@ from rnn_tui.ui.screens.train_status import fmt_duration
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 from rnn_tui.ui.widgets.config_form import ConfigForm, build_configs, field_error
 
-TINY = dict(
-    cell="rnn",
-    hidden="16",
-    batch_size="4",
-    num_steps="8",
-    epochs="2",
-    preprocess="clean",
-    sample_length="20",
-)
+TINY = {**TINY_VALUES, "epochs": "2", "sample_length": "20"}  # with an epoch-end sample
 
 
 @pytest.fixture
