@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnn_tui.quality import compare_on_corpus, config_summary, screen_configs
+from rnn_tui.bench.quality import compare_on_corpus, config_summary, screen_configs
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rnn_tui.corpus import timemachine_path
+from rnn_tui.data.corpus import timemachine_path
 
 # The tests train tiny models, where torch's intra-op threads only wait on each other: on a
 # 2-core machine also running a child process or another job, their spinning made three short

@@ -9,8 +9,8 @@ import sqlite3
 import time
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.events import EpochEnd, StepEnd
 from rnn_tui.store import RunStore, default_db_path
+from rnn_tui.training.events import EpochEnd, StepEnd
 from rnn_tui.ui.screens.train import TrainScreen
 
 STEPS_PER_EPOCH = 50

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from rnn_tui.processes import Launch, launch, train_argv
+from rnn_tui.runs.processes import Launch, launch, train_argv
 from rnn_tui.store import RunStore, default_db_path
 
 TINY_VALUES = dict(

@@ -157,7 +157,7 @@ def test_rows_cover_enough_cases():
 
 def test_markup_in_an_epoch_sample_prints_and_trains(monkeypatch, tmp_path, tiny_corpus):
     """A model whose sample happens to read `[/b]` must not kill the run (rich's MarkupError)."""
-    from rnn_tui import train
+    from rnn_tui.training import trainer as train
 
     monkeypatch.setattr(train.Trainer, "_epoch_sample", lambda self: "a[/b]b [/] [bold")
     done = call_cli([*TRAIN, "--corpus", str(tiny_corpus), "--name", "[/]"], cwd=tmp_path)
@@ -241,7 +241,7 @@ def test_ctrl_c_while_the_corpus_loads_stops_the_run(tmp_path, tiny_corpus):
     marker = tmp_path / "loading"
     code = (
         "import sys, time, pathlib\n"
-        "import rnn_tui.train as train\n"
+        "import rnn_tui.training.trainer as train\n"
         "def slow_load(*args, **kwargs):\n"
         f"    pathlib.Path({str(marker)!r}).touch()\n"
         "    time.sleep(120)\n"
@@ -333,7 +333,7 @@ def test_a_store_that_stays_locked_stops_the_run_with_its_checkpoint(
             locker = sqlite3.connect(db, isolation_level=None)
             locker.execute("BEGIN IMMEDIATE")
 
-    from rnn_tui import runner
+    from rnn_tui.runs import session as runner
 
     real_run = runner.RunSession.run
 

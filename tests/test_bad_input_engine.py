@@ -17,15 +17,15 @@ import torch
 from cli_calls import CliResult, call_cli, in_process_and_spawned
 from conftest import TINY_TEXT
 
-from rnn_tui.checkpoint import load_checkpoint, load_model, resume_config
+from rnn_tui.checkpoints.files import load_checkpoint, load_model, resume_config
 from rnn_tui.config import TrainConfig
-from rnn_tui.corpus import load_corpus, preprocess, read_text
+from rnn_tui.data.corpus import load_corpus, preprocess, read_text
 from rnn_tui.errors import CheckpointError, ConfigError
-from rnn_tui.events import EpochEnd, RunEnd, StepEnd
-from rnn_tui.model import CharRNN, count_parameters
-from rnn_tui.resources import ResourceError, check_memory, estimate
-from rnn_tui.sweep import SWEEP_MAX_RUNS, SweepTooLarge, expand_sweep, sweep_size
-from rnn_tui.train import Trainer
+from rnn_tui.model.charrnn import CharRNN, count_parameters
+from rnn_tui.model.resources import ResourceError, check_memory, estimate
+from rnn_tui.runs.sweep import SWEEP_MAX_RUNS, SweepTooLarge, expand_sweep, sweep_size
+from rnn_tui.training.events import EpochEnd, RunEnd, StepEnd
+from rnn_tui.training.trainer import Trainer
 
 SMALL = ["--hidden", "8", "--batch-size", "4", "--num-steps", "8", "--sample-length", "0"]
 FOUR_GB = 4 * 1024**3
@@ -422,7 +422,7 @@ def test_the_corpus_fingerprint_is_the_preprocessed_text(tmp_path):
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
 def test_the_cgroup_limit_counts_less_its_usage(version, tmp_path):
-    from rnn_tui.resources import _cgroup_headroom
+    from rnn_tui.model.resources import _cgroup_headroom
 
     membership = tmp_path / "cgroup"
     root = tmp_path / "fs"

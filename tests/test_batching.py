@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from rnn_tui.batching import Batching
+from rnn_tui.data.batching import Batching
 
 DATA = torch.arange(1000, dtype=torch.int16)
 

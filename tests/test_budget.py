@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rnn_tui.budget import FINISH_MARGIN, UNMEASURED_MARGIN, TimeBudget
+from rnn_tui.training.budget import FINISH_MARGIN, UNMEASURED_MARGIN, TimeBudget
 
 
 def test_reserve_uses_the_estimate_until_an_epoch_end_is_measured():

@@ -8,10 +8,10 @@ import pickle
 import pytest
 import torch
 
-from rnn_tui.checkpoint import load_checkpoint, load_model, save_checkpoint
+from rnn_tui.checkpoints.files import load_checkpoint, load_model, save_checkpoint
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import CheckpointError
-from rnn_tui.train import Trainer
+from rnn_tui.training.trainer import Trainer
 
 
 @pytest.fixture
@@ -32,8 +32,8 @@ def test_checkpoint_holds_everything_needed_to_resume(trained):
 
 
 def test_the_progress_a_checkpoint_keeps_is_the_progress_its_schema_checks(trained):
-    from rnn_tui.checkpoint_schema import _PROGRESS
-    from rnn_tui.train_state import PROGRESS_FIELDS, Resume
+    from rnn_tui.checkpoints.schema import _PROGRESS
+    from rnn_tui.training.state import PROGRESS_FIELDS, Resume
 
     resume = Resume.read(trained)
     assert set(resume.payload["progress"]) == {*PROGRESS_FIELDS, "wall_seconds"} == set(_PROGRESS)

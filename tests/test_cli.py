@@ -232,7 +232,7 @@ def test_resume_by_run_id_continues_the_stored_run(tiny_corpus, capsys):
     assert run_cli(["train", "--corpus", str(tiny_corpus), *TINY, "--epochs", "1"], capsys)[0] == 0
     code, out, _ = run_cli(["train", "--resume", "1", "--epochs", "3", "--quiet"], capsys)
     assert code == 0 and "resumed at step 14" in out and "Epoch 3, Loss" in out
-    from rnn_tui.curves import Curves
+    from rnn_tui.reports.curves import Curves
     from rnn_tui.store import RunStore
 
     with RunStore() as store:

@@ -15,7 +15,7 @@ from rnn_tui.config import (
     preset,
 )
 from rnn_tui.errors import ConfigError, RnnTuiError
-from rnn_tui.sweep import expand_sweep, varied_fields
+from rnn_tui.runs.sweep import expand_sweep, varied_fields
 
 
 def test_defaults_are_valid_and_every_field_has_a_spec():
@@ -127,7 +127,7 @@ def test_round_trip_through_dict_ignores_unknown_keys():
 def test_flags_and_the_form_share_one_sweep_rule():
     """A path may hold a comma: --corpus a,b.txt is one corpus in the CLI as in the form."""
     from rnn_tui.cli import build_parser, configs_from_args
-    from rnn_tui.sweep import build_configs
+    from rnn_tui.runs.sweep import build_configs
 
     parser = build_parser()
     args = parser.parse_args(["train", "--corpus", "a,b.txt", "--hidden", "8,16"])
@@ -181,7 +181,7 @@ def test_one_number_rule_for_fields_and_flags():
 
 def test_sampling_options_have_one_rule_for_flags_and_the_sample_screen():
     from rnn_tui.cli.args import sample_option
-    from rnn_tui.sample_options import MAX_SEED
+    from rnn_tui.sampling.options import MAX_SEED
     from rnn_tui.ui.screens.sample_model import parse_sample_field
 
     for name, text in (("length", "0"), ("seed", str(MAX_SEED + 1)), ("top_k", "0")):

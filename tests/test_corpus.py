@@ -1,4 +1,4 @@
-"""rnn_tui.corpus: reading, preprocessing, the vocabulary, encoding and the split."""
+"""rnn_tui.data.corpus: reading, preprocessing, the vocabulary, encoding and the split."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from rnn_tui import corpus as corpus_mod
-from rnn_tui import text as text_mod
-from rnn_tui.corpus import (
+import rnn_tui
+from rnn_tui.data import corpus as corpus_mod
+from rnn_tui.data import text as text_mod
+from rnn_tui.data.corpus import (
     TIMEMACHINE_SHA1,
     Corpus,
     Vocab,
@@ -289,7 +290,7 @@ def test_check_trainable(tmp_path):
 
 
 def test_shipped_time_machine_matches_its_sha1(timemachine_file):
-    assert timemachine_file.parent.parent == Path(text_mod.__file__).resolve().parent
+    assert timemachine_file.parent.parent == Path(rnn_tui.__file__).resolve().parent
     assert hashlib.sha1(timemachine_file.read_bytes()).hexdigest() == TIMEMACHINE_SHA1
 
 
@@ -298,7 +299,7 @@ def test_time_machine_is_package_data():
     tomllib = pytest.importorskip("tomllib", reason="tomllib is Python 3.11+")
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     globs = pyproject["tool"]["setuptools"]["package-data"]["rnn_tui"]
-    shipped = timemachine_path().relative_to(Path(text_mod.__file__).resolve().parent)
+    shipped = timemachine_path().relative_to(Path(rnn_tui.__file__).resolve().parent)
     assert any(fnmatch.fnmatch(shipped.as_posix(), glob) for glob in globs), globs
 
 
@@ -379,7 +380,7 @@ def test_vocab_size_errors_are_corpus_errors(tmp_path):
 def test_vocab_size_does_not_import_torch():
     code = (
         "import sys\n"
-        "from rnn_tui.corpus import vocab_size\n"
+        "from rnn_tui.data.corpus import vocab_size\n"
         "assert vocab_size(None, 'seed') == 44\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rnn_tui import compare
-from rnn_tui.curves import X_AXES, X_COLUMN, X_LABEL, RunMetrics
+from rnn_tui.reports import compare
+from rnn_tui.reports.curves import X_AXES, X_COLUMN, X_LABEL, RunMetrics
 
 STEPS_PER_EPOCH = 4
 

@@ -25,8 +25,8 @@ from textual.widgets import RichLog, Static
 
 from rnn_tui.cli import build_parser, configs_from_args
 from rnn_tui.config import PRESETS
-from rnn_tui.follow import RunFollower
-from rnn_tui.processes import log_tail, run_is_alive, run_log_path, stop_run, train_argv
+from rnn_tui.runs.follow import RunFollower
+from rnn_tui.runs.processes import log_tail, run_is_alive, run_log_path, stop_run, train_argv
 from rnn_tui.store import RunStore
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.dialogs import ConfirmModal
@@ -301,8 +301,8 @@ def test_attach_to_an_unknown_run_is_one_line(isolated_dirs: Path) -> None:
 
 def test_the_app_never_imports_torch_to_train() -> None:
     code = (
-        "import sys; import rnn_tui.ui.app, rnn_tui.ui.training, rnn_tui.processes, "
-        "rnn_tui.follow, rnn_tui.cli.watch; print('torch' in sys.modules)"
+        "import sys; import rnn_tui.ui.app, rnn_tui.ui.training, rnn_tui.runs.processes, "
+        "rnn_tui.runs.follow, rnn_tui.cli.watch; print('torch' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr

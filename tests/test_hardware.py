@@ -8,9 +8,14 @@ import sys
 
 import pytest
 
-from rnn_tui import hardware
 from rnn_tui.config import preset
-from rnn_tui.hardware import AUTO_BATCH_RANGE, AUTO_NUM_STEPS, auto_batch_size, usable_cores
+from rnn_tui.training import hardware
+from rnn_tui.training.hardware import (
+    AUTO_BATCH_RANGE,
+    AUTO_NUM_STEPS,
+    auto_batch_size,
+    usable_cores,
+)
 
 
 @pytest.mark.parametrize(

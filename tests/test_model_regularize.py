@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rnn_tui.averaging import WeightAverage
-from rnn_tui.model import CharRNN
-from rnn_tui.recurrence import vanilla_rnn
-from rnn_tui.regularize import drop_weight, locked_dropout
+from rnn_tui.model.charrnn import CharRNN
+from rnn_tui.model.recurrence import vanilla_rnn
+from rnn_tui.model.regularize import drop_weight, locked_dropout
+from rnn_tui.training.averaging import WeightAverage
 
 
 def test_locked_dropout_uses_one_mask_per_sequence():

@@ -12,8 +12,8 @@ import pytest
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import ConfigError
-from rnn_tui.model import CharRNN
-from rnn_tui.params import (
+from rnn_tui.model.charrnn import CharRNN
+from rnn_tui.model.params import (
     BIAS_NOTE,
     GATES,
     ParamReport,
@@ -267,5 +267,5 @@ def test_params_cli_note_matches_the_cell(capsys):
 
 
 def test_import_does_not_load_torch():
-    code = "import sys, rnn_tui.params; assert 'torch' not in sys.modules, 'torch imported'"
+    code = "import sys, rnn_tui.model.params; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,12 +1,12 @@
-"""rnn_tui.plot.text_chart: the plotext chart the CLI prints when matplotlib is absent."""
+"""rnn_tui.reports.plot.text_chart: the plotext chart the CLI prints when matplotlib is absent."""
 
 from __future__ import annotations
 
 import math
 import re
 
-from rnn_tui.curves import Series, finite_points
-from rnn_tui.plot import text_chart
+from rnn_tui.reports.curves import Series, finite_points
+from rnn_tui.reports.plot import text_chart
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

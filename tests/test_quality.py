@@ -6,15 +6,15 @@ import statistics
 
 import pytest
 
-from rnn_tui.config import PRESETS, TrainConfig
-from rnn_tui.errors import ConfigError
-from rnn_tui.quality import (
+from rnn_tui.bench.quality import (
     REFERENCE,
     compare_on_corpus,
     config_summary,
     quality_configs,
     screen_configs,
 )
+from rnn_tui.config import PRESETS, TrainConfig
+from rnn_tui.errors import ConfigError
 
 
 def test_reference_is_the_plain_fp32_recipe_with_bests_data_and_budget():

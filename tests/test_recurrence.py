@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from rnn_tui.recurrence import vanilla_rnn
+from rnn_tui.model.recurrence import vanilla_rnn
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])

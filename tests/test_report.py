@@ -1,11 +1,11 @@
-"""rnn_tui.report: the CLI, `runs watch` and the TUI log print the same words."""
+"""rnn_tui.reports.lines: the CLI, `runs watch` and the TUI log print the same words."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from rnn_tui.events import EpochEnd, RunStart
-from rnn_tui.report import end_headline, epoch_lines, model_label, start_details
+from rnn_tui.reports.lines import end_headline, epoch_lines, model_label, start_details
+from rnn_tui.training.events import EpochEnd, RunStart
 
 
 def _epoch(**changes: object) -> EpochEnd:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from rnn_tui.checkpoints.choice import sample_checkpoint
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.run_checkpoint import sample_checkpoint
 from rnn_tui.store import RunRow
 
 

@@ -13,8 +13,8 @@ import pytest
 from rnn_tui.cli.runs import add_runs_parser, run_runs_command
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError, StoreError
-from rnn_tui.events import EpochEnd, StepEnd
 from rnn_tui.store import RunStore
+from rnn_tui.training.events import EpochEnd, StepEnd
 
 
 @pytest.fixture

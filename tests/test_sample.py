@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rnn_tui.corpus import Vocab
+from rnn_tui.data.corpus import Vocab
 from rnn_tui.errors import VocabError
-from rnn_tui.model import CharRNN
-from rnn_tui.sample import Picker, generate, sample_text, single_step
+from rnn_tui.model.charrnn import CharRNN
+from rnn_tui.sampling.generate import Picker, generate, sample_text, single_step
 
 VOCAB = Vocab("abcdefgh ")
 
@@ -129,9 +129,9 @@ def test_sampling_runs_on_one_thread_and_gives_the_threads_back():
 def test_a_loaded_checkpoint_prepares_its_prompt_and_samples_as_generate():
     """The rule both front ends sample by: the prompt as the run's preprocessing saw its
     text, unknown characters named, then `generate` with the checkpoint's model."""
-    from rnn_tui.checkpoint import LoadedModel
+    from rnn_tui.checkpoints.files import LoadedModel
     from rnn_tui.config import TrainConfig
-    from rnn_tui.sample import generate_from, prepared_prompt
+    from rnn_tui.sampling.generate import generate_from, prepared_prompt
 
     model = CharRNN(len(VOCAB), hidden=4)
     loaded = LoadedModel(model, VOCAB, TrainConfig(preprocess="clean"), {})
@@ -143,7 +143,7 @@ def test_a_loaded_checkpoint_prepares_its_prompt_and_samples_as_generate():
 
 
 def test_the_epoch_sample_keeps_known_prefix_characters_and_its_own_seed():
-    from rnn_tui.sample import EPOCH_SAMPLE_TEMPERATURE, epoch_sample
+    from rnn_tui.sampling.generate import EPOCH_SAMPLE_TEMPERATURE, epoch_sample
 
     model = CharRNN(len(VOCAB), hidden=4)
     sample = epoch_sample(model, VOCAB, "aXb", 10, first_char="h", seed=3)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.model import CharRNN
-from rnn_tui.params import report_for_config
-from rnn_tui.resources import estimate
-from rnn_tui.shape import model_shape
+from rnn_tui.model.charrnn import CharRNN
+from rnn_tui.model.params import report_for_config
+from rnn_tui.model.resources import estimate
+from rnn_tui.model.shape import model_shape
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,9 @@ from pathlib import Path
 import pytest
 
 from rnn_tui import store as store_module
-from rnn_tui.compare import summary_rows
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import StoreError
-from rnn_tui.events import EpochEnd, RunEnd, RunStart, StepEnd
+from rnn_tui.reports.compare import summary_rows
 from rnn_tui.store import (
     INTERRUPTED_MESSAGE,
     RunStore,
@@ -29,6 +28,7 @@ from rnn_tui.store import (
     default_db_path,
     schema_version,
 )
+from rnn_tui.training.events import EpochEnd, RunEnd, RunStart, StepEnd
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -494,7 +494,7 @@ def test_threads_share_a_store(db):
 _KILLED_CHILD = textwrap.dedent(
     """
     import sys, time
-    from rnn_tui.events import StepEnd
+    from rnn_tui.training.events import StepEnd
     from rnn_tui.store import RunStore
     store = RunStore(sys.argv[1])
     run_id = store.create_run({"cell": "lstm", "layers": 1, "hidden": 8})
@@ -548,7 +548,7 @@ def test_sigkilled_run_is_marked_interrupted(tmp_path):
 _WRITER_CHILD = textwrap.dedent(
     """
     import sys
-    from rnn_tui.events import EpochEnd, StepEnd
+    from rnn_tui.training.events import EpochEnd, StepEnd
     from rnn_tui.store import RunStore
     with RunStore(sys.argv[1]) as store:
         run_id = store.create_run({"cell": "gru", "layers": 1, "hidden": 8}, name="writer")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from rnn_tui.checkpoint import load_checkpoint, load_model
+from rnn_tui.checkpoints.files import load_checkpoint, load_model
 from rnn_tui.config import TrainConfig
-from rnn_tui.events import EpochEnd, EvalEnd, RunEnd, RunStart, StepEnd
-from rnn_tui.hardware import bf16_supported
-from rnn_tui.train import Trainer, lr_factor, perplexity
+from rnn_tui.training.events import EpochEnd, EvalEnd, RunEnd, RunStart, StepEnd
+from rnn_tui.training.hardware import bf16_supported
+from rnn_tui.training.trainer import Trainer, lr_factor, perplexity
 
 
 def tiny_config(corpus: Path, **changes) -> TrainConfig:
@@ -298,7 +298,7 @@ def test_bf16_training_learns_and_reports_fp32_validation(tiny_corpus, cell):
 
 @pytest.mark.parametrize("has_bf16", [True, False])
 def test_auto_precision_follows_the_hardware(tiny_corpus, monkeypatch, has_bf16):
-    monkeypatch.setattr("rnn_tui.hardware.cpu_has_bf16", lambda: has_bf16)
+    monkeypatch.setattr("rnn_tui.training.hardware.cpu_has_bf16", lambda: has_bf16)
     trainer = Trainer(tiny_config(tiny_corpus, precision="auto", device="cpu"))
     trainer.prepare()
     assert trainer.config.precision == ("bf16" if has_bf16 else "fp32")

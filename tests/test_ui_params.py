@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from ui_helpers import make_app
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.params import BIAS_NOTE, count_params, report_for_config
+from rnn_tui.model.params import BIAS_NOTE, count_params, report_for_config
 from rnn_tui.ui.screens.params import ParamsScreen
 
 
@@ -55,7 +55,7 @@ async def test_opens_on_the_worked_example() -> None:
 async def test_lstm_form_matches_count_params_and_pytorch() -> None:
     import torch
 
-    from rnn_tui.model import CharRNN
+    from rnn_tui.model.charrnn import CharRNN
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

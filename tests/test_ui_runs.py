@@ -20,8 +20,8 @@ from textual.widgets import DataTable, Input, RichLog
 from ui_helpers import wait_until
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.events import EpochEnd, RunEnd, StepEnd
 from rnn_tui.store import RunStore
+from rnn_tui.training.events import EpochEnd, RunEnd, StepEnd
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens import runs as runs_module
 from rnn_tui.ui.screens.dialogs import ConfirmModal, TextPrompt
@@ -359,7 +359,7 @@ async def test_rename_tag_and_delete(tmp_path: Path) -> None:
 async def test_resume_continues_a_stopped_run_and_sample_opens_it(
     tmp_path: Path, tiny_corpus: Path
 ) -> None:
-    from rnn_tui.runner import RunSession
+    from rnn_tui.runs.session import RunSession
 
     config = TrainConfig(
         corpus=str(tiny_corpus),
@@ -428,7 +428,7 @@ async def test_resume_continues_a_stopped_run_and_sample_opens_it(
 CHILD = textwrap.dedent(
     """
     import os, sys, time
-    from rnn_tui.events import EpochEnd, RunEnd, StepEnd
+    from rnn_tui.training.events import EpochEnd, RunEnd, StepEnd
     from rnn_tui.store import RunStore
 
     store = RunStore(sys.argv[1])

@@ -18,7 +18,7 @@ PROMPT = "the time traveller"
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny model trained with the engine on a lowercase corpus (about a second)."""
-    from rnn_tui.train import Trainer
+    from rnn_tui.training.trainer import Trainer
 
     root = tmp_path_factory.mktemp("sample")
     corpus = root / "tiny.txt"
@@ -52,8 +52,8 @@ def fill(screen: SampleScreen, **values: str) -> None:
 async def test_generates_what_the_engine_generates_and_copies_it(
     checkpoint: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rnn_tui.checkpoint import load_model
-    from rnn_tui.sample import sample_text
+    from rnn_tui.checkpoints.files import load_model
+    from rnn_tui.sampling.generate import sample_text
 
     app = make_app()
     app.latest_checkpoint = str(checkpoint)
@@ -103,7 +103,7 @@ async def test_generates_what_the_engine_generates_and_copies_it(
 
 
 async def test_no_checkpoint_corrupt_checkpoint_and_bad_numbers(tmp_path: Path) -> None:
-    from rnn_tui.checkpoint import load_model
+    from rnn_tui.checkpoints.files import load_model
     from rnn_tui.errors import CheckpointError
 
     app = make_app()

@@ -8,10 +8,10 @@ import pytest
 from textual.widgets import Input, Static
 from ui_helpers import make_app, wait_until
 
+from rnn_tui.checkpoints.choice import latest_sample_checkpoint, sample_checkpoint
 from rnn_tui.config import TrainConfig
-from rnn_tui.corpus import prepare_prompt
-from rnn_tui.run_checkpoint import latest_sample_checkpoint, sample_checkpoint
-from rnn_tui.runner import RunSession
+from rnn_tui.data.corpus import prepare_prompt
+from rnn_tui.runs.session import RunSession
 from rnn_tui.store import RunStore
 from rnn_tui.ui.screens.sample import SampleScreen
 

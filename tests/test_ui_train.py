@@ -14,7 +14,7 @@ from run_processes import TINY_VALUES, Children, async_wait_until, pid_gone, tra
 from textual.widgets import Button, Input, RichLog, Static
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.params import report_for_config
+from rnn_tui.model.params import report_for_config
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.dialogs import ConfirmModal
 from rnn_tui.ui.screens.train import TrainScreen
@@ -94,8 +94,8 @@ async def test_tiny_run_from_the_form(app: RnnTuiApp, tiny_corpus: Path) -> None
         assert app.latest_checkpoint is not None and Path(app.latest_checkpoint).is_file()
         assert app.latest_checkpoint == live.run.best_checkpoint
 
-    from rnn_tui.checkpoint import load_model
-    from rnn_tui.sample import generate
+    from rnn_tui.checkpoints.files import load_model
+    from rnn_tui.sampling.generate import generate
 
     loaded = load_model(app.latest_checkpoint)
     sample = "".join(generate(loaded.model, loaded.vocab, "the", 20, seed=0))
@@ -168,7 +168,7 @@ async def test_preset_fills_the_form(app: RnnTuiApp, tiny_corpus: Path) -> None:
 
 
 async def test_parameter_count_is_live(app: RnnTuiApp, tiny_corpus: Path) -> None:
-    from rnn_tui.corpus import load_corpus
+    from rnn_tui.data.corpus import load_corpus
 
     vocab = len(load_corpus(str(tiny_corpus), "clean").vocab)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from rnn_tui.config import FieldSpec, TrainConfig
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.sample_options import SAMPLE_OPTIONS, parse_sample_option
+from rnn_tui.sampling.options import SAMPLE_OPTIONS, parse_sample_option
 from rnn_tui.store import parse_run_id
 
 T = TypeVar("T")

@@ -27,9 +27,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def ui_figures(seconds: float, rounds: int) -> dict[str, Any]:
     """The TUI's own figures: its run process against `rnn-tui train` (alternately, in
     rounds), step-to-screen latency, first frame, chart repaint."""
-    from rnn_tui.bench import ratio_summary
+    from rnn_tui.bench.speed import ratio_summary
+    from rnn_tui.bench.ui import chart_repaint_ms, startup_seconds, tui_against_headless
     from rnn_tui.config import preset
-    from rnn_tui.ui.benchmarks import chart_repaint_ms, startup_seconds, tui_against_headless
 
     seconds = max(seconds, 4.0)
     # The notebook's model and batches; an epoch is a whole pass (the preset's one-batch
@@ -56,14 +56,14 @@ def _bench(args: argparse.Namespace) -> int:
     import torch
     from rich.console import Console
 
-    from rnn_tui.bench import (
+    from rnn_tui.bench.speed import (
         machine_info,
         sampling_speed,
         store_overhead,
         training_speed,
     )
     from rnn_tui.config import preset
-    from rnn_tui.corpus import load_corpus
+    from rnn_tui.data.corpus import load_corpus
 
     console = Console()
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -117,7 +117,7 @@ def _bench(args: argparse.Namespace) -> int:
         say(f"  TUI first frame: {u['first_frame_s']:.2f} s (median of 5, real terminal)")
         say(f"  chart repaint with 10,000 points: {u['chart_repaint_ms']:.1f} ms")
     if args.quality:
-        from rnn_tui.quality import quality
+        from rnn_tui.bench.quality import quality
 
         corpora = [None, *(args.quality_corpus or [])]
         seeds = range(args.quality_seeds)

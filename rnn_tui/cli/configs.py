@@ -14,10 +14,10 @@ from rnn_tui.config import (
     preset,
 )
 from rnn_tui.errors import ConfigError, RnnTuiError
-from rnn_tui.sweep import SWEEP_CONFIRM_RUNS, SweepTooLarge, build_configs
+from rnn_tui.runs.sweep import SWEEP_CONFIRM_RUNS, SweepTooLarge, build_configs
 
 if TYPE_CHECKING:
-    from rnn_tui.train_state import Resume
+    from rnn_tui.training.state import Resume
 
 
 def configs_from_args(args: argparse.Namespace) -> list[TrainConfig]:
@@ -42,8 +42,8 @@ def configs_from_args(args: argparse.Namespace) -> list[TrainConfig]:
 def resume_from_args(checkpoint: str, args: argparse.Namespace) -> tuple[Resume, TrainConfig]:
     """The checkpoint, read once (the run's trainer continues from it), and its config with
     the flags the user gave; an error names any flag that a resume cannot change."""
-    from rnn_tui.checkpoint import resume_config
-    from rnn_tui.train_state import Resume
+    from rnn_tui.checkpoints.files import resume_config
+    from rnn_tui.training.state import Resume
 
     if args.preset:
         raise RnnTuiError("--preset cannot be used with --resume: the run keeps its settings")

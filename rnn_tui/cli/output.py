@@ -20,11 +20,11 @@ from rich.progress import (
 from rich.text import Text
 
 from rnn_tui.cli.process import discard_stdout
-from rnn_tui.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, event_to_dict
-from rnn_tui.report import epoch_lines, start_details
+from rnn_tui.reports.lines import epoch_lines, start_details
+from rnn_tui.training.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, event_to_dict
 
 if TYPE_CHECKING:
-    from rnn_tui.runner import RunSession
+    from rnn_tui.runs.session import RunSession
 
 
 class _PipeConsole(Console):

@@ -10,7 +10,7 @@ from rnn_tui.errors import RnnTuiError
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from rnn_tui.params import MAX_REPORT_LAYERS, bias_note, count_params
+    from rnn_tui.model.params import MAX_REPORT_LAYERS, bias_note, count_params
 
     for name in ("input_size", "hidden", "layers", "output_size", "embedding"):
         value = getattr(args, name)

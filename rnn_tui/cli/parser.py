@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 from rnn_tui.cli.args import field_help, run_id, sample_option
 from rnn_tui.cli.process import EXIT_USER_ERROR
 from rnn_tui.config import FIELDS, PRESETS, flag
-from rnn_tui.sample_options import MAX_LENGTH, MAX_SEED
+from rnn_tui.sampling.options import MAX_LENGTH, MAX_SEED
 
 DESCRIPTION = (
     "The `rnn-tui` command: the TUI with no arguments, else train | sample | params | bench | runs."

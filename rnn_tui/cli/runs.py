@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from rnn_tui.cli.args import run_id
-from rnn_tui.compare import (
+from rnn_tui.errors import RnnTuiError
+from rnn_tui.plural import plural
+from rnn_tui.reports.compare import (
     X_AXES,
     fmt_count,
     fmt_ppl,
@@ -24,9 +26,7 @@ from rnn_tui.compare import (
     plot_runs,
     summary_rows,
 )
-from rnn_tui.errors import RnnTuiError
-from rnn_tui.plural import plural
-from rnn_tui.report import short_when
+from rnn_tui.reports.lines import short_when
 from rnn_tui.store import RunRow, RunStore
 
 _STATUS_STYLE = {

@@ -9,8 +9,8 @@ from rnn_tui.errors import RnnTuiError
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from rnn_tui.checkpoint import load_model
-    from rnn_tui.sample import generate_from, prepared_prompt
+    from rnn_tui.checkpoints.files import load_model
+    from rnn_tui.sampling.generate import generate_from, prepared_prompt
 
     if not args.prefix:
         raise RnnTuiError("--prefix needs at least one character to start from")
@@ -40,7 +40,7 @@ def _checkpoint_path(value: str, best: bool = False) -> str:
 
     if not looks_like_run_id(value):
         return value
-    from rnn_tui.run_checkpoint import sample_checkpoint
+    from rnn_tui.checkpoints.choice import sample_checkpoint
     from rnn_tui.store import RunStore
 
     with RunStore() as store:

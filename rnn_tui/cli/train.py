@@ -13,14 +13,14 @@ from rnn_tui.cli.output import ConsoleReporter, JsonReporter, Output
 from rnn_tui.cli.process import install_stop_handler
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.events import RunEnd
-from rnn_tui.plot import has_matplotlib, text_chart
 from rnn_tui.plural import plural
-from rnn_tui.processes import LOG_NAME, check_not_alive, redirect_output
-from rnn_tui.report import end_headline
-from rnn_tui.runner import RunSession, check_out_dir
+from rnn_tui.reports.lines import end_headline
+from rnn_tui.reports.plot import has_matplotlib, text_chart
+from rnn_tui.runs.processes import LOG_NAME, check_not_alive, redirect_output
+from rnn_tui.runs.session import RunSession, check_out_dir
+from rnn_tui.runs.sweep import sweep_label, varied_fields
 from rnn_tui.store import looks_like_run_id, parse_run_id
-from rnn_tui.sweep import sweep_label, varied_fields
+from rnn_tui.training.events import RunEnd
 
 EXIT_CODES = {"finished": 0, "stopped": 1, "diverged": 3, "error": 2}
 
@@ -60,7 +60,7 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
         if args.out and len(configs) > 1:
             raise RnnTuiError("--out takes one run; a sweep writes each run to the run store")
         if len(configs) > 1:  # a single run is checked by its own prepare(), before it trains
-            from rnn_tui.preflight import check_configs
+            from rnn_tui.runs.preflight import check_configs
 
             check_configs(configs)
         if args.out:

@@ -11,9 +11,9 @@ import time
 from typing import TextIO
 
 from rnn_tui.errors import StoreError
-from rnn_tui.follow import RunFollower
-from rnn_tui.processes import log_tail, run_log_path, stop_run
-from rnn_tui.report import end_lines, epoch_lines, start_line
+from rnn_tui.reports.lines import end_lines, epoch_lines, start_line
+from rnn_tui.runs.follow import RunFollower
+from rnn_tui.runs.processes import log_tail, run_log_path, stop_run
 from rnn_tui.store import RunStore
 
 POLL_S = 0.25

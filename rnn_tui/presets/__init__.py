@@ -2,7 +2,7 @@
 
 Each file holds `about` (why the preset exists), `order` (its place in menus) and `values`
 (the fields it sets). A batch size or num_steps of "auto" is this CPU's batch shape
-(rnn_tui.hardware), picked when the presets are read. Nothing else of rnn_tui is imported
+(rnn_tui.training.hardware), picked when the presets are read. Nothing else of rnn_tui is imported
 here: config.py builds on this.
 """
 
@@ -21,7 +21,7 @@ def _load() -> dict[str, dict[str, Any]]:
 
 
 def _resolve(values: dict[str, Any]) -> dict[str, Any]:
-    from rnn_tui.hardware import AUTO_NUM_STEPS, auto_batch_size  # torch-free at import
+    from rnn_tui.training.hardware import AUTO_NUM_STEPS, auto_batch_size  # torch-free at import
 
     auto = {"batch_size": auto_batch_size, "num_steps": lambda: AUTO_NUM_STEPS}
     return {k: auto[k]() if v == "auto" and k in auto else v for k, v in values.items()}

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rnn_tui.errors import StoreError
-from rnn_tui.events import EpochEnd, RunEnd, RunStart, StepEnd
+from rnn_tui.training.events import EpochEnd, RunEnd, RunStart, StepEnd
 
 if TYPE_CHECKING:
     from rnn_tui.store.runs import RunStore

@@ -18,7 +18,7 @@ from textual.events import Resize
 from textual.geometry import Size
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.follow import ago
+from rnn_tui.runs.follow import ago
 from rnn_tui.ui.screens.quit import LEAVE, STOP, quit_question
 from rnn_tui.ui.screens.train import REPAINT_S, STOP_ASKS_AFTER_S, TrainScreen
 from rnn_tui.ui.state import (

@@ -1,8 +1,8 @@
 """The TUI's side of training: launch a run process, follow it through the store, stop it.
 
-A run is a process of its own (`rnn_tui.processes`): Start launches `rnn-tui train` with
+A run is a process of its own (`rnn_tui.runs.processes`): Start launches `rnn-tui train` with
 the form's values, and the run goes on when the app ends or the terminal hangs up. The
-store is the channel (`rnn_tui.follow`): the app's repaint tick calls `tick()`, which
+store is the channel (`rnn_tui.runs.follow`): the app's repaint tick calls `tick()`, which
 reads the rows new since the last tick into `WatchedRun`, and the screens paint from it.
 The same path shows a run this app started and one it attached to. A thread worker only
 waits on the child, and says when it ended.
@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 from textual.worker import Worker, get_current_worker
 
+from rnn_tui.checkpoints.choice import sample_checkpoint
 from rnn_tui.errors import RnnTuiError, StoreError
-from rnn_tui.follow import (
+from rnn_tui.runs.follow import (
     LogLine,
     RunFollower,
     WatchedRun,
@@ -31,7 +32,7 @@ from rnn_tui.follow import (
     newest_live_run,
     start_line,
 )
-from rnn_tui.processes import (
+from rnn_tui.runs.processes import (
     Launch,
     launch,
     log_tail,
@@ -40,7 +41,6 @@ from rnn_tui.processes import (
     stop_run,
     train_argv,
 )
-from rnn_tui.run_checkpoint import sample_checkpoint
 from rnn_tui.store import RunRow, RunStore, default_db_path, process_alive
 from rnn_tui.ui.state import CheckpointSaved, ShownRunChanged
 from rnn_tui.ui.training_queue import ShownQueue
@@ -210,7 +210,7 @@ class TrainingController(ShownQueue):
         child = self.launch
         if self.current is None or self.current.ended:
             # No run to stop yet (or between a sweep's runs): stop the process itself.
-            from rnn_tui.processes import STOP_SIGNAL
+            from rnn_tui.runs.processes import STOP_SIGNAL
 
             if child is not None and child.returncode is None:
                 child.process.send_signal(STOP_SIGNAL)

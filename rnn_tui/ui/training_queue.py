@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from rnn_tui.follow import LogLine, RunFollower, WatchedRun
-from rnn_tui.processes import Launch
+from rnn_tui.runs.follow import LogLine, RunFollower, WatchedRun
+from rnn_tui.runs.processes import Launch
 
 
 class StartOptions(TypedDict, total=False):

@@ -1,6 +1,6 @@
 """Parameters screen: a CharRNN's parameter count, layer by layer, textbook vs PyTorch.
 
-The table is arithmetic on the sizes (rnn_tui.params), so it is recomputed on every
+The table is arithmetic on the sizes (rnn_tui.model.params), so it is recomputed on every
 keystroke of the side form. It opens on the seed's worked example (a 2-layer vanilla RNN,
 input 1, hidden 3, output 1: 40 by the textbook, 46 in PyTorch); `f` loads the Train
 form's model, whose vocabulary size is read from its corpus in a thread worker.
@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 
 from rnn_tui.config import CELLS, TrainConfig
-from rnn_tui.params import BIAS_NOTE, ParamReport
+from rnn_tui.model.params import BIAS_NOTE, ParamReport
 from rnn_tui.ui.screens.params_table import (
     CELL_LABELS,
     COLUMNS,
@@ -278,7 +278,7 @@ class ParamsScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="vocab")
     def _vocab_size(self, config: TrainConfig, guess: ModelSizes) -> None:
         """Read and preprocess the corpus (can take a moment) to learn its vocabulary size."""
-        from rnn_tui.corpus import vocab_size
+        from rnn_tui.data.corpus import vocab_size
         from rnn_tui.errors import RnnTuiError
 
         try:

@@ -1,8 +1,8 @@
 """What the Parameters screen shows: the model sizes its side form describes, and the rows of
 its layer-by-layer table (textbook vs PyTorch) with the line shown under each one.
 
-The counts are rnn_tui.params' arithmetic; a Train form's config becomes sizes through the
-engine's one model shape (rnn_tui.shape). No Textual: the cells are rich Text.
+The counts are rnn_tui.model.params' arithmetic; a Train form's config becomes sizes through the
+engine's one model shape (rnn_tui.model.shape). No Textual: the cells are rich Text.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from rnn_tui.config import MAX_LAYERS, TrainConfig, parse_int
-from rnn_tui.params import ParamReport, ParamRow, count_params
-from rnn_tui.shape import model_shape
+from rnn_tui.model.params import ParamReport, ParamRow, count_params
+from rnn_tui.model.shape import model_shape
 
 CELL_LABELS = {"rnn": "RNN (vanilla)", "gru": "GRU", "lstm": "LSTM"}
 

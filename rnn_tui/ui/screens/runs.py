@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from rnn_tui.curves import X_AXES
+from rnn_tui.reports.curves import X_AXES
 from rnn_tui.store import RunRow
 from rnn_tui.ui.screens.runs_actions import RunActions
 from rnn_tui.ui.screens.runs_actions import resume_plan as resume_plan  # the app resumes with it

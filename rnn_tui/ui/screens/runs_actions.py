@@ -8,9 +8,9 @@ from typing import Any
 
 from textual.screen import Screen
 
+from rnn_tui.checkpoints.choice import sample_checkpoint
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.run_checkpoint import sample_checkpoint
 from rnn_tui.store import RunRow
 from rnn_tui.ui.screens.dialogs import TextPrompt, yes_no
 from rnn_tui.ui.screens.runs_snapshot import RunCurves, RunsReader, stored_config
@@ -149,7 +149,7 @@ class RunActions(Screen):
         run = self._highlighted("stop")
         if run is None:
             return
-        from rnn_tui.processes import stop_run
+        from rnn_tui.runs.processes import stop_run
 
         outcome: list[str] = []
         if self._store_action(lambda store: outcome.append(stop_run(store, run.id))):

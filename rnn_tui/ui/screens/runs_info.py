@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rnn_tui.compare import fmt_count, fmt_ppl, fmt_seconds
+from rnn_tui.reports.compare import fmt_count, fmt_ppl, fmt_seconds
 from rnn_tui.store import RunRow
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.curves import RunMetrics
 from rnn_tui.errors import RnnTuiError, StoreError
+from rnn_tui.reports.curves import RunMetrics
 from rnn_tui.store import RunRow, RunStore
 
 RECOVER_S = 5.0  # how often runs whose writer died are marked interrupted

@@ -160,7 +160,7 @@ class SampleScreen(SampleCheckpoint):
 
     def _prepared_prompt(self, typed: str) -> str:
         """The prompt through the loaded run's preprocessing (as typed until one is loaded)."""
-        from rnn_tui.corpus import prepare_prompt
+        from rnn_tui.data.corpus import prepare_prompt
         from rnn_tui.errors import CorpusError
 
         info = self.model_info

@@ -55,8 +55,8 @@ class SampleCheckpoint(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="latest")
     def _find_latest(self, notify: bool = False) -> None:
         """The newest stored run with a checkpoint (read in a thread: the store is SQLite)."""
+        from rnn_tui.checkpoints.choice import latest_sample_checkpoint
         from rnn_tui.errors import RnnTuiError
-        from rnn_tui.run_checkpoint import latest_sample_checkpoint
         from rnn_tui.store import RunStore
 
         try:

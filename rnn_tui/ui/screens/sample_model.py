@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rnn_tui.checkpoint import LoadedModel
+    from rnn_tui.checkpoints.files import LoadedModel
 
 CACHE_SIZE = 2  # loaded models kept in memory
 
@@ -82,7 +82,7 @@ class ModelCache:
 
     def get(self, path: str) -> LoadedModel:
         """Raises CheckpointError (missing, corrupt, foreign file)."""
-        from rnn_tui.checkpoint import load_model
+        from rnn_tui.checkpoints.files import load_model
         from rnn_tui.errors import CheckpointError
 
         file = Path(path).expanduser()
@@ -106,7 +106,7 @@ class ModelCache:
 def parse_sample_field(name: str, text: str) -> Any:
     """A Sample field's value by the engine's rule for that option (sample_options), its
     label first in a message; an empty top-k or seed is None (all characters, a fresh seed)."""
-    from rnn_tui.sample_options import parse_sample_option
+    from rnn_tui.sampling.options import parse_sample_option
 
     label = name.replace("_", "-")
     if not text.strip():

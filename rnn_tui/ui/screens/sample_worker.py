@@ -80,7 +80,7 @@ def generate_sample(
 ) -> None:
     """Load the request's model, then post the sample in chunks, and how it ended."""
     from rnn_tui.errors import RnnTuiError
-    from rnn_tui.sample import generate_from
+    from rnn_tui.sampling.generate import generate_from
 
     try:
         loaded = models.get(request.path)
@@ -92,7 +92,7 @@ def generate_sample(
         post(Failed(run, f"{type(exc).__name__}: {exc}"))
         return
     post(Loaded(info_of(request.path, loaded)))
-    from rnn_tui.corpus import prepare_prompt
+    from rnn_tui.data.corpus import prepare_prompt
 
     request = replace(request, prompt=prepare_prompt(request.prompt, loaded.config.preprocess))
     missing = loaded.vocab.missing(request.prompt)

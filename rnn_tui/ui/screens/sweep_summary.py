@@ -20,8 +20,15 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from rnn_tui.compare import fmt_count, fmt_ppl, fmt_rate, fmt_seconds, fmt_value, summary_rows
 from rnn_tui.errors import RnnTuiError
+from rnn_tui.reports.compare import (
+    fmt_count,
+    fmt_ppl,
+    fmt_rate,
+    fmt_seconds,
+    fmt_value,
+    summary_rows,
+)
 from rnn_tui.store import RunRow, RunStore
 from rnn_tui.ui.typed_app import app_of
 

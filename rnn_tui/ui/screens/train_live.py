@@ -19,7 +19,7 @@ from rnn_tui.ui.typed_app import app_of
 from rnn_tui.ui.widgets.config_form import ConfigForm
 
 if TYPE_CHECKING:
-    from rnn_tui.follow import WatchedRun
+    from rnn_tui.runs.follow import WatchedRun
     from rnn_tui.ui.training import TrainingController
     from rnn_tui.ui.widgets.ppl_chart import PplChart
 

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from rnn_tui.config import SWEEPABLE, TrainConfig
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.sweep import SWEEP_CONFIRM_RUNS, SWEEP_MAX_RUNS, sweep_size
+from rnn_tui.runs.sweep import SWEEP_CONFIRM_RUNS, SWEEP_MAX_RUNS, sweep_size
 from rnn_tui.ui.screens.train_live import LiveView
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class TrainStart(LiveView):
         self, values: dict[str, str], configs: list[TrainConfig], *, confirmed: bool = False
     ) -> bool:
         """Check every run of the queue (corpus, sizes, memory) before a process starts."""
-        from rnn_tui.preflight import check_configs
+        from rnn_tui.runs.preflight import check_configs
 
         try:
             check_configs(configs)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rnn_tui.report import attached_line
+from rnn_tui.reports.lines import attached_line
 
 if TYPE_CHECKING:
-    from rnn_tui.follow import WatchedRun
+    from rnn_tui.runs.follow import WatchedRun
     from rnn_tui.ui.training_queue import ShownQueue
 
 

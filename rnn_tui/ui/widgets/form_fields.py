@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rnn_tui.config import FIELDS, SWEEPABLE, TrainConfig, parse_value
-from rnn_tui.sweep import build_configs, split_sweep
+from rnn_tui.runs.sweep import build_configs, split_sweep
 
 __all__ = ["build_configs", "field_error", "folded_fields", "folded_title", "format_value"]
 

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.params import report_for_config
+from rnn_tui.model.params import report_for_config
 from rnn_tui.ui.widgets.form_fields import MODEL_FIELDS, build_configs
 
 # (corpus, preprocess) -> vocabulary size, or the reason it is unknown. Shared by every form.
@@ -86,7 +86,7 @@ class FormParams(VerticalScroll):
 
     @work(thread=True, exclusive=True, group="vocab", exit_on_error=False)
     def _measure_vocab(self, key: tuple[str | None, str]) -> None:
-        from rnn_tui.corpus import vocab_size  # reads the file; never imports torch
+        from rnn_tui.data.corpus import vocab_size  # reads the file; never imports torch
 
         try:
             result: int | str = vocab_size(*key)

@@ -21,7 +21,7 @@ from textual.color import Color
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
-from rnn_tui.curves import downsample_minmax, finite_points
+from rnn_tui.reports.curves import downsample_minmax, finite_points
 from rnn_tui.ui.typed_app import remember, rnn_tui_app
 
 Series = tuple[str, Sequence[float], Sequence[float]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rnn_tui.curves import X_LABEL, RunMetrics
+from rnn_tui.reports.curves import X_LABEL, RunMetrics
 from rnn_tui.ui.widgets.ppl_chart import PplChart
 from rnn_tui.ui.widgets.runs_table import short_name
 

@@ -16,8 +16,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from rnn_tui.compare import fmt_count, fmt_ppl, fmt_rate
-from rnn_tui.report import short_when
+from rnn_tui.reports.compare import fmt_count, fmt_ppl, fmt_rate
+from rnn_tui.reports.lines import short_when
 from rnn_tui.store import RunRow
 
 if TYPE_CHECKING:

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch.nn import functional as F
 
-from rnn_tui.corpus import Vocab, prepare_prompt
+from rnn_tui.data.corpus import Vocab, prepare_prompt
 from rnn_tui.errors import VocabError
-from rnn_tui.model import CharRNN, State
+from rnn_tui.model.charrnn import CharRNN, State
 
 if TYPE_CHECKING:
-    from rnn_tui.checkpoint import LoadedModel
+    from rnn_tui.checkpoints.files import LoadedModel
 
 NOISE_CHUNK = 256  # characters of sampling noise drawn per call to the generator
 EPOCH_SAMPLE_TEMPERATURE = 0.6

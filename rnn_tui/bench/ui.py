@@ -217,7 +217,7 @@ def tui_run(config: TrainConfig, data: Path) -> dict[str, float]:
 
 def headless_run(config: TrainConfig, data: Path) -> float:
     """The same run as `rnn-tui train` with the same flags in a shell: its tokens/s."""
-    from rnn_tui.processes import train_argv
+    from rnn_tui.runs.processes import train_argv
     from rnn_tui.store import ENV_DATA_DIR, RunStore
 
     db = data / "runs.sqlite3"

@@ -8,8 +8,8 @@ import math
 import torch
 from torch.nn import functional as F
 
-from rnn_tui.averaging import WeightAverage
-from rnn_tui.model import CharRNN, State
+from rnn_tui.model.charrnn import CharRNN, State
+from rnn_tui.training.averaging import WeightAverage
 
 
 def train_step(

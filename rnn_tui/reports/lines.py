@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.events import EpochEnd, RunStart, seed_line
 from rnn_tui.plural import plural
 from rnn_tui.store import RunRow
+from rnn_tui.training.events import EpochEnd, RunStart, seed_line
 
 END_STYLE = {
     "finished": "success",

@@ -18,7 +18,7 @@ import torch
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.errors import CheckpointError
-from rnn_tui.params import report_for_config
+from rnn_tui.model.params import report_for_config
 
 _SHA1 = re.compile(r"[0-9a-f]{40}")
 _SHOWN = 3  # names listed in a message before "and N more"
@@ -145,7 +145,7 @@ def _progress(progress: Any, fail: Any) -> None:
 
 
 def _optimizer(state: Any, name: str, shapes: list[tuple[int, ...]], fail: Any) -> None:
-    from rnn_tui.optimizers import make_optimizer
+    from rnn_tui.training.optimizers import make_optimizer
 
     if (
         not isinstance(state, dict)

@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 
 from rnn_tui.atomic import atomic_file
-from rnn_tui.curves import Series, finite_points
+from rnn_tui.reports.curves import Series, finite_points
 
 
 def has_matplotlib() -> bool:

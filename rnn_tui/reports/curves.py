@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rnn_tui.events import EpochEnd, Event
+from rnn_tui.training.events import EpochEnd, Event
 
 # The x axes a chart of stored runs offers: the metric rows' column each one reads, its label.
 X_AXES = ("step", "epoch", "tokens", "time")

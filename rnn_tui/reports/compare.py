@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rnn_tui.config import FIELDS
-from rnn_tui.curves import X_AXES
-from rnn_tui.curves import X_COLUMN as _X_COLUMN
-from rnn_tui.curves import X_LABEL as _X_LABEL
 from rnn_tui.errors import RnnTuiError
+from rnn_tui.reports.curves import X_AXES
+from rnn_tui.reports.curves import X_COLUMN as _X_COLUMN
+from rnn_tui.reports.curves import X_LABEL as _X_LABEL
 
 if TYPE_CHECKING:
     from rnn_tui.store import RunRow, RunStore

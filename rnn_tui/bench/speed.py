@@ -18,10 +18,10 @@ import torch
 from torch import nn
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.corpus import Corpus
-from rnn_tui.model import CharRNN
-from rnn_tui.sample import generate
-from rnn_tui.train import Trainer
+from rnn_tui.data.corpus import Corpus
+from rnn_tui.model.charrnn import CharRNN
+from rnn_tui.sampling.generate import generate
+from rnn_tui.training.trainer import Trainer
 
 
 def machine_info(device: str) -> dict[str, Any]:
@@ -160,7 +160,7 @@ def store_overhead(
     """
     import tempfile
 
-    from rnn_tui.runner import RunSession
+    from rnn_tui.runs.session import RunSession
     from rnn_tui.store import RunStore
 
     base = config.replace(device=device, sample_length=0, epoch_steps=None, steps=steps)
@@ -183,7 +183,7 @@ def store_overhead(
 
 def sampling_speed(vocab_size: int = 44, chars: int = 1000, repeats: int = 7) -> dict[str, Any]:
     """Milliseconds to sample `chars` characters from a 2x256 LSTM on the CPU."""
-    from rnn_tui.corpus import Vocab
+    from rnn_tui.data.corpus import Vocab
 
     vocab = Vocab(chr(ord(" ") + i) for i in range(vocab_size))
     torch.manual_seed(0)

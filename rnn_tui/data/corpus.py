@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rnn_tui.errors import CorpusError
-from rnn_tui.plural import plural
-from rnn_tui.text import (
+from rnn_tui.data.text import (
     TIMEMACHINE_LABEL,
     TIMEMACHINE_SHA1,
     absolute_corpus_path,
@@ -27,7 +25,9 @@ from rnn_tui.text import (
     text_sha1,
     timemachine_path,
 )
-from rnn_tui.vocab import Vocab, id_dtype
+from rnn_tui.data.vocab import Vocab, id_dtype
+from rnn_tui.errors import CorpusError
+from rnn_tui.plural import plural
 
 if TYPE_CHECKING:
     import torch

@@ -12,12 +12,12 @@ from typing import Any
 import torch
 
 from rnn_tui.atomic import atomic_file
-from rnn_tui.checkpoint_schema import validate_payload
+from rnn_tui.checkpoints.schema import validate_payload
 from rnn_tui.config import RESUME_OVERRIDES, TrainConfig
-from rnn_tui.corpus import Corpus, Vocab, absolute_corpus_path
+from rnn_tui.data.corpus import Corpus, Vocab, absolute_corpus_path
 from rnn_tui.errors import CheckpointError, ConfigError
-from rnn_tui.model import CharRNN
-from rnn_tui.resources import check_memory, refuse_if_too_big
+from rnn_tui.model.charrnn import CharRNN
+from rnn_tui.model.resources import check_memory, refuse_if_too_big
 
 FORMAT = "rnn-tui-checkpoint"
 VERSION = 1

@@ -7,9 +7,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.recurrence import vanilla_rnn
-from rnn_tui.regularize import SequenceDropout, drop_weight
-from rnn_tui.shape import model_shape
+from rnn_tui.model.recurrence import vanilla_rnn
+from rnn_tui.model.regularize import SequenceDropout, drop_weight
+from rnn_tui.model.shape import model_shape
 
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 

@@ -5,7 +5,7 @@ last poll, with the run's row (status, message, summary). The Train screen calls
 its repaint tick, `rnn-tui runs watch` in a loop. A run whose writer process died is
 marked interrupted here, so a viewer sees it within one poll.
 
-The lines people read (a run's start, each epoch, its end) are made in rnn_tui.report, so
+The lines people read (a run's start, each epoch, its end) are made in rnn_tui.reports.lines, so
 the TUI's log, `rnn-tui train` and `runs watch` print the same words. No torch, no Textual.
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnn_tui.curves import RunMetrics
-from rnn_tui.report import (  # the names a view of a followed run reads from here
+from rnn_tui.reports.curves import RunMetrics
+from rnn_tui.reports.lines import (  # the names a view of a followed run reads from here
     END_STYLE,
     LogLine,
     ago,
@@ -50,7 +50,7 @@ class RunFollower:
 
     def poll(self) -> Update:
         """Raises StoreError when the store cannot be read; the next poll retries."""
-        from rnn_tui.processes import run_is_alive
+        from rnn_tui.runs.processes import run_is_alive
 
         store = self.store
         run = store.get_run(self.run_id)
@@ -139,7 +139,7 @@ class WatchedRun:
 
 def newest_live_run(store: RunStore) -> RunRow | None:
     """The newest run whose process is alive on this machine, if any."""
-    from rnn_tui.processes import run_is_alive
+    from rnn_tui.runs.processes import run_is_alive
 
     for run in store.list_runs():
         if run.status == "running" and run_is_alive(store, run.id):

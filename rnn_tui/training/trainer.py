@@ -14,31 +14,31 @@ from pathlib import Path
 
 import torch
 
-from rnn_tui.averaging import WeightAverage
-from rnn_tui.batching import Batching
-from rnn_tui.budget import TimeBudget
-from rnn_tui.checkpoint import check_same_corpus
+from rnn_tui.checkpoints.files import check_same_corpus
 from rnn_tui.config import TrainConfig
-from rnn_tui.corpus import Corpus, absolute_corpus_path, check_trainable, load_corpus
-from rnn_tui.divergence import diverged, divergence_limit, divergence_message
+from rnn_tui.data.batching import Batching
+from rnn_tui.data.corpus import Corpus, absolute_corpus_path, check_trainable, load_corpus
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.evaluation import evaluation_seconds, perplexity, validation_loss
-from rnn_tui.events import EndReason, EpochEnd, EvalEnd, Event, RunEnd, RunStart, StepEnd
-from rnn_tui.hardware import resolve_device, resolve_precision
-from rnn_tui.model import CharRNN, count_parameters, detach_state
-from rnn_tui.optimizers import make_optimizer
+from rnn_tui.model.charrnn import CharRNN, count_parameters, detach_state
+from rnn_tui.model.resources import check_memory
 from rnn_tui.plural import plural
-from rnn_tui.resources import check_memory
-from rnn_tui.sample import epoch_sample
-from rnn_tui.schedule import lr_factor
-from rnn_tui.train_state import (
+from rnn_tui.sampling.generate import epoch_sample
+from rnn_tui.training.averaging import WeightAverage
+from rnn_tui.training.budget import TimeBudget
+from rnn_tui.training.divergence import diverged, divergence_limit, divergence_message
+from rnn_tui.training.evaluation import evaluation_seconds, perplexity, validation_loss
+from rnn_tui.training.events import EndReason, EpochEnd, EvalEnd, Event, RunEnd, RunStart, StepEnd
+from rnn_tui.training.hardware import resolve_device, resolve_precision
+from rnn_tui.training.optimizers import make_optimizer
+from rnn_tui.training.schedule import lr_factor
+from rnn_tui.training.state import (
     Progress,
     Resume,
     restore_progress,
     resumable_config,
     save_checkpoints,
 )
-from rnn_tui.train_step import train_step
+from rnn_tui.training.step import train_step
 
 
 class Trainer:

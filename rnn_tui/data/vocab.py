@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from rnn_tui import text as text_module
+from rnn_tui.data import text as text_module
 from rnn_tui.errors import VocabError
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rnn_tui.config import TrainConfig, from_strings, preset
-from rnn_tui.corpus import Corpus, load_corpus
-from rnn_tui.train import Trainer, perplexity
+from rnn_tui.data.corpus import Corpus, load_corpus
+from rnn_tui.training.trainer import Trainer, perplexity
 
 # The plain recipe of issue 11: a 2x384 LSTM, 64-d embedding, dropout 0.3, 32x64
 # batches with carried state, AdamW 4e-3 with weight decay 0.05, cosine to 5%.

@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from rnn_tui.checkpoint import (
+from rnn_tui.checkpoints.files import (
     corpus_fingerprint,
     load_checkpoint,
     resume_changes,
     save_checkpoint,
 )
 from rnn_tui.config import TrainConfig
-from rnn_tui.model import State
+from rnn_tui.model.charrnn import State
 
 if TYPE_CHECKING:
-    from rnn_tui.train import Trainer
+    from rnn_tui.training.trainer import Trainer
 
 LAST_CHECKPOINT = "last.pt"
 BEST_CHECKPOINT = "best.pt"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.shape import model_shape
+from rnn_tui.model.shape import model_shape
 
 if TYPE_CHECKING:
     from rnn_tui.config import TrainConfig

@@ -32,7 +32,7 @@ def timemachine_path() -> Path:
     Read in place: no download and no cache, so the default corpus works offline.
     tests/test_corpus.py checks it against TIMEMACHINE_SHA1.
     """
-    return Path(__file__).resolve().parent / "data" / TIMEMACHINE_FILE
+    return Path(__file__).resolve().parent / TIMEMACHINE_FILE
 
 
 def _reason(exc: object) -> str:

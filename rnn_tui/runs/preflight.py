@@ -9,10 +9,10 @@ the machine has. Front ends (the CLI, the TUI) call `check_configs` before start
 from __future__ import annotations
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.corpus import load_corpus, min_corpus_chars
+from rnn_tui.data.corpus import load_corpus, min_corpus_chars
 from rnn_tui.errors import CorpusError, RnnTuiError
-from rnn_tui.resources import check_memory
-from rnn_tui.sweep import sweep_label, varied_fields
+from rnn_tui.model.resources import check_memory
+from rnn_tui.runs.sweep import sweep_label, varied_fields
 
 
 def check_configs(configs: list[TrainConfig]) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from rnn_tui.config import CELLS
 from rnn_tui.errors import ConfigError
-from rnn_tui.shape import model_shape
+from rnn_tui.model.shape import model_shape
 
 if TYPE_CHECKING:
     from rnn_tui.config import TrainConfig

@@ -1,0 +1,1 @@
+"""The benchmarks behind `rnn-tui bench`; imported only by that command, never by the app."""

@@ -1,0 +1,1 @@
+"""What people read: the lines of a run, perplexity curves, comparisons and plots."""

@@ -1,0 +1,1 @@
+"""Generating text from a trained model, and the ranges a sample may ask for."""
