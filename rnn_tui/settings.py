@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rnn_tui import strict_json
 from rnn_tui.atomic import atomic_file
 
 ENV_CONFIG_DIR = "RNN_TUI_CONFIG_DIR"
@@ -111,7 +112,7 @@ def save_settings(settings: Settings, path: str | Path | None = None) -> str | N
     Saving is never worth a crash (the app saves on its way out), so errors come back as text.
     """
     path = Path(path) if path is not None else settings_path()
-    data = json.dumps(settings.to_dict(), indent=2, sort_keys=True).encode("utf-8")
+    data = strict_json.dumps(settings.to_dict(), indent=2, sort_keys=True).encode("utf-8")
     try:
         with atomic_file(path) as handle:
             handle.write(data + b"\n")

@@ -6,7 +6,6 @@ is recorded the same way and can be compared, resumed and watched live.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import threading
 from collections.abc import Callable
@@ -24,11 +23,12 @@ from rnn_tui.reports.plot import has_matplotlib, save_png
 from rnn_tui.reports.lines import model_label
 from rnn_tui.training.trainer import Trainer
 from rnn_tui.training.state import Resume
+from rnn_tui import strict_json
 
 
 def write_json(path: Path, data: Any) -> None:
     with atomic_file(path) as handle:
-        handle.write((json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+        handle.write((strict_json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def check_out_dir(path: Path) -> None:
@@ -52,7 +52,7 @@ class MetricsLog:
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, StepEnd | EpochEnd):
-            self._handle.write(json.dumps(event_to_dict(event)) + "\n")
+            self._handle.write(strict_json.dumps(event_to_dict(event)) + "\n")
         if isinstance(event, EpochEnd | RunEnd):
             self._handle.flush()
         if isinstance(event, RunEnd):

@@ -25,6 +25,14 @@ BUSY_TIMEOUT_S = 5.0
 _Opened = TypeVar("_Opened", bound="Database")
 
 
+def _text(data: bytes) -> str | bytes:
+    """A TEXT value as str; its bytes when they are not UTF-8 (store.validate refuses them)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
 class Database:
     """An open run database, migrated to this code's schema."""
 
@@ -49,6 +57,7 @@ class Database:
                 check_same_thread=False,
             )
         self._conn.row_factory = sqlite3.Row
+        self._conn.text_factory = _text  # non-UTF-8 text reaches the row readers as bytes
         try:
             with self._errors():
                 self._conn.execute("PRAGMA foreign_keys = ON")
