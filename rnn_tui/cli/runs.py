@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_tui import strict_json
+from rnn_tui.atomic import atomic_file
 from rnn_tui.cli.args import run_id
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.plural import plural
@@ -29,6 +30,7 @@ from rnn_tui.reports.compare import (
 )
 from rnn_tui.reports.lines import short_when
 from rnn_tui.store import RunRow, RunStore
+from rnn_tui.store.owned import refuse_owned
 from rnn_tui.store.validate import DAMAGED, is_damaged
 
 _STATUS_STYLE = {
@@ -285,6 +287,8 @@ def _show(store: RunStore, args: argparse.Namespace) -> int:
 
 
 def _compare(store: RunStore, args: argparse.Namespace) -> int:
+    if args.png:
+        refuse_owned(args.png, what="plot", store=store)
     runs = [store.get_run(run_id, damaged=args.png is None) for run_id in args.ids]
     console = _console()
     if args.png:
@@ -337,11 +341,14 @@ def print_comparison(runs: list[RunRow], console: Any, title: str = "Run compari
 
 
 def _export(store: RunStore, args: argparse.Namespace) -> int:
+    if args.output:
+        refuse_owned(args.output, what="export", store=store)  # before anything is written
     text = store.export(args.ids, args.fmt)
     if args.output:
         out = Path(args.output)
         try:
-            out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+            with atomic_file(out) as handle:
+                handle.write((text if text.endswith("\n") else text + "\n").encode("utf-8"))
         except OSError as exc:
             raise RnnTuiError(f"cannot write {out}: {exc.strerror or exc}") from None
         print(f"wrote {plural(len(args.ids), 'run')} to {out}", file=sys.stderr)

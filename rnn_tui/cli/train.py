@@ -64,7 +64,7 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
 
             check_configs(configs)
         if args.out:
-            check_out_dir(Path(args.out))  # before anything is recorded
+            check_out_dir(Path(args.out), store.path if store is not None else None)
         varied = varied_fields(configs)
         sessions: list[RunSession] = []
         current: list[RunSession] = []
@@ -152,8 +152,9 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
 
 
 def _stopped_while_starting(store, session: RunSession) -> None:
-    """Ctrl-C before the first step: a run already recorded is marked stopped, not running."""
-    if store is not None and session.run_id is not None:
+    """Ctrl-C before the first step: a run recorded by this session is marked stopped, not
+    running; a resumed run is left as it was (it is claimed only when training begins)."""
+    if store is not None and session.run_id is not None and session.resume_run_id is None:
         store.finish_run(session.run_id, "stopped", "stopped before training began")
 
 

@@ -17,6 +17,7 @@ import torch
 from rnn_tui.atomic import atomic_file
 from rnn_tui.config import TrainConfig
 from rnn_tui.reports.curves import Curves
+from rnn_tui.store.owned import refuse_owned_folder
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.training.events import EpochEnd, Event, RunEnd, StepEnd, event_to_dict
 from rnn_tui.reports.plot import has_matplotlib, save_png
@@ -31,8 +32,10 @@ def write_json(path: Path, data: Any) -> None:
         handle.write((strict_json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
-def check_out_dir(path: Path) -> None:
-    """Refuse an output folder that is a file or cannot be written, in one line."""
+def check_out_dir(path: Path, db_path: Path | str | None = None) -> None:
+    """Refuse an output folder that is a file, one of the run store's own (store.owned), or
+    cannot be written, in one line, before anything is written."""
+    refuse_owned_folder(path, db_path=db_path)
     if path.exists() and not path.is_dir():
         raise RnnTuiError(f"output folder {path} is a file; give a folder")
     try:
@@ -105,7 +108,8 @@ class RunSession:
         if self._prepared:
             return
         if self.requested_out is not None:
-            check_out_dir(self.requested_out)  # before the run is recorded
+            db_path = self.store.path if self.store is not None else None
+            check_out_dir(self.requested_out, db_path)  # before the run is recorded
         trainer = self.trainer
         trainer.prepare()
         if self.store is not None and self.run_id is None:
@@ -119,8 +123,8 @@ class RunSession:
                 sweep_id=sweep_id,
                 sweep_index=sweep_index,
             )
-        elif self.store is not None:
-            self.store.set_status(self.run_id, "running")
+        # A resumed run is claimed (back to running) only when training begins (the recorder
+        # does it at RunStart): a resume refused before then leaves the run as it was.
         if self.requested_out is not None:
             self.out_dir = self.requested_out
         elif self.store is not None:
