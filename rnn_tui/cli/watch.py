@@ -77,5 +77,5 @@ def stop(store: RunStore, run_id: int, out: TextIO | None = None) -> int:
             file=out,
         )
     else:
-        print(f"run {run_id}'s process was gone: marked interrupted", file=out)
+        print(f"run {run_id}'s process was gone: not signalled, marked interrupted", file=out)
     return 0
