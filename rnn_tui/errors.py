@@ -33,3 +33,7 @@ class NoSuchRun(StoreError):
 
 class DamagedRun(StoreError):
     """The run's row in the store cannot be used (see rnn_tui.store.validate)."""
+
+
+class StoreFull(StoreError):
+    """The store's disk (or its quota) is full: retrying will not help."""

@@ -6,6 +6,8 @@ is recorded the same way and can be compared, resumed and watched live.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import tempfile
 import threading
 from collections.abc import Callable
@@ -47,19 +49,46 @@ def check_out_dir(path: Path, db_path: Path | str | None = None) -> None:
 
 
 class MetricsLog:
-    """metrics.jsonl: one JSON object per step or epoch, flushed at every epoch end."""
+    """metrics.jsonl: one JSON object per step or epoch, flushed at every epoch end.
+
+    A write that fails (a full disk) cuts the file back to its last complete flush, so it
+    holds whole lines only, and raises once: the trainer ends the run as an error. After
+    that, and at the run's end, nothing more is written or raised.
+    """
 
     def __init__(self, path: Path, append: bool = False):
         self.path = path
-        self._handle = path.open("a" if append else "w", encoding="utf-8")
+        self._handle: Any = path.open("a" if append else "w", encoding="utf-8")
+        self._kept = self._handle.tell()  # the bytes known to be whole lines on disk
+        self.error: str | None = None
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, StepEnd | EpochEnd):
-            self._handle.write(strict_json.dumps(event_to_dict(event)) + "\n")
-        if isinstance(event, EpochEnd | RunEnd):
-            self._handle.flush()
-        if isinstance(event, RunEnd):
-            self._handle.close()
+        if self._handle is None:
+            return
+        try:
+            if isinstance(event, StepEnd | EpochEnd):
+                self._handle.write(strict_json.dumps(event_to_dict(event)) + "\n")
+            if isinstance(event, EpochEnd | RunEnd):
+                self._handle.flush()
+                self._kept = self._handle.tell()
+            if isinstance(event, RunEnd):
+                self._handle.close()
+                self._handle = None
+        except OSError as exc:
+            self._give_up(exc)
+            if not isinstance(event, RunEnd):  # the run ends here, with this reason
+                raise
+
+    def _give_up(self, exc: OSError) -> None:
+        self.error = f"cannot write {self.path}: {exc.strerror or exc}"
+        handle, self._handle = self._handle, None
+        with contextlib.suppress(OSError, ValueError):
+            os.truncate(handle.fileno(), self._kept)  # needs no space: whole lines only
+        with contextlib.suppress(OSError, ValueError):
+            handle.close()  # its unwritten buffer is dropped with the error
+        if not handle.closed:
+            with contextlib.suppress(Exception):
+                handle.buffer.raw.close()
 
 
 class RunSession:
@@ -95,6 +124,7 @@ class RunSession:
         self.end: RunEnd | None = None
         self.recorder: Any | None = None  # rnn_tui.store.RunRecorder, while recording
         self._stop_early = threading.Event()
+        self.output_error: str | None = None  # summary or plot not written (see _write_outputs)
         self._prepared = False
 
     @property
@@ -130,10 +160,24 @@ class RunSession:
         elif self.store is not None:
             self.out_dir = self.store.run_dir(self.run_id)
         if self.out_dir is not None:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            write_json(self.out_dir / "config.json", self.config.to_dict())
+            try:
+                self.out_dir.mkdir(parents=True, exist_ok=True)
+                write_json(self.out_dir / "config.json", self.config.to_dict())
+            except OSError as exc:  # a full disk: one line, and no run left behind
+                self._forget_new_run()
+                raise RnnTuiError(
+                    f"cannot write to {self.out_dir}: {exc.strerror or exc}"
+                ) from None
         trainer.out_dir = self.out_dir
         self._prepared = True
+
+    def _forget_new_run(self) -> None:
+        """Delete the run this session has just recorded (nothing was trained in it)."""
+        if self.store is None or self.run_id is None or self.resume_run_id is not None:
+            return
+        with contextlib.suppress(RnnTuiError):
+            self.store.delete_run(self.run_id)
+            self.run_id = None
 
     @property
     def store_error(self) -> str | None:
@@ -172,15 +216,20 @@ class RunSession:
         return self.end
 
     def _write_outputs(self) -> None:
+        """summary.json and the plot; a failure to write them (a full disk) is kept in
+        `output_error`, never raised: the run has ended and its data is recorded."""
         if self.out_dir is None or self.end is None:
             return
-        write_json(self.out_dir / "summary.json", self.summary())
-        if has_matplotlib() and self.curves.epochs:
-            save_png(
-                self.curves.series(),
-                self.out_dir / "perplexity.png",
-                title=f"Perplexity: {model_label(self.config)}",
-            )
+        try:
+            write_json(self.out_dir / "summary.json", self.summary())
+            if has_matplotlib() and self.curves.epochs:
+                save_png(
+                    self.curves.series(),
+                    self.out_dir / "perplexity.png",
+                    title=f"Perplexity: {model_label(self.config)}",
+                )
+        except OSError as exc:
+            self.output_error = f"cannot write to {self.out_dir}: {exc.strerror or exc}"
 
     def summary(self) -> dict[str, Any]:
         end = self.end

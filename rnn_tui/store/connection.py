@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from rnn_tui.errors import StoreError
+from rnn_tui.errors import StoreError, StoreFull
 from rnn_tui.store import schema
 from rnn_tui.store.location import default_db_path
 
@@ -109,6 +109,8 @@ class Database:
         where = f"run database {self.path}"
         if "locked" in lower or "busy" in lower:
             return StoreError(f"{where} is locked by another process; try again when it is done")
+        if "full" in lower:  # SQLITE_FULL: "database or disk is full"
+            return StoreFull(f"{where} cannot grow: the disk is full ({text})")
         if "readonly" in lower or "read-only" in lower:
             return StoreError(f"{where} is read-only; check its permissions and its folder's")
         if "not a database" in lower or "malformed" in lower or "corrupt" in lower:
