@@ -91,6 +91,18 @@ class RunRow:
         return data
 
 
+def storable(value: Any) -> Any:
+    """Text the database can hold: a name typed in a non-UTF-8 locale reaches Python with
+    its bytes as surrogates, which UTF-8 cannot encode; they are decoded as UTF-8 again (what
+    cannot be decoded becomes U+FFFD). Other values are returned as they are."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value
+
+
 def dumps(value: Any) -> str:
     return strict_json.dumps(value, default=str)
 

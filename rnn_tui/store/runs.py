@@ -19,7 +19,14 @@ from rnn_tui.store.connection import Database
 from rnn_tui.store.export import export as export_runs
 from rnn_tui.store.liveness import process_alive, process_token
 from rnn_tui.store.recorder import RunRecorder
-from rnn_tui.store.rows import MAX_RUN_ID, RunRow, default_name, dumps, haystack
+from rnn_tui.store.rows import (
+    MAX_RUN_ID,
+    RunRow,
+    default_name,
+    dumps,
+    haystack,
+    storable,
+)
 from rnn_tui.store.schema import (
     EPOCH_COLUMNS,
     INTERRUPTED_MESSAGE,
@@ -90,7 +97,7 @@ class RunStore(Database):
                 "pid, pid_start, hostname, sweep_id, sweep_index) "
                 "VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    name or "",
+                    storable(name or ""),
                     dumps(config),
                     time.time(),
                     device,
@@ -139,7 +146,7 @@ class RunStore(Database):
         if "status" in fields:
             check_status(fields["status"])
         values = {
-            key: dumps(value) if key in ("config", "tags") else value
+            key: dumps(value) if key in ("config", "tags") else storable(value)
             for key, value in fields.items()
         }
         assignments = ", ".join(f"{key} = ?" for key in values)
@@ -263,7 +270,7 @@ class RunStore(Database):
     def set_tags(self, run_id: int, tags: list[str]) -> None:
         clean: list[str] = []
         for tag in tags:
-            tag = tag.strip()
+            tag = storable(tag.strip())
             if tag and tag not in clean:
                 clean.append(tag)
         self.update_run(run_id, tags=clean)
@@ -294,7 +301,7 @@ class RunStore(Database):
         with self._write() as conn:
             cursor = conn.execute(
                 "INSERT INTO sweeps (name, created, configs) VALUES (?, ?, ?)",
-                (name, time.time(), dumps(configs)),
+                (storable(name), time.time(), dumps(configs)),
             )
             return int(cursor.lastrowid)  # type: ignore[arg-type]
 
