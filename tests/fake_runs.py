@@ -8,6 +8,8 @@ import math
 import sqlite3
 import time
 
+from ui_helpers import wait_until
+
 from rnn_tui.config import TrainConfig
 from rnn_tui.store import RunStore, default_db_path
 from rnn_tui.training.events import EpochEnd, StepEnd
@@ -57,15 +59,15 @@ def fake_live_run(
 
 
 async def attached(pilot) -> TrainScreen:
-    """Wait until the app shows the fake run."""
+    """Wait until the app shows the fake run (read by a worker: a count of event-loop turns
+    would measure the machine, so this waits on the condition, up to a minute)."""
     app = pilot.app
-    for _ in range(100):
-        await pilot.pause()
+
+    def shown() -> bool:
         current = app.controller.current
-        if current is not None and current.metrics.step:
-            break
-    else:
-        raise AssertionError("the app did not attach to the fake run")
+        return current is not None and bool(current.metrics.step)
+
+    await wait_until(pilot, shown, "the app to attach to the fake run")
     screen = app.screen
     assert isinstance(screen, TrainScreen)
     screen.repaint_live()
