@@ -5,14 +5,12 @@ no process, so these are fast; the app attaches to it as to any live run."""
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from fake_runs import STEPS_PER_EPOCH, attached, fake_live_run
+from fake_runs import STEPS_PER_EPOCH, attached, fake_live_run, hold_run_age
 from textual.widgets import Input, RichLog
 
 from rnn_tui.store import RunStore, default_db_path
-from rnn_tui.ui import app as app_module
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.dialogs import ConfirmModal
 from rnn_tui.ui.screens.train import TrainScreen
@@ -91,11 +89,7 @@ async def test_a_young_run_stops_without_a_question(
     isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run_id = fake_live_run(age_s=2)
-    with RunStore(default_db_path()) as store:
-        created = store.get_run(run_id).created
-    # The app reads the run's age from its clock when the key comes: held at 2 s, so a slow
-    # start of the app (seconds on a loaded machine) cannot make the run old enough to ask.
-    monkeypatch.setattr(app_module, "time", SimpleNamespace(time=lambda: created + 2.0))
+    hold_run_age(monkeypatch, run_id, 2)  # however long the app takes to start
     app = RnnTuiApp()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await attached(pilot)
