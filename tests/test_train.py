@@ -249,9 +249,8 @@ def test_too_short_corpus_message(tmp_path):
     assert "needs at least 1,246" in end.message and end.message.endswith("(short.txt)") is False
 
 
-def test_cuda_requested_without_cuda(tiny_corpus):
-    if torch.cuda.is_available():
-        pytest.skip("this machine has CUDA")
+def test_cuda_requested_without_cuda(tiny_corpus, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # also on a CUDA machine
     end = run(tiny_config(tiny_corpus, device="cuda")).of(RunEnd)[0]
     assert end.reason == "error" and "CUDA is not available" in end.message
 
