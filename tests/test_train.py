@@ -12,8 +12,12 @@ import torch
 
 from rnn_tui.checkpoints.files import load_checkpoint, load_model
 from rnn_tui.config import TrainConfig
+from rnn_tui.model.charrnn import CharRNN
+from rnn_tui.training.averaging import WeightAverage
 from rnn_tui.training.events import EpochEnd, EvalEnd, RunEnd, RunStart, StepEnd
 from rnn_tui.training.hardware import bf16_supported
+from rnn_tui.training.optimizers import make_optimizer
+from rnn_tui.training.state import Resume, TrainState
 from rnn_tui.training.trainer import Trainer, lr_factor, perplexity
 
 
@@ -386,3 +390,35 @@ def test_interval_evaluation_finds_a_best_checkpoint_within_an_epoch(tiny_corpus
     first_best = next(e for e in evals if e.is_best)
     assert first_best.checkpoint == str(tmp_path / "best.pt")
     assert saved["progress"]["best_val_ppl"] == best
+
+
+def same(a, b) -> bool:
+    """Equal, tensors by value, through dicts, lists and tuples."""
+    if isinstance(a, torch.Tensor):
+        return isinstance(b, torch.Tensor) and torch.equal(a, b)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
+    return a == b
+
+
+def test_train_state_round_trips_through_its_payload(tiny_corpus):
+    """The trainer's whole mutable state is its TrainState: restored from its payload into a
+    fresh model and optimizer, it gives the same payload back (weights, average, optimizer,
+    counters, recurrent state, RNG)."""
+    config = tiny_config(tiny_corpus, cell="lstm", ema=0.9, batching="sequential")
+    trainer = Trainer(config)
+    trainer.on_event = lambda e: trainer.stop() if isinstance(e, StepEnd) and e.step == 5 else None
+    trainer.run()
+    payload = trainer.state.to_payload(wall_seconds=12.5)
+    assert payload["progress"]["step"] == 5 and payload["average_updates"] == 5
+    assert isinstance(payload["state"], list)  # the LSTM's (h, c), carried to the next batch
+
+    model = CharRNN.from_config(trainer.config, len(trainer.vocab))
+    optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, 0.0)
+    fresh = TrainState(model, optimizer, torch.device("cpu"), WeightAverage(model, config.ema))
+    assert not same(fresh.to_payload(12.5)["model"], payload["model"])
+    fresh.restore(Resume(Path("last.pt"), payload))
+    assert same(fresh.to_payload(wall_seconds=12.5), payload)
+    assert fresh.wall_before == 12.5 and fresh.last_checkpoint == "last.pt"
