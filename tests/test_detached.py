@@ -161,7 +161,7 @@ async def test_a_second_app_attaches_shows_the_whole_curve_and_stops_it(
         controller = second.controller
         await async_wait_until(
             lambda: controller.current is not None and controller.current.metrics.epochs,
-            30,
+            60,
             "the second app to attach",
             pilot,
         )
@@ -169,14 +169,19 @@ async def test_a_second_app_attaches_shows_the_whole_curve_and_stops_it(
         recorded = steps_of(run_id)
         screen = second.screen
         assert isinstance(screen, TrainScreen)
-        await async_wait_until(
-            lambda: screen.chart.point_counts()["train"] >= recorded > 0,
+        attached_line = f"attached to run {run_id} (started "
+        await async_wait_until(  # painted on the screen's repaint tick
+            lambda: (
+                screen.chart.point_counts()["train"] >= recorded > 0
+                and status_line(second).startswith(attached_line)
+                and "Epoch 1, Loss " in log_text(second)
+            ),
             60,
-            "the whole curve, from step 1, on the chart",
+            "the whole curve, from step 1, the status line and the log on screen",
             pilot,
         )
         assert controller.current.metrics.step[:3] == [1, 2, 3]
-        assert status_line(second).startswith(f"attached to run {run_id} (started ")
+        assert status_line(second).startswith(attached_line)
         assert "Epoch 1, Loss " in log_text(second)
 
         await second.run_action("stop_training(True)")  # confirmed: it may be >10 s old
@@ -198,7 +203,7 @@ async def test_a_killed_child_shows_interrupted_with_its_log(
     app = RnnTuiApp(attach=run_id)
     async with app.run_test(size=(120, 40)) as pilot:
         controller = app.controller
-        await async_wait_until(lambda: controller.current is not None, 30, "attach", pilot)
+        await async_wait_until(lambda: controller.current is not None, 60, "attach", pilot)
         os.kill(child.pid, signal.SIGKILL)
         await async_wait_until(
             lambda: controller.current.ended, 60, "interrupted on screen after SIGKILL", pilot
