@@ -174,3 +174,52 @@ def test_an_export_to_an_ordinary_path_is_written_whole(store, tmp_path):
     assert done.returncode == 0, done.stderr
     assert target.read_text(encoding="utf-8").startswith("run_id,")
     assert os.listdir(tmp_path).count("export.csv") == 1
+
+
+def test_a_resume_stopped_before_it_trains_leaves_the_run_as_it_was(store, tmp_path):
+    """Ctrl-C while a resume of a finished run loads its corpus: the run stays finished,
+    with its end time (it used to become stopped, or interrupted, with a new one)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.cli_calls import REPO
+
+    config = tmp_path / "config"
+    before = snapshot(store, config)
+    marker = tmp_path / "loading"
+    code = (
+        "import sys, time, pathlib\n"
+        "import rnn_tui.training.trainer as train\n"
+        "def slow_load(*args, **kwargs):\n"
+        f"    pathlib.Path({str(marker)!r}).touch()\n"
+        "    time.sleep(120)\n"
+        "train.load_corpus = slow_load\n"
+        "from rnn_tui.cli import main\n"
+        "raise SystemExit(main(sys.argv[1:]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, "train", "--resume", "1", "--steps", "12"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "the corpus load never began"
+            time.sleep(0.02)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 1 and err == "rnn-tui: stopped before training began\n", err
+    marker.unlink()
+    assert snapshot(store, config) == before

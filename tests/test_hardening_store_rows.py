@@ -240,3 +240,25 @@ def test_a_damaged_sweep_is_refused_in_one_line(data):
     conn.close()
     with RunStore(db) as store, pytest.raises(Exception, match="sweep .* is damaged"):
         store.sweep_configs(sweep)
+
+
+async def test_the_tui_runs_screen_shows_damaged_rows_with_their_reason(tmp_path):
+    from tests.test_ui_runs import RnnTuiApp, db_path, open_runs, row_texts, three_runs
+
+    alpha, beta, gamma = three_runs(tmp_path)
+    conn = sqlite3.connect(db_path(tmp_path))
+    conn.execute("UPDATE runs SET config = '[1]' WHERE id = ?", (beta,))
+    conn.execute("UPDATE runs SET created = 1e300 WHERE id = ?", (gamma,))
+    conn.commit()
+    conn.close()
+    async with RnnTuiApp().run_test(size=(120, 40)) as pilot:
+        screen = await open_runs(pilot)
+        rows = {row["id"]: row for row in row_texts(screen)}
+        assert rows[str(alpha)]["name"] == "alpha" and rows[str(alpha)]["status"] == "finished"
+        for run_id, word in ((beta, "config"), (gamma, "created")):
+            assert rows[str(run_id)]["status"] == DAMAGED
+            assert word in rows[str(run_id)]["name"], rows[str(run_id)]
+        for _ in rows:  # the line under the table, for each row in turn: no traceback
+            await pilot.press("down")
+            await pilot.pause()
+        assert screen.is_current
