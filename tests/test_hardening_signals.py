@@ -13,7 +13,7 @@ import time
 import pytest
 
 from rnn_tui.store import RunStore, process_alive, process_token
-from rnn_tui.store.liveness import identify, is_run_command
+from rnn_tui.store.liveness import identify, is_run_command, same_token
 from tests.cli_calls import call_cli
 
 
@@ -129,6 +129,8 @@ def test_liveness_reads_start_times_old_and_new(processes):
     other.kill()
     other.wait(timeout=10)
     assert not process_alive(other.pid, token)
+    assert same_token("t:100.000", "t:100.400") and not same_token("t:100.000", "t:102.000")
+    assert not same_token(None, "t:1.000") and not same_token("123", "t:1.000")
     assert is_run_command(["/usr/bin/python3", "-m", "rnn_tui", "train"])
     assert is_run_command(["/venv/bin/python", "/venv/bin/rnn-tui", "train"])
     assert not is_run_command(["sleep", "60"])

@@ -16,7 +16,9 @@ import psutil
 
 MAX_PID = 2**32 - 1
 TOKEN_PREFIX = "t:"  # a start time in seconds since 1970, as psutil gives it
-TOKEN_TOLERANCE_S = 0.05  # start times are read in clock ticks (1/100 s on Linux)
+# Two readings of one process's start time may differ: Linux gives it in clock ticks since
+# boot, and psutil adds the boot time, which moves when the wall clock is adjusted.
+TOKEN_TOLERANCE_S = 1.0
 RUN_PROGRAMS = ("rnn-tui", "rnn_tui")  # the script, or `python -m rnn_tui`
 
 
@@ -53,15 +55,28 @@ def _same_start(process: psutil.Process, token: str) -> bool | None:
     except psutil.Error:
         return None
     if token.startswith(TOKEN_PREFIX):
-        try:
-            return abs(float(token[len(TOKEN_PREFIX) :]) - started) <= TOKEN_TOLERANCE_S
-        except ValueError:
-            return False
+        return same_token(token, f"{TOKEN_PREFIX}{started:.3f}")
     if token.isascii() and token.isdigit() and hasattr(os, "sysconf"):
         # Written by an older version: the start time in clock ticks since boot (/proc).
         ticks = (started - psutil.boot_time()) * os.sysconf("SC_CLK_TCK")
         return abs(ticks - int(token)) <= 1.5
     return False
+
+
+def same_token(recorded: str | None, current: str | None) -> bool:
+    """Whether two tokens (from process_token) name the same process start."""
+    if recorded is None or current is None:
+        return False
+    if recorded == current:
+        return True
+    if not (recorded.startswith(TOKEN_PREFIX) and current.startswith(TOKEN_PREFIX)):
+        return False
+    try:
+        first = float(recorded[len(TOKEN_PREFIX) :])
+        second = float(current[len(TOKEN_PREFIX) :])
+    except ValueError:
+        return False
+    return abs(first - second) <= TOKEN_TOLERANCE_S
 
 
 def process_alive(pid: int | None, token: str | None) -> bool:

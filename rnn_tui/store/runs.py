@@ -17,7 +17,7 @@ from typing import Any
 from rnn_tui.errors import DamagedRun, NoSuchRun, StoreError
 from rnn_tui.store.connection import Database
 from rnn_tui.store.export import export as export_runs
-from rnn_tui.store.liveness import process_alive, process_token
+from rnn_tui.store.liveness import process_alive, process_token, same_token
 from rnn_tui.store.recorder import RunRecorder
 from rnn_tui.store.rows import (
     MAX_RUN_ID,
@@ -199,14 +199,13 @@ class RunStore(Database):
     def runs_by_pid(self, pid: int, token: str | None = None) -> list[RunRow]:
         """The runs whose writer is (or was) process `pid` on this host, oldest first;
         with `token`, only that process, not an earlier one given the same pid."""
-        query = "SELECT * FROM runs WHERE pid = ? AND hostname IN (?, '')"
-        args: tuple[Any, ...] = (int(pid), socket.gethostname())
-        if token is not None:
-            query += " AND pid_start = ?"
-            args += (token,)
+        query = "SELECT * FROM runs WHERE pid = ? AND hostname IN (?, '') ORDER BY id"
         with self._read() as conn:
-            rows = conn.execute(query + " ORDER BY id", args).fetchall()
-        return [run for run in map(read_run, rows) if not is_damaged(run)]
+            rows = conn.execute(query, (int(pid), socket.gethostname())).fetchall()
+        runs = [run for run in map(read_run, rows) if not is_damaged(run)]
+        if token is None:
+            return runs
+        return [run for run in runs if same_token(run.pid_start, token)]
 
     def mark_interrupted(self, run_id: int, message: str = INTERRUPTED_MESSAGE) -> bool:
         """Mark a run whose writer died as interrupted; False when it was no longer running
