@@ -192,6 +192,18 @@ def check_not_alive(store: RunStore, run_id: int) -> None:
         )
 
 
+def signal_if_ours(pid: int | None, token: str | None) -> bool:
+    """Send the stop signal to `pid` only when it is confirmed as the rnn-tui run process
+    that started at `token` (see store.liveness.identify); True when it was sent."""
+    if pid is None or pid == os.getpid() or identify(pid, token).state != "ours":
+        return False
+    try:
+        os.kill(pid, STOP_SIGNAL)
+    except OSError:
+        return False
+    return True
+
+
 def stop_run(store: RunStore, run_id: int) -> str:
     """Ask the run's process to stop cleanly (it saves a checkpoint): 'stopping'. When the
     process is gone (or its pid now belongs to another program), mark the run interrupted:

@@ -12,7 +12,6 @@ torch is never imported here.
 
 from __future__ import annotations
 
-import os
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -38,6 +37,7 @@ from rnn_tui.runs.processes import (
     log_tail,
     run_log_path,
     runs_of_process,
+    signal_if_ours,
     stop_run,
     train_argv,
 )
@@ -215,8 +215,7 @@ class TrainingController(ShownQueue):
             if child is not None and child.returncode is None:
                 child.process.send_signal(STOP_SIGNAL)
                 return "stopping"
-            if self.writer is not None and self._writer_alive() and self.writer[0]:
-                os.kill(self.writer[0], STOP_SIGNAL)
+            if self.writer is not None and signal_if_ours(*self.writer):
                 return "stopping"
             return None
         store = self.store()
