@@ -36,6 +36,7 @@ _STATUS_STYLE = {
     "diverged": "red",
     "interrupted": "magenta",
     "error": "bold red",
+    "pruned": "yellow",
 }
 
 
