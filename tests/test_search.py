@@ -79,7 +79,7 @@ def test_a_search_runs_its_trials_as_stored_runs(tmp_path, tiny_corpus, leftover
 
 def test_median_pruning_stops_a_clearly_bad_trial(tmp_path, tiny_corpus, leftovers, monkeypatch):
     monkeypatch.setattr(study_module, "MEDIAN_STARTUP_TRIALS", 1)  # compare from trial 1 on
-    args = [*tiny(tiny_corpus, epochs=40), "--hidden", "16", "--lr", "0.01,1e-8"]
+    args = [*tiny(tiny_corpus, epochs=25), "--hidden", "16", "--lr", "0.01,1e-8"]
     done = call_cli([*args, "--pruner", "median", "--sweep", "m"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     good, bad = trials_of("m")
@@ -89,8 +89,8 @@ def test_median_pruning_stops_a_clearly_bad_trial(tmp_path, tiny_corpus, leftove
         good_run, bad_run = sorted(store.list_runs(), key=lambda r: r.sweep_index)
         bad_epochs = store.epoch_metrics(bad_run.id)
         assert bad_run.status == "pruned" and bad_run.message.startswith("pruned: val ppl")
-        assert 1 <= len(bad_epochs) < 40  # its curve so far, kept
-        assert good_run.epochs == 40
+        assert 1 <= len(bad_epochs) < 25  # its curve so far, kept
+        assert good_run.epochs == 25
         assert bad_epochs[0]["val_ppl"] > 2 * store.epoch_metrics(good_run.id)[0]["val_ppl"]
         assert not list(store.run_dir_path(bad_run.id).glob("*.pt"))  # no --keep-checkpoints
         assert (store.run_dir_path(good_run.id) / "best.pt").is_file()
@@ -98,24 +98,24 @@ def test_median_pruning_stops_a_clearly_bad_trial(tmp_path, tiny_corpus, leftove
 
 
 def test_two_workers_never_train_a_grid_point_twice(tmp_path, tiny_corpus, leftovers):
-    args = [*tiny(tiny_corpus), "--hidden", "8,16", "--lr", "0.01,0.02", "--seed", "1,2"]
+    args = [*tiny(tiny_corpus), "--hidden", "8,16", "--lr", "0.01,0.02"]
     done = call_cli([*args, "--workers", "2", "--sweep", "g"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     with RunStore() as store:
         runs = store.list_runs()
-    points = {(r.hidden, r.lr, r.config["seed"]) for r in runs}
-    assert len(runs) == len(points) == 8, [(r.id, r.name) for r in runs]
+    points = {(r.hidden, r.lr) for r in runs}
+    assert len(runs) == len(points) == 4, [(r.id, r.name) for r in runs]
     assert {r.status for r in runs} == {"finished"}
     trials = trials_of("g")
-    assert sorted(t.number for t in trials) == list(range(8))
+    assert sorted(t.number for t in trials) == list(range(4))
     assert {t.state.name for t in trials} == {"COMPLETE"}
-    assert len({r.pid for r in runs}) == 8
+    assert len({r.pid for r in runs}) == 4
 
 
 def test_a_worker_killed_mid_trial_is_failed_and_rerun_once(tmp_path, tiny_corpus, leftovers):
     store_path = default_db_path()
     values = {"corpus": str(tiny_corpus), "cell": "rnn", "batch_size": "4", "num_steps": "8",
-              "sample_length": "0", "epochs": "30", "hidden": "8,16"}  # fmt: skip
+              "sample_length": "0", "epochs": "1", "hidden": "8,16"}  # fmt: skip
     from rnn_tui.runs.space import parse_space
 
     spec = StudySpec(parse_space(values, "grid").to_dict(), "grid", "none", 2)
@@ -156,7 +156,7 @@ import rnn_tui.ui.app
 assert main({[*tiny(tiny_corpus), "--no-store", "--hidden", "8"]!r}) == 0
 assert main(["runs", "list"]) == 0
 print("before", "optuna" in sys.modules)
-main({[*tiny(tiny_corpus), "--hidden", "8..9", "--trials", "1"]!r})
+assert main(["sweep", "list"]) == 0
 print("after", "optuna" in sys.modules)
 """
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -192,4 +192,6 @@ def test_sweep_commands_refuse_an_unknown_study_in_one_line(tmp_path):
     for command in (["show", "nope"], ["stop", "nope"], ["work", "nope"]):
         done = call_cli(["sweep", *command], cwd=tmp_path)
         assert done.returncode == 2
-        assert done.stderr == "rnn-tui: error: no study named 'nope' (rnn-tui sweep list shows them)\n"
+        assert (
+            done.stderr == "rnn-tui: error: no study named 'nope' (rnn-tui sweep list shows them)\n"
+        )
