@@ -179,6 +179,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="also time training with and without the run store",
     )
     bench.add_argument(
+        "--search",
+        action="store_true",
+        help="also a TPE search with median pruning against the 27-point grid, same "
+        "trial-seconds (about 40 min for 3 seeds)",
+    )
+    _valued(bench, "--search-seeds", int, 3, "N", "with --search: study seeds; medians reported")
+    trial_help = "with --search: time budget of each trial"
+    _valued(bench, "--search-trial-seconds", float, 15.0, "SECONDS", trial_help)
+    bench.add_argument(
+        "--workers-throughput",
+        action="store_true",
+        help="also trials per hour of two local workers against one using every core",
+    )
+    bench.add_argument(
         "--ui",
         action="store_true",
         help="also the TUI's figures: throughput, first frame, chart repaint",
