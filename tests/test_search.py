@@ -120,7 +120,7 @@ def test_a_worker_killed_mid_trial_is_failed_and_rerun_once(tmp_path, tiny_corpu
 
     spec = StudySpec(parse_space(values, "grid").to_dict(), "grid", "none", 2)
     with RunStore(store_path) as store:
-        create_study("k", spec, open_storage(store.path))
+        create_study("k", spec, open_storage(store.path), store.create_sweep("k", []))
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         argv = [sys.executable, "-m", "rnn_tui", "sweep", "work", "k", f"--store={store_path}"]
         first = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, start_new_session=True)

@@ -93,7 +93,7 @@ def _run_study(
     budget_s: float | None,
     say: Callable[[str], None],
 ) -> dict[str, Any]:
-    create_study(name, spec, storage)
+    create_study(name, spec, storage, store.create_sweep(name, []))
     study, _ = load_study(name, storage)
 
     def keep_going(done: list[TrialOutcome]) -> bool:

@@ -124,7 +124,8 @@ def run_search(args: argparse.Namespace, spec: Any) -> int:
                 )
             print(f"joining study {name}", flush=True)
         else:
-            create_study(name, spec, storage)
+            sweep_id = store.create_sweep(name, [])
+            create_study(name, spec, storage, sweep_id)
             print(f"study {name}: {describe(spec)}", flush=True)
         workers = args.workers or 1
         if workers == 1:

@@ -293,17 +293,6 @@ class RunStore(Database):
             )
             return int(cursor.lastrowid)  # type: ignore[arg-type]
 
-    def study_sweep(self, study: str) -> int:
-        """The sweep of the Optuna study named `study`, created at its first call (from any
-        worker: the unique index makes a second insert a no-op)."""
-        with self._write() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO sweeps (name, created, study) VALUES (?, ?, ?)",
-                (study, time.time(), study),
-            )
-            row = conn.execute("SELECT id FROM sweeps WHERE study = ?", (study,)).fetchone()
-        return int(row[0])
-
     def sweep_configs(self, sweep_id: int) -> list[dict[str, Any]]:
         with self._read() as conn:
             row = conn.execute("SELECT configs FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()
