@@ -195,3 +195,36 @@ def test_sweep_commands_refuse_an_unknown_study_in_one_line(tmp_path):
         assert (
             done.stderr == "rnn-tui: error: no study named 'nope' (rnn-tui sweep list shows them)\n"
         )
+
+
+def test_runs_stop_fails_one_trial_and_sweep_stop_ends_the_study(tmp_path, tiny_corpus, leftovers):
+    """`runs stop` on a trial: told as failed, not retried, and the worker goes on;
+    `sweep stop`: the worker stops its current trial cleanly and leaves."""
+    args = [*tiny(tiny_corpus, epochs=100_000), "--hidden", "8..16", "--trials", "5"]
+    argv = [sys.executable, "-m", "rnn_tui", *args, "--sampler", "random", "--sweep", "st"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    search = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        with RunStore() as store:
+
+            def trial_run(index: int):
+                return next((r for r in store.list_runs() if r.sweep_index == index), None)
+
+            wait_until(lambda: trial_run(0) and store.epoch_metrics(trial_run(0).id), 60, "trial 0")
+            done = call_cli(["runs", "stop", str(trial_run(0).id)], cwd=tmp_path)
+            assert done.returncode == 0, done.stderr
+            wait_until(lambda: trial_run(1), 60, "the worker to go on to trial 1")
+            done = call_cli(["sweep", "stop", "st"], cwd=tmp_path)
+            assert done.returncode == 0, done.stderr
+            output, _ = search.communicate(timeout=60)
+            assert [trial_run(0).status, trial_run(1).status] == ["stopped", "stopped"]
+            assert trial_run(2) is None
+    finally:
+        if search.poll() is None:
+            search.kill()
+            search.wait()
+    assert "trial 0 failed: stopped by the user (rnn-tui runs stop)" in output
+    assert "trial 1 failed: the sweep was stopped" in output
+    trials = trials_of("st")
+    assert [(t.number, t.state.name) for t in trials] == [(0, "FAIL"), (1, "FAIL")]
+    assert not any(RETRY_OF_ATTR in t.user_attrs for t in trials)
