@@ -178,7 +178,7 @@ print("after", "optuna" in sys.modules)
         (["--hidden", "8,16", "--trials", "3"], "--trials 3: the grid has 2 points"),
         (["--trials", "3"], "a search needs a list"),
         (["--hidden", "8..16", "--resume", "1"], "--resume cannot be used with a search"),
-        (["--hidden", "8,16", "--sampler", "tpe", "--workers", "0"], "--workers: must be at"),
+        (["--hidden", "8,16", "--sampler", "tpe", "--workers", "-1"], "--workers: must be 0 or"),
     ],
 )
 def test_bad_search_flags_are_one_line(tmp_path, tiny_corpus, flags, line):

@@ -236,8 +236,9 @@ def _add_search_flags(train: argparse.ArgumentParser) -> None:
         "--sweep", metavar="NAME", help="the study's name; an existing one is joined"
     )
     search.add_argument(
-        "--workers", type=_positive, metavar="N",
-        help="worker processes on this machine, each with its share of the cores (default: 1)",
+        "--workers", type=_count, metavar="N",
+        help="worker processes on this machine, each with its share of the cores; 0 creates "
+        "the study for rnn-tui sweep work NAME on other hosts (default: 1)",
     )  # fmt: skip
     search.add_argument(
         "--keep-checkpoints", action="store_true", help="keep the checkpoints of pruned trials"
@@ -251,6 +252,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
     return value
 
 

@@ -108,12 +108,12 @@ def _check_validation_split(space: SearchSpace) -> None:
 
 def run_search(args: argparse.Namespace, spec: Any) -> int:
     from rnn_tui.cli.sweep import print_leaderboard, work
-    from rnn_tui.runs.study import create_study, load_study, open_storage, study_names
+    from rnn_tui.runs.study import create_study, load_study, storage_for, study_names
     from rnn_tui.store import RunStore
 
     _preflight(spec)
     with RunStore(getattr(args, "store", None)) as store:
-        storage = open_storage(store.path)
+        storage = storage_for(store)
         name = args.sweep or time.strftime("sweep-%Y%m%d-%H%M%S")
         if name in study_names(storage):
             _, existing = load_study(name, storage)
@@ -127,7 +127,10 @@ def run_search(args: argparse.Namespace, spec: Any) -> int:
             sweep_id = store.create_sweep(name, [])
             create_study(name, spec, storage, sweep_id)
             print(f"study {name}: {describe(spec)}", flush=True)
-        workers = args.workers or 1
+        workers = 1 if args.workers is None else args.workers
+        if workers == 0:
+            print(f"no worker here; on each host: rnn-tui sweep work {name}")
+            return 0
         if workers == 1:
             outcomes = work(name, store, storage)
         else:

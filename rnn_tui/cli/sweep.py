@@ -41,11 +41,11 @@ def add_sweep_parser(subparsers: Any) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from rnn_tui.runs.study import open_storage
+    from rnn_tui.runs.study import storage_for
     from rnn_tui.store import RunStore
 
     with RunStore(getattr(args, "store", None)) as store:
-        storage = open_storage(store.path)
+        storage = storage_for(store)
         command = args.sweep_command
         if command == "list":
             return _list(store, storage, args.json)
