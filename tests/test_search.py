@@ -6,6 +6,7 @@ beside the test's run store.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -75,6 +76,19 @@ def test_a_search_runs_its_trials_as_stored_runs(tmp_path, tiny_corpus, leftover
         assert run.config["hidden"] == trial.params["hidden"] and 8 <= run.hidden <= 16
         assert run.lr == pytest.approx(trial.params["lr"]) and 1e-3 <= run.lr <= 2e-2
         assert run.name == f"s #{trial.number}"
+    shown = call_cli(["sweep", "show", "s"], cwd=tmp_path)
+    assert shown.returncode == 0 and "study s: 2 trials (2 finished)" in shown.stdout
+    best = min(runs, key=lambda r: r.best_val_ppl)
+    first_row = shown.stdout.splitlines()[2].split()
+    assert first_row[:4] == [
+        str(best.sweep_index),
+        "finished",
+        f"{best.best_val_ppl:.3f}",
+        str(best.id),
+    ]
+    listed = call_cli(["sweep", "list", "--json"], cwd=tmp_path)
+    (study,) = json.loads(listed.stdout)
+    assert (study["name"], study["sampler"], study["done"], study["trials"]) == ("s", sampler, 2, 2)
 
 
 def test_median_pruning_stops_a_clearly_bad_trial(tmp_path, tiny_corpus, leftovers, monkeypatch):

@@ -37,7 +37,9 @@ def search_requested(args: argparse.Namespace) -> bool:
 def cmd_search(args: argparse.Namespace) -> int:
     from rnn_tui.runs.study import StudySpec
 
-    for refused, why in (("resume", "--resume"), ("out", "--out"), ("no_store", "--no-store")):
+    refusals = (("resume", "--resume"), ("out", "--out"), ("no_store", "--no-store"),
+                ("json", "--json"))  # fmt: skip
+    for refused, why in refusals:
         if getattr(args, refused):
             raise RnnTuiError(f"{why} cannot be used with a search (each trial is a stored run)")
     given = {name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None}

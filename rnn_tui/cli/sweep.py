@@ -110,14 +110,19 @@ def _list(store: Any, storage: Any, as_json: bool) -> int:
 
 
 def _show(name: str, store: Any, storage: Any, as_json: bool) -> int:
-    from rnn_tui.runs.leaderboard import leaderboard
+    from rnn_tui.runs.leaderboard import importances, leaderboard
     from rnn_tui.runs.study import load_study
 
     study, _ = load_study(name, storage, wait_s=0)
     if as_json:
-        print(json.dumps([row.to_dict() for row in leaderboard(study, store)], indent=2))
+        rows = [row.to_dict() for row in leaderboard(study, store)]
+        print(json.dumps({"trials": rows, "importances": importances(study)}, indent=2))
         return 0
     print_leaderboard(study, store)
+    found = importances(study)
+    if found:
+        shares = ", ".join(f"{name} {share:.2f}" for name, share in found.items())
+        print(f"importance to best val ppl (PED-ANOVA): {shares}")
     return 0
 
 
