@@ -26,6 +26,7 @@ from rnn_tui.runs.study import (
     create_study,
     load_study,
     open_storage,
+    storage_for,
 )
 from rnn_tui.store import RunStore, default_db_path
 
@@ -242,3 +243,19 @@ def test_runs_stop_fails_one_trial_and_sweep_stop_ends_the_study(tmp_path, tiny_
     trials = trials_of("st")
     assert [(t.number, t.state.name) for t in trials] == [(0, "FAIL"), (1, "FAIL")]
     assert not any(RETRY_OF_ATTR in t.user_attrs for t in trials)
+
+
+def test_a_refused_trial_is_told_as_failed_with_its_reason(tmp_path, tiny_corpus, leftovers):
+    values = {"corpus": str(tiny_corpus), "hidden": "8..16", "epochs": "1"}
+    from rnn_tui.runs.space import parse_space
+
+    spec = StudySpec(parse_space(values, "random").to_dict(), "random", "none", 1)
+    with RunStore() as store:
+        create_study("r", spec, storage_for(store), store.create_sweep("r", []))
+    tiny_corpus.unlink()  # gone after the study was made: the trial's process refuses it
+    done = call_cli(["sweep", "work", "r"], cwd=tmp_path)
+    assert done.returncode == 1  # every trial it ran failed
+    (trial,) = trials_of("r")
+    assert trial.state.name == "FAIL"
+    assert str(tiny_corpus) in trial.user_attrs[REASON_ATTR]
+    assert f"trial 0 failed: {trial.user_attrs[REASON_ATTR]}" in done.stdout

@@ -133,15 +133,15 @@ def run_search(args: argparse.Namespace, spec: Any) -> int:
         if workers == 0:
             print(f"no worker here; on each host: rnn-tui sweep work {name}")
             return 0
+        code = 0
         if workers == 1:
             outcomes = work(name, store, storage)
+            code = 1 if outcomes and all(o.state == "failed" for o in outcomes) else 0
         else:
-            _run_workers(name, store.path, workers)
-            outcomes = []
+            code = _run_workers(name, store.path, workers)
         study, _ = load_study(name, storage)
         print_leaderboard(study, store)
-    failed = outcomes and all(o.state == "failed" for o in outcomes)
-    return 1 if failed else 0
+    return code
 
 
 def describe(spec: Any) -> str:
@@ -170,9 +170,10 @@ def _preflight(spec: Any) -> None:
     check_configs(configs)
 
 
-def _run_workers(name: str, store_path: Any, workers: int) -> None:
+def _run_workers(name: str, store_path: Any, workers: int) -> int:
     """N `rnn-tui sweep work NAME` processes, each with its share of the cores' threads;
-    Ctrl-C reaches them all (same process group), SIGTERM is passed on."""
+    Ctrl-C reaches them all (same process group), SIGTERM is passed on. The exit code is
+    the highest of theirs."""
     if not 1 <= workers <= MAX_WORKERS:
         raise RnnTuiError(f"--workers must be 1 to {MAX_WORKERS}")
     threads = max(1, _cores() // workers)
@@ -188,8 +189,7 @@ def _run_workers(name: str, store_path: Any, workers: int) -> None:
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, lambda signum, frame: None)  # the workers get it themselves
-    for child in children:
-        child.wait()
+    return max(child.wait() for child in children)
 
 
 def _cores() -> int:
