@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from optuna.distributions import IntDistribution
 from optuna.trial import TrialState, create_trial
-from test_ui_runs import T0, db_path, fake_run
+from run_processes import async_wait_until
+from test_ui_runs import T0, db_path, fake_run, open_runs
 from textual.widgets import DataTable, Static
 
 from rnn_tui.runs.space import parse_space
@@ -62,3 +63,19 @@ async def test_a_search_sweep_shows_trials_hosts_and_importances(tmp_path: Path)
         assert "Study st: 3 trials" in str(screen.query_one("#summary-title").render())
         line = str(screen.query_one("#summary-importances", Static).render())
         assert line == "importance to best val ppl (PED-ANOVA): hidden 1.00"
+
+
+async def test_o_overlays_the_trials_curves_in_the_runs_chart(tmp_path: Path) -> None:
+    sweep_id = study_of_three(tmp_path)
+    async with RnnTuiApp().run_test(size=(140, 40)) as pilot:
+        runs = await open_runs(pilot)
+        await pilot.press("u")
+        assert isinstance(pilot.app.screen, SweepSummaryScreen)
+        await pilot.press("o")
+        assert pilot.app.screen is runs
+        with RunStore(db_path(tmp_path)) as store:
+            trial_ids = sorted(run.id for run in store.sweep_runs(sweep_id))
+        assert sorted(runs.table.marked) == sorted(runs.chart_ids()) == trial_ids
+        await async_wait_until(
+            lambda: all(run_id in runs.curves for run_id in trial_ids), 10, "the curves", pilot
+        )

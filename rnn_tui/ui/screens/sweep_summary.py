@@ -74,6 +74,7 @@ class SweepSummaryScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="summary.close"),
         Binding("c", "clone", "Clone into form", id="summary.clone"),
+        Binding("o", "overlay", "Overlay curves", id="summary.overlay"),
     ]
 
     DEFAULT_CSS = """
@@ -122,7 +123,7 @@ class SweepSummaryScreen(ModalScreen[None]):
                 yield Static(self.study.importance_line(), id="summary-importances", markup=False)
             yield Static(
                 f"{BEST_MARK} lowest best validation perplexity · c clone into the Train form "
-                "· escape close",
+                "· o overlay the curves in Runs · escape close",
                 id="summary-hint",
             )
 
@@ -187,6 +188,16 @@ class SweepSummaryScreen(ModalScreen[None]):
         if not self.runs or not 0 <= table.cursor_row < len(self.runs):
             return None
         return self.runs[table.cursor_row]
+
+    def action_overlay(self) -> None:
+        """Mark the sweep's runs in the Runs screen, whose chart overlays their curves."""
+        for screen in reversed(self.app.screen_stack):
+            mark = getattr(screen, "mark_runs", None)
+            if mark is not None:
+                self.dismiss(None)
+                mark([run.id for run in self.runs])
+                return
+        self.notify("open the Runs screen to overlay the curves", severity="warning")
 
     def action_close(self) -> None:
         self.dismiss(None)
