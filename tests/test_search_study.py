@@ -77,3 +77,22 @@ def test_importances_name_the_setting_that_matters():
     assert list(found) == ["hidden", "lr"]  # the value depends on hidden alone
     assert sum(found.values()) == pytest.approx(1.0)
     assert found["hidden"] > 0.5
+
+
+def test_a_run_that_ended_long_ago_with_its_trial_untold_has_no_worker(tmp_path):
+    from types import SimpleNamespace
+
+    from rnn_tui.runs.recovery import UNTOLD_GRACE_S, run_ended_untold
+    from rnn_tui.runs.study import RUN_ATTR
+    from rnn_tui.store import RunStore
+
+    with RunStore(tmp_path / "runs.sqlite3") as store:
+        ended, running = store.create_run({}), store.create_run({})
+        store.finish_run(ended, "finished")
+        at = store.get_run(ended).ended
+        trial = SimpleNamespace(user_attrs={RUN_ATTR: ended})
+        assert not run_ended_untold(trial, store, now=at + 1)  # its worker is telling it
+        assert run_ended_untold(trial, store, now=at + UNTOLD_GRACE_S + 1)
+        assert not run_ended_untold(SimpleNamespace(user_attrs={RUN_ATTR: running}), store)
+        assert not run_ended_untold(SimpleNamespace(user_attrs={}), store)
+        assert not run_ended_untold(SimpleNamespace(user_attrs={RUN_ATTR: 999}), store)
