@@ -20,7 +20,8 @@ DESCRIPTION = (
 TRAIN_DESCRIPTION = (
     "Train a model headless. Every hyperparameter flag also takes a comma-separated list "
     "(--hidden 128,256 --lr 0.01,0.003): the cross product runs as a sweep, one run after "
-    "another, then a summary. Ctrl-C stops cleanly and saves a checkpoint."
+    "another, then a summary. A range (--hidden 64..512, --lr 1e-4..1e-2:log) or a Search flag "
+    "makes it a search whose trials are stored runs. Ctrl-C stops cleanly and saves a checkpoint."
 )
 
 
