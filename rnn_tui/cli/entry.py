@@ -21,7 +21,7 @@ from rnn_tui.cli.process import (
 )
 from rnn_tui.errors import RnnTuiError
 
-HEADLESS_COMMANDS = ("train", "sample", "params", "bench", "runs")
+HEADLESS_COMMANDS = ("train", "sample", "params", "bench", "runs", "sweep")
 NO_TERMINAL_MESSAGE = (
     "rnn-tui: the TUI needs a terminal; without one use the headless commands: "
     + ", ".join(f"rnn-tui {name}" for name in HEADLESS_COMMANDS)
@@ -98,6 +98,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "params": ("rnn_tui.cli.params", "cmd_params"),
     "bench": ("rnn_tui.cli.bench", "cmd_bench"),
     "runs": ("rnn_tui.cli.runs", "run_runs_command"),
+    "sweep": ("rnn_tui.cli.sweep", "cmd_sweep"),
 }
 
 

@@ -41,6 +41,7 @@ _STATUS_STYLE = {
     "interrupted": "magenta",
     "error": "bold red",
     DAMAGED: "bold red",
+    "pruned": "yellow",
 }
 
 

@@ -26,6 +26,10 @@ EXIT_CODES = {"finished": 0, "stopped": 1, "diverged": 3, "error": 2}
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from rnn_tui.cli.search import cmd_search, search_requested
+
+    if search_requested(args):
+        return cmd_search(args)
     # A resume's config comes from its checkpoint and the flags a resume may change.
     return train_command(args, [] if args.resume is not None else configs_from_args(args))
 

@@ -18,7 +18,7 @@ from rnn_tui.store import RunStore
 
 POLL_S = 0.25
 # The exit code says how the run ended, as `rnn-tui train`'s does.
-EXIT_CODES = {"finished": 0, "stopped": 1, "interrupted": 1, "diverged": 3, "error": 2}
+EXIT_CODES = {"finished": 0, "stopped": 1, "interrupted": 1, "diverged": 3, "error": 2, "pruned": 1}
 
 
 def watch(

@@ -170,7 +170,10 @@ class Database:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for number in range(version + 1, len(migrations) + 1):
                 for statement in migrations[number - 1]:
-                    conn.execute(statement)
+                    if callable(statement):  # a step SQL alone cannot say
+                        statement(conn)
+                    else:
+                        conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {int(number)}")
 
     def user_version(self) -> int:

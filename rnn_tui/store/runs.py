@@ -304,6 +304,13 @@ class RunStore(Database):
             )
             return int(cursor.lastrowid)  # type: ignore[arg-type]
 
+    def sweep_name(self, sweep_id: int) -> str:
+        with self._read() as conn:
+            row = conn.execute("SELECT name FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no sweep with id {sweep_id}")
+        return str(row[0])
+
     def sweep_configs(self, sweep_id: int) -> list[dict[str, Any]]:
         with self._read() as conn:
             row = conn.execute("SELECT configs FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()

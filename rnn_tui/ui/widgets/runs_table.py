@@ -35,6 +35,7 @@ STATUS_STYLE = {
     "diverged": ("error", False),
     "interrupted": ("secondary", False),
     "error": ("error", True),
+    "pruned": ("warning", False),
 }
 
 
