@@ -166,4 +166,3 @@ def test_signal_if_ours_sends_only_to_a_confirmed_run_process(processes):
     assert signal_if_ours(ours.pid, process_token(ours.pid))
     assert _wait_exit(ours) == -signal.SIGTERM
     assert other.poll() is None
-
