@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -92,12 +92,13 @@ class RunRow:
 ROW_FIELDS = [f for f in RunRow.__dataclass_fields__ if f != "extra"]
 
 
-def row_to_run(row: sqlite3.Row) -> RunRow:
-    values = dict(zip(row.keys(), tuple(row), strict=True))
+def row_to_run(row: Mapping[str, Any]) -> RunRow:
+    values = dict(row)
     values["config"] = loads(values.get("config"), {})
     values["tags"] = loads(values.get("tags"), [])
     known = {name: values.pop(name, None) for name in ROW_FIELDS}
-    values.pop("pid_start", None)
+    for private in ("pid_start", "heartbeat", "stop_requested"):  # liveness, read by the store
+        values.pop(private, None)
     known["hostname"] = known["hostname"] or ""
     return RunRow(**known, extra=values)
 
