@@ -80,7 +80,6 @@ V1_SCHEMA: list[tuple[str, ...]] = [
 ]
 
 
-
 def create_v1_store(path: Path) -> None:
     """A version-1 store as version 1's code made it: WAL, user_version 1, no rows."""
     path.parent.mkdir(parents=True, exist_ok=True)

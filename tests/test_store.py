@@ -105,8 +105,10 @@ def test_one_schema_on_both_backends(db):
 
     with db._read() as conn:
         found = inspect(conn.connection)
-        tables = {name: [c["name"] for c in found.get_columns(name)] for name in found.get_table_names()}
-    expected = {t.name: [c.name for c in t.columns] for t in store_module.schema.metadata.sorted_tables}
+        names = found.get_table_names()
+        tables = {name: [c["name"] for c in found.get_columns(name)] for name in names}
+    defined = store_module.schema.metadata.sorted_tables
+    expected = {table.name: [c.name for c in table.columns] for table in defined}
     assert tables == expected
     assert "heartbeat" in tables["runs"] and "stop_requested" in tables["runs"]
 
