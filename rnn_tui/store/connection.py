@@ -228,7 +228,7 @@ class Database:
     @contextlib.contextmanager
     def _read(self) -> Iterator[Any]:
         with self._lock, self._errors():
-            if self._engine is None and not self._closed:
+            if self.version == 0 and not self._closed:  # read-only, not created yet
                 yield _EmptyStore()
                 return
             with self._connection() as conn:

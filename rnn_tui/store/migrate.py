@@ -134,7 +134,7 @@ def _upgrade(db: Database, version: int) -> None:
                 version, _tables = read_version(db, tx.connection)  # under the write lock
                 if version == schema.SCHEMA_VERSION:
                     return
-                backup_copy(raw, db.path, version)
+                backup_copy(db.path, version)
                 for step in range(version, schema.SCHEMA_VERSION):
                     UPGRADES[step](tx)
                 problems = raw.execute("PRAGMA foreign_key_check").fetchall()
@@ -146,15 +146,22 @@ def _upgrade(db: Database, version: int) -> None:
                 raw.execute("PRAGMA foreign_keys = ON")
 
 
-def backup_copy(raw: sqlite3.Connection, path: Path, version: int) -> Path:
-    """A consistent copy of the SQLite store beside it, written whole or not at all."""
+def backup_copy(path: Path, version: int) -> Path:
+    """A consistent copy of the SQLite store beside it, written whole or not at all.
+
+    Called under the upgrade's write lock, which holds other writers off; the copy reads
+    through a connection of its own (a WAL reader is never blocked by the lock, while a
+    backup through the locking connection itself waits forever)."""
     target = path.with_name(f"{path.name}.v{version}.backup")
     if target.exists():
         target = path.with_name(f"{path.name}.v{version}.{int(time.time())}.backup")
     partial = target.with_name(target.name + ".partial")
     try:
-        with contextlib.closing(sqlite3.connect(partial)) as copy:
-            raw.backup(copy)
+        with (
+            contextlib.closing(sqlite3.connect(path, timeout=1.0)) as source,
+            contextlib.closing(sqlite3.connect(partial)) as copy,
+        ):
+            source.backup(copy)
         os.replace(partial, target)
     except (OSError, sqlite3.Error) as exc:
         with contextlib.suppress(OSError):
