@@ -129,8 +129,7 @@ def _one_line(info, *hidden):
 
 
 def test_postgres_faults_are_one_line_each(pg_server, pg_url):
-    from pg_server import PASSWORD
-    from pg_server import free_port
+    from pg_server import PASSWORD, free_port
 
     port = free_port()  # nobody listens there
     with pytest.raises(StoreError) as info:
