@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -40,7 +41,12 @@ def _main(argv: list[str]) -> int:
     if extra:  # name the subcommand whose --help lists the right flags
         command_parser = parser.subcommands.get(args.command, parser)
         command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command is None and (args.attach is not None or args.fresh):
+    try:
+        choose_store(args.global_store)
+    except RnnTuiError as exc:
+        print(f"rnn-tui: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    if args.command is None and (args.attach is not None or args.fresh or args.global_store):
         return _open_tui(attach=args.attach, fresh=args.fresh)
     if args.command is None:
         parser.print_help()
@@ -58,13 +64,24 @@ def _main(argv: list[str]) -> int:
         return 130
 
 
+def choose_store(flag: str | None) -> None:
+    """`--store` chooses the store for this process and the runs it starts: it goes into
+    $RNN_TUI_STORE (a relative path made absolute), so a password stays out of any argv."""
+    if flag is None:
+        return
+    from rnn_tui.store import ENV_STORE, parse_store_url
+
+    location = parse_store_url(flag)
+    os.environ[ENV_STORE] = flag if location.is_postgres else location.text
+
+
 def _open_tui(attach: int | None = None, fresh: bool = False) -> int:
     """The TUI (on run `attach`, or from defaults with `fresh`); each refusal is one line."""
     if attach is not None:
         from rnn_tui.store import RunStore
 
         try:
-            with RunStore() as store:
+            with RunStore(readonly=True) as store:
                 store.get_run(attach)
         except RnnTuiError as exc:
             print(f"rnn-tui: error: {exc}", file=sys.stderr)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from rnn_tui.config import FIELDS, flag
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.store import ENV_DATA_DIR, RunRow, RunStore, process_alive, process_token
+from rnn_tui.store import is_this_host, ENV_DATA_DIR, RunRow, RunStore, process_alive, process_token
 
 LOG_NAME = "train.log"  # the child's stdout and stderr, in each run's folder
 LAUNCH_DIR = "launches"  # logs of children that have not created a run (yet)
@@ -176,8 +175,8 @@ def run_is_alive(store: RunStore, run_id: int) -> bool:
     if run.status != "running":
         return False
     pid, token, host = store.writer(run_id)
-    if host and host != socket.gethostname():
-        return True  # another machine's: we cannot tell, so trust the row
+    if not is_this_host(host):
+        return True  # another machine's, and its heartbeat is fresh (else: interrupted)
     return process_alive(pid, token)
 
 
@@ -192,15 +191,20 @@ def check_not_alive(store: RunStore, run_id: int) -> None:
 
 
 def stop_run(store: RunStore, run_id: int) -> str:
-    """Ask the run's process to stop cleanly (it saves a checkpoint): 'stopping'. When the
-    process is already gone, mark the run interrupted: 'interrupted'. RnnTuiError when the
-    run is not running or runs on another machine."""
+    """Ask the run's process to stop cleanly (it saves a checkpoint): 'stopping'; a run of
+    another host is asked through the store, which its heartbeat reads: 'requested'. When
+    the process is already gone, mark the run interrupted: 'interrupted'. RnnTuiError when
+    the run is not running."""
     run = store.get_run(run_id)
+    # Its writer is gone and the row still says running (a read shows it interrupted).
+    if run.status == "interrupted" and store.mark_interrupted(run_id):
+        return "interrupted"
     if run.status != "running":
         raise RnnTuiError(f"run {run_id} is not running (it {run.status})")
     pid, token, host = store.writer(run_id)
-    if host and host != socket.gethostname():
-        raise RnnTuiError(f"run {run_id} runs on {host}; stop it there")
+    if not is_this_host(host):
+        store.request_stop(run_id)
+        return "requested"
     if process_alive(pid, token) and pid is not None:
         if pid == os.getpid():
             raise RnnTuiError(f"run {run_id} runs in this process")
