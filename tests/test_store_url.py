@@ -87,3 +87,14 @@ def test_resolution_order(tmp_path, monkeypatch):
     monkeypatch.setenv("RNN_TUI_STORE", "from-env.db")
     assert resolve_store_url().path == tmp_path / "from-env.db"
     assert resolve_store_url("from-flag.db").path == tmp_path / "from-flag.db"
+
+
+def test_a_child_command_line_carries_the_store_without_its_password(tmp_path, monkeypatch):
+    from rnn_tui.runs.processes import train_argv
+    from rnn_tui.ui.training import TrainingController
+
+    monkeypatch.setenv("RNN_TUI_STORE", "postgresql://ann:pw@h:1/d")
+    controller = TrainingController(app=None)  # type: ignore[arg-type]
+    argv = train_argv({}, store_path=controller.location.text)
+    assert "--store=postgresql+psycopg://ann@h:1/d" in argv
+    assert not any("pw" in arg for arg in argv)

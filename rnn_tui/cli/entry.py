@@ -76,16 +76,17 @@ def choose_store(flag: str | None) -> None:
 
 
 def _open_tui(attach: int | None = None, fresh: bool = False) -> int:
-    """The TUI (on run `attach`, or from defaults with `fresh`); each refusal is one line."""
-    if attach is not None:
-        from rnn_tui.store import RunStore
+    """The TUI (on run `attach`, or from defaults with `fresh`); each refusal is one line:
+    a store that cannot be opened (unreachable, refused, someone else's, newer) among them."""
+    from rnn_tui.store import RunStore
 
-        try:
-            with RunStore(readonly=True) as store:
+    try:
+        with RunStore() as store:  # the TUI writes: it may create or upgrade the store
+            if attach is not None:
                 store.get_run(attach)
-        except RnnTuiError as exc:
-            print(f"rnn-tui: error: {exc}", file=sys.stderr)
-            return EXIT_USER_ERROR
+    except RnnTuiError as exc:
+        print(f"rnn-tui: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         print(NO_TERMINAL_MESSAGE, file=sys.stderr)
         return EXIT_USER_ERROR
