@@ -184,6 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also time training with and without the run store",
     )
     bench.add_argument(
+        "--store-url",
+        metavar="URL",
+        help="with --store-overhead: also time recording into this store (a postgresql:// URL)",
+    )
+    bench.add_argument(
         "--ui",
         action="store_true",
         help="also the TUI's figures: throughput, first frame, chart repaint",
