@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from privileges import as_an_ordinary_user
 
 from rnn_tui import store as store_module
 from rnn_tui.config import TrainConfig
@@ -89,13 +90,13 @@ def test_data_dir_follows_env(tmp_path, monkeypatch):
 
 def test_new_database_is_wal_at_current_version(tmp_path):
     with RunStore(tmp_path / "runs.sqlite3") as db:
-        assert db.user_version() == schema_version() == store_module.SCHEMA_VERSION == 2
+        assert db.user_version() == schema_version() == store_module.SCHEMA_VERSION == 3
     conn = sqlite3.connect(db.path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"runs", "sweeps", "step_metrics", "epoch_metrics", "rnn_tui_meta"} <= tables
-    assert conn.execute("SELECT value FROM rnn_tui_meta").fetchall() == [("2",)]
+    assert conn.execute("SELECT value FROM rnn_tui_meta").fetchall() == [("3",)]
     conn.close()
 
 
@@ -171,14 +172,21 @@ def test_directory_gives_store_error(tmp_path):
         RunStore(tmp_path)
 
 
-@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root")
-def test_unreadable_file_gives_store_error(tmp_path):  # pragma: no cover - not as root
+def test_unreadable_file_gives_store_error(tmp_path):
+    """Root reads any file, and CI runs as root: the check runs without root's file
+    overrides, as any user's process would (tests/privileges.py)."""
     path = tmp_path / "runs.sqlite3"
     RunStore(path).close()
     path.chmod(0)
-    try:
+
+    def open_it() -> None:
+        with pytest.raises(PermissionError):
+            path.read_bytes()  # the fault is in effect, for root too
         with pytest.raises(StoreError, match=str(path)):
             RunStore(path)
+
+    try:
+        as_an_ordinary_user(open_it)
     finally:
         path.chmod(0o644)
 

@@ -55,7 +55,7 @@ def test_a_version_1_store_is_upgraded_in_place_after_a_backup(tmp_path):
     with contextlib.closing(sqlite3.connect(path)) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     with RunStore(path) as store:  # a writer upgrades
-        assert store.user_version() == schema_version() == 2
+        assert store.user_version() == schema_version() == 3
         runs = store.list_runs()
         assert [(r.id, r.name, r.status, r.tags, r.sweep_id) for r in runs] == [
             (2, "run2", "stopped", ["x"], 1), (1, "run1", "finished", ["x"], 1)
@@ -91,7 +91,7 @@ def test_a_failed_upgrade_leaves_the_old_store_whole(tmp_path, monkeypatch):
     _fill_v1(path)
 
     def broken(tx):
-        migrate._sqlite_1_to_2(tx)
+        migrate._sqlite_to_3(tx)
         raise StoreError("simulated failure half way")
 
     monkeypatch.setitem(migrate.UPGRADES, 1, broken)
@@ -104,7 +104,7 @@ def test_a_failed_upgrade_leaves_the_old_store_whole(tmp_path, monkeypatch):
         assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 2
     monkeypatch.undo()
     with RunStore(path) as store:
-        assert store.user_version() == 2 and len(store.list_runs()) == 2
+        assert store.user_version() == 3 and len(store.list_runs()) == 2
 
 
 def test_a_reader_never_creates_a_store(tmp_path, pg_url):
@@ -117,7 +117,7 @@ def test_a_reader_never_creates_a_store(tmp_path, pg_url):
     with RunStore(pg_url, readonly=True) as reader:
         assert reader.list_runs() == []
     with RunStore(pg_url) as store:  # nothing was created by the reader: a writer creates
-        assert store.user_version() == 2
+        assert store.user_version() == 3
 
 
 def _one_line(info, *hidden):
@@ -173,7 +173,7 @@ def test_optuna_tables_do_not_make_a_database_foreign(pg_server):
     pg_server.admin("CREATE TABLE studies (study_id int)", "CREATE TABLE version_info (v int)",
                     database=name)  # fmt: skip
     with RunStore(pg_server.url(name)) as store:
-        assert store.user_version() == 2
+        assert store.user_version() == 3
 
 
 def _events(store, run_id):

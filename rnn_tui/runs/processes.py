@@ -23,7 +23,8 @@ from pathlib import Path
 
 from rnn_tui.config import FIELDS, flag
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.store import is_this_host, ENV_DATA_DIR, RunRow, RunStore, process_alive, process_token
+from rnn_tui.store import ENV_DATA_DIR, RunRow, RunStore, is_this_host, process_alive, process_token
+from rnn_tui.store.liveness import identify
 
 LOG_NAME = "train.log"  # the child's stdout and stderr, in each run's folder
 LAUNCH_DIR = "launches"  # logs of children that have not created a run (yet)
@@ -192,22 +193,30 @@ def check_not_alive(store: RunStore, run_id: int) -> None:
 
 def stop_run(store: RunStore, run_id: int) -> str:
     """Ask the run's process to stop cleanly (it saves a checkpoint): 'stopping'; a run of
-    another host is asked through the store, which its heartbeat reads: 'requested'. When
-    the process is already gone, mark the run interrupted: 'interrupted'. RnnTuiError when
-    the run is not running."""
+    another host is asked through the store, which its heartbeat reads: 'requested'. When the
+    process is gone (or its pid now belongs to another program), mark the run interrupted:
+    'interrupted'. RnnTuiError when the run is not running, or its process cannot be
+    confirmed as this run: a signal goes only to a process whose pid lives, whose start time
+    matches the recorded one and whose command line is rnn-tui's."""
     run = store.get_run(run_id)
     # Its writer is gone and the row still says running (a read shows it interrupted).
     if run.status == "interrupted" and store.mark_interrupted(run_id):
         return "interrupted"
     if run.status != "running":
         raise RnnTuiError(f"run {run_id} is not running (it {run.status})")
-    pid, token, host = store.writer(run_id)
+    pid, token, host = run.pid, run.pid_start, run.hostname
     if not is_this_host(host):
         store.request_stop(run_id)
         return "requested"
-    if process_alive(pid, token) and pid is not None:
-        if pid == os.getpid():
-            raise RnnTuiError(f"run {run_id} runs in this process")
+    if pid == os.getpid():
+        raise RnnTuiError(f"run {run_id} runs in this process")
+    identity = identify(pid, token)
+    if identity.state == "unconfirmed":
+        raise RnnTuiError(
+            f"run {run_id} was not signalled: {identity.reason}, so pid {pid} cannot be "
+            "confirmed as its process"
+        )
+    if identity.state == "ours" and pid is not None:
         try:
             os.kill(pid, STOP_SIGNAL)
             return "stopping"

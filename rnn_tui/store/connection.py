@@ -287,7 +287,16 @@ class Database:
         return self.version
 
 
+def _text(data: bytes) -> str | bytes:
+    """A TEXT value as str; its bytes when they are not UTF-8 (store.validate refuses them)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    dbapi_connection.text_factory = _text  # non-UTF-8 text reaches the row readers as bytes
     dbapi_connection.execute("PRAGMA foreign_keys = ON")
     dbapi_connection.execute("PRAGMA synchronous = FULL")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rnn_tui.errors import StoreError
+from rnn_tui.errors import StoreError, StoreFull
 from rnn_tui.store.url import mask_url
 
 if TYPE_CHECKING:
@@ -28,6 +28,11 @@ def first_line(exc: BaseException) -> str:
 
 
 def store_error(db: Database, exc: BaseException) -> StoreError:
+    text = first_line(exc)
+    lower = text.lower()
+    # SQLITE_FULL ("database or disk is full"); PostgreSQL's "No space left on device"
+    if ("full" in lower and not db.url.is_postgres) or "no space left" in lower:
+        return StoreFull(mask_url(f"{db.where} cannot grow: the disk is full ({text})"))
     if db.url.is_postgres:
         return StoreError(mask_url(_postgres_line(db, exc)))
     return StoreError(mask_url(_sqlite_line(db, exc)))

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 # Any number: the PostgreSQL advisory lock that two processes creating one store queue on.
 _CREATE_LOCK = 0x726E6E747569  # "rnntui"
 
-# The runs columns of version 1, all kept by version 2.
+# The runs columns of versions 1 and 2, all kept by version 3.
 V1_RUN_COLUMNS = (
     "id", "name", "status", "config", "tags", "created", "ended", "device", "torch_version",
     "params", "pid", "pid_start", "hostname", "sweep_id", "sweep_index", "message",
@@ -135,8 +135,7 @@ def _upgrade(db: Database, version: int) -> None:
                 if version == schema.SCHEMA_VERSION:
                     return
                 backup_copy(db.path, version)
-                for step in range(version, schema.SCHEMA_VERSION):
-                    UPGRADES[step](tx)
+                UPGRADES[version](tx)
                 problems = raw.execute("PRAGMA foreign_key_check").fetchall()
                 if problems:
                     raise StoreError(f"{db.where}: upgrade left {len(problems)} broken references")
@@ -173,12 +172,17 @@ def backup_copy(path: Path, version: int) -> Path:
     return target
 
 
-def _sqlite_1_to_2(tx: Transaction) -> None:
-    """Rebuild `runs` (SQLite cannot drop a CHECK or add columns in place), then add the
-    meta table. The documented order: new table, copy, drop, rename."""
+def _sqlite_to_3(tx: Transaction) -> None:
+    """Version 1 or 2 to 3: rebuild `runs` (SQLite cannot drop a CHECK or add columns in
+    place), then add the meta table. The documented order: new table, copy, drop, rename."""
     copies = MetaData()
     schema.sweeps.to_metadata(copies)  # what runs' foreign key names
     new_runs = schema.runs.to_metadata(copies, name="runs_new")
+    for column in new_runs.columns:
+        # An older store may hold rows its schema let in (or a hand let in) that break a
+        # NOT NULL: the upgrade keeps every row as it is; the row reader judges them.
+        if not column.primary_key:
+            column.nullable = True
     for index in ("runs_status", "runs_sweep"):
         tx.execute(f"DROP INDEX IF EXISTS {index}")
     tx.execute(CreateTable(new_runs))
@@ -199,5 +203,6 @@ def _sqlite_1_to_2(tx: Transaction) -> None:
     tx.execute(CreateTable(schema.meta))
 
 
-# UPGRADES[v] brings a store from version v to v + 1. Append only; never edit a released one.
-UPGRADES = {1: _sqlite_1_to_2}
+# UPGRADES[v] brings a store from version v to this code's. Never edit a released one; a later
+# version changes each of them to go on from where it ends.
+UPGRADES = {1: _sqlite_to_3, 2: _sqlite_to_3}

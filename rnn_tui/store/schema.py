@@ -17,8 +17,12 @@ from sqlalchemy import (
 )
 
 from rnn_tui.errors import StoreError
+from rnn_tui.store.legacy import MIGRATIONS, STATUS_CHECK  # noqa: F401 - versions 1 and 2
 
-RUN_STATUSES = ("running", "finished", "stopped", "diverged", "interrupted", "error")
+# The statuses of schema 1; `pruned` (schema 2): a search trial stopped early because its
+# curve was worse than the others'. Schema 3 checks statuses in code, not in a CHECK.
+_STATUSES_1 = ("running", "finished", "stopped", "diverged", "interrupted", "error")
+RUN_STATUSES = (*_STATUSES_1, "pruned")
 INTERRUPTED_MESSAGE = "process died; data kept up to the last flush"
 
 # Config fields that say what a run was, in the order exports and tables show them.
@@ -29,10 +33,11 @@ KEY_CONFIG_FIELDS = (
 
 
 # The schema version this code writes; the store records it (SQLite: also PRAGMA user_version,
-# which is all that version 1 recorded). Version 1: the first release (SQLite only). Version 2:
-# one definition for SQLite and PostgreSQL, run heartbeats timed by the database's clock, stop
-# requests through the store, no CHECK on status (statuses grow: the code checks them).
-SCHEMA_VERSION = 2
+# which is all that versions 1 and 2 recorded). Version 1: the first release (SQLite only).
+# Version 2: `pruned` in the status CHECK. Version 3: one definition for SQLite and
+# PostgreSQL, run heartbeats timed by the database's clock, stop requests through the store,
+# no CHECK on status (statuses grow: the code checks them).
+SCHEMA_VERSION = 3
 META_TABLE = "rnn_tui_meta"
 
 metadata = MetaData()
