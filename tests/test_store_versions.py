@@ -194,3 +194,36 @@ def test_two_stores_never_mix_run_folders(tmp_path, pg_url):
             _events(store, run_id)
             assert store.get_run(run_id).status == "finished"
             assert len(store.step_metrics(run_id)) == 10
+
+
+def test_store_faults_through_the_cli_and_the_tui(pg_server, pg_url, tmp_path):
+    """Each fault is one line and exit code 2, for a command and for the TUI."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from pg_server import PASSWORD, free_port
+
+    foreign = pg_server.new_database("foreign")
+    pg_server.admin("CREATE TABLE runs (id int)", database=foreign)
+    with RunStore(pg_url) as store:
+        store.create_run({"cell": "gru"})
+    pg_server.admin("UPDATE rnn_tui_meta SET value = '9'", database=pg_url.rsplit("/", 1)[1])
+    cases = {
+        f"postgresql://postgres:{PASSWORD}@127.0.0.1:{free_port()}/x": "cannot be reached",
+        pg_url.replace(PASSWORD, "wrong-pw"): "refused the login of user postgres",
+        pg_server.url(foreign): "is not an rnn-tui store",
+        pg_url: "written by a newer rnn-tui",
+    }
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    for url, words in cases.items():
+        for argv in (["--store", url, "runs", "list"], ["--store", url]):
+            result = subprocess.run(
+                [sys.executable, "-m", "rnn_tui", *argv], env=env, capture_output=True,
+                text=True, timeout=60, stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+            lines = result.stderr.splitlines()
+            assert (result.returncode, len(lines)) == (2, 1), (argv, result.stderr)
+            assert words in lines[0] and lines[0].startswith("rnn-tui: error: run store ")
+            assert PASSWORD not in lines[0] and "wrong-pw" not in lines[0]

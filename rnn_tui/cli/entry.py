@@ -48,7 +48,7 @@ def _main(argv: list[str]) -> int:
         command_parser = parser.subcommands.get(args.command, parser)
         command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        choose_store(args.global_store)
+        choose_store(args.global_store or getattr(args, "store", None))
     except RnnTuiError as exc:
         print(f"rnn-tui: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
