@@ -1,0 +1,95 @@
+"""The searches a run store holds, for a viewer: every study's summary, the study behind a
+stored sweep, and one study read whole (its spec, its leaderboard, its importances).
+
+The leaderboard's rows come from runs.leaderboard and the importances from runs.importance:
+a viewer shows them and never recomputes them. Optuna is imported when these run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rnn_tui.errors import RnnTuiError
+from rnn_tui.runs.importance import Importances, param_importances
+from rnn_tui.runs.leaderboard import TrialRow, leaderboard
+from rnn_tui.runs.study import (
+    SWEEP_ATTR,
+    StudySpec,
+    load_study,
+    optuna_errors,
+    storage_for,
+    study_names,
+)
+from rnn_tui.store import RunStore
+
+ENDED = ("finished", "pruned", "failed")
+
+
+@dataclass(frozen=True)
+class StudySummary:
+    name: str
+    sampler: str
+    pruner: str
+    trials: int
+    done: int  # finished, pruned or failed
+    running: int
+    best_val_ppl: float | None
+
+
+@dataclass
+class StudyView:
+    """One study as a viewer shows it."""
+
+    name: str
+    spec: StudySpec
+    rows: list[TrialRow] = field(default_factory=list)
+    importances: Importances = field(default_factory=Importances)
+
+    def summary(self) -> StudySummary:
+        return summarize(self.name, self.spec, self.rows)
+
+
+def summarize(name: str, spec: StudySpec, rows: list[TrialRow]) -> StudySummary:
+    best = next((r.best_val_ppl for r in rows if r.status == "finished"), None)
+    return StudySummary(
+        name,
+        spec.sampler,
+        spec.pruner,
+        spec.trials,
+        done=sum(1 for r in rows if r.status in ENDED),
+        running=sum(1 for r in rows if r.status == "running"),
+        best_val_ppl=best,
+    )
+
+
+def study_summaries(storage: Any) -> list[StudySummary]:
+    """Every study made by rnn-tui in the storage, in the storage's order."""
+    found = []
+    for name in study_names(storage):
+        try:
+            study, spec = load_study(name, storage, wait_s=0)
+        except RnnTuiError:
+            continue  # not one of ours, or still being set up
+        found.append(summarize(name, spec, leaderboard(study)))
+    return found
+
+
+def study_of_sweep(storage: Any, sweep_id: int) -> str | None:
+    """The study whose trials' runs belong to the store's sweep `sweep_id`; None for a
+    comma-list sweep (no study)."""
+    from optuna.study import get_all_study_summaries
+
+    with optuna_errors("cannot list the studies"):
+        summaries = get_all_study_summaries(storage, include_best_trial=False)
+    for summary in summaries:
+        if summary.user_attrs.get(SWEEP_ATTR) == sweep_id:
+            return summary.study_name
+    return None
+
+
+def read_study(store: RunStore, name: str, storage: Any | None = None) -> StudyView:
+    """Study `name` of the store's study storage, its leaderboard filled from the store."""
+    storage = storage if storage is not None else storage_for(store)
+    study, spec = load_study(name, storage, wait_s=0)
+    return StudyView(name, spec, leaderboard(study, store), param_importances(study))
