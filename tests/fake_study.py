@@ -9,9 +9,15 @@ from pathlib import Path
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.runs.space import parse_space
-from rnn_tui.runs.study import HOST_ATTR, REASON_ATTR, RUN_ATTR, StudySpec, create_study
+from rnn_tui.runs.study import (
+    HOST_ATTR,
+    REASON_ATTR,
+    RUN_ATTR,
+    StudySpec,
+    create_study,
+    open_storage,
+)
 from rnn_tui.runs.study import distributions as study_distributions
-from rnn_tui.runs.study import open_storage
 from rnn_tui.store import RunStore
 from rnn_tui.training.events import EpochEnd
 
