@@ -16,6 +16,7 @@ from rnn_tui.runs.leaderboard import TrialRow, leaderboard
 from rnn_tui.runs.study import (
     SWEEP_ATTR,
     StudySpec,
+    journal_path,
     load_study,
     optuna_errors,
     storage_for,
@@ -86,6 +87,18 @@ def study_of_sweep(storage: Any, sweep_id: int) -> str | None:
         if summary.user_attrs.get(SWEEP_ATTR) == sweep_id:
             return summary.study_name
     return None
+
+
+def may_hold_studies(store: RunStore) -> bool:
+    """False where a SQLite store has no study journal yet (so no search); needs no Optuna."""
+    url = getattr(store, "url", None)
+    return bool(getattr(url, "is_postgres", False)) or journal_path(store.path).exists()
+
+
+def existing_storage(store: RunStore) -> Any | None:
+    """The store's study storage, or None where it has none yet: a viewer never creates
+    one (reading writes nothing)."""
+    return storage_for(store) if may_hold_studies(store) else None
 
 
 def read_study(store: RunStore, name: str, storage: Any | None = None) -> StudyView:
