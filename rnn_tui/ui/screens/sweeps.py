@@ -181,7 +181,10 @@ class SweepsScreen(Screen[None]):
             self.study_name = view.name
         self._fill_select(snap, view.name if view is not None else None)
         summary = view.summary() if view is not None else None
-        self.query_one("#sweeps-info", Static).update(summary_line(summary))
+        info = summary_line(summary)
+        if view is None and snap.pending:
+            info = f"search {snap.pending} is starting: its study appears here in a moment"
+        self.query_one("#sweeps-info", Static).update(info)
         if view is None:
             self.board.show_rows([], [])
             self.query_one("#sweeps-importance", ImportanceTable).show(Importances())
@@ -253,10 +256,12 @@ class SweepsScreen(Screen[None]):
 
     async def action_new_search(self) -> None:
         """Open the Train form's Search group: sampler, pruner, trials; ranges in fields."""
+        from rnn_tui.ui.widgets.search_group import SearchGroup
+
         await self.app.switch_mode("train")
-        opener = getattr(self.app.screen, "open_search", None)
-        if callable(opener):
-            await opener()
+        groups = self.app.screen.query(SearchGroup)
+        if groups:
+            groups.first().open()
 
     def action_focus_board(self) -> None:
         self.board.focus()

@@ -23,6 +23,7 @@ class SweepsSnapshot:
     summaries: list[StudySummary] = field(default_factory=list)
     view: StudyView | None = None  # the study asked for (or the newest), read whole
     curves: Snapshot | None = None  # its trials' metric rows
+    pending: str | None = None  # the study asked for, not there yet (a search starting)
     error: str | None = None
 
 
@@ -60,12 +61,15 @@ class SweepsReader:
         if self.storage is None:
             self.storage = existing_storage(self.store)
             if self.storage is None:
-                return SweepsSnapshot()
+                return SweepsSnapshot(pending=name)
         snap = SweepsSnapshot(study_summaries(self.storage))
         names = [s.name for s in snap.summaries]
-        if name not in names:
-            name = names[-1] if names else None  # the newest
+        if name is None and names:
+            name = names[-1]  # the newest
         if name is None:
+            return snap
+        if name not in names:
+            snap.pending = name
             return snap
         snap.view = read_study(self.store, name, self.storage)
         snap.curves = read_snapshot(self.store, name, charted_runs(snap.view), known)
