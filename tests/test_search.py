@@ -6,6 +6,7 @@ beside the test's run store.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -25,6 +26,7 @@ from rnn_tui.runs.study import (
     create_study,
     load_study,
     open_storage,
+    storage_for,
 )
 from rnn_tui.store import RunStore, default_db_path
 
@@ -75,6 +77,19 @@ def test_a_search_runs_its_trials_as_stored_runs(tmp_path, tiny_corpus, leftover
         assert run.config["hidden"] == trial.params["hidden"] and 8 <= run.hidden <= 16
         assert run.lr == pytest.approx(trial.params["lr"]) and 1e-3 <= run.lr <= 2e-2
         assert run.name == f"s #{trial.number}"
+    shown = call_cli(["sweep", "show", "s"], cwd=tmp_path)
+    assert shown.returncode == 0 and "study s: 2 trials (2 finished)" in shown.stdout
+    best = min(runs, key=lambda r: r.best_val_ppl)
+    first_row = shown.stdout.splitlines()[2].split()
+    assert first_row[:4] == [
+        str(best.sweep_index),
+        "finished",
+        f"{best.best_val_ppl:.3f}",
+        str(best.id),
+    ]
+    listed = call_cli(["sweep", "list", "--json"], cwd=tmp_path)
+    (study,) = json.loads(listed.stdout)
+    assert (study["name"], study["sampler"], study["done"], study["trials"]) == ("s", sampler, 2, 2)
 
 
 def test_median_pruning_stops_a_clearly_bad_trial(tmp_path, tiny_corpus, leftovers, monkeypatch):
@@ -178,7 +193,7 @@ print("after", "optuna" in sys.modules)
         (["--hidden", "8,16", "--trials", "3"], "--trials 3: the grid has 2 points"),
         (["--trials", "3"], "a search needs a list"),
         (["--hidden", "8..16", "--resume", "1"], "--resume cannot be used with a search"),
-        (["--hidden", "8,16", "--sampler", "tpe", "--workers", "0"], "--workers: must be at"),
+        (["--hidden", "8,16", "--sampler", "tpe", "--workers", "-1"], "--workers: must be 0 or"),
     ],
 )
 def test_bad_search_flags_are_one_line(tmp_path, tiny_corpus, flags, line):
@@ -228,3 +243,19 @@ def test_runs_stop_fails_one_trial_and_sweep_stop_ends_the_study(tmp_path, tiny_
     trials = trials_of("st")
     assert [(t.number, t.state.name) for t in trials] == [(0, "FAIL"), (1, "FAIL")]
     assert not any(RETRY_OF_ATTR in t.user_attrs for t in trials)
+
+
+def test_a_refused_trial_is_told_as_failed_with_its_reason(tmp_path, tiny_corpus, leftovers):
+    values = {"corpus": str(tiny_corpus), "hidden": "8..16", "epochs": "1"}
+    from rnn_tui.runs.space import parse_space
+
+    spec = StudySpec(parse_space(values, "random").to_dict(), "random", "none", 1)
+    with RunStore() as store:
+        create_study("r", spec, storage_for(store), store.create_sweep("r", []))
+    tiny_corpus.unlink()  # gone after the study was made: the trial's process refuses it
+    done = call_cli(["sweep", "work", "r"], cwd=tmp_path)
+    assert done.returncode == 1  # every trial it ran failed
+    (trial,) = trials_of("r")
+    assert trial.state.name == "FAIL"
+    assert str(tiny_corpus) in trial.user_attrs[REASON_ATTR]
+    assert f"trial 0 failed: {trial.user_attrs[REASON_ATTR]}" in done.stdout

@@ -25,7 +25,7 @@ from typing import Any
 
 from rnn_tui.plural import plural
 from rnn_tui.runs.space import parse_space
-from rnn_tui.runs.study import StudySpec, create_study, load_study, open_storage
+from rnn_tui.runs.study import StudySpec, create_study, load_study, storage_for
 from rnn_tui.runs.worker import TrialOutcome, Worker
 from rnn_tui.store import RunStore
 
@@ -52,7 +52,7 @@ def search_against_grid(
     per_seed = []
     with tempfile.TemporaryDirectory(prefix="rnn-tui-bench-") as folder:
         with RunStore(Path(folder) / "runs.sqlite3") as store:
-            storage = open_storage(store.path)
+            storage = storage_for(store)
             for seed in seeds:
                 values = {**fixed, "seed": str(seed)}
                 grid_spec = _spec({**values, **grid}, "grid", "none", None, seed)

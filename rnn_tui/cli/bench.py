@@ -7,10 +7,10 @@ slows both alike; absolute figures are printed for context only.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from typing import Any
 
+from rnn_tui import strict_json
 from rnn_tui.errors import RnnTuiError
 
 
@@ -149,7 +149,7 @@ def _bench(args: argparse.Namespace) -> int:
     if args.search or args.workers_throughput:
         result.update(search_figures(args, lambda line: say(line, markup=False)))
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(strict_json.dumps(result, indent=2))
     return 0
 
 

@@ -20,7 +20,8 @@ DESCRIPTION = (
 TRAIN_DESCRIPTION = (
     "Train a model headless. Every hyperparameter flag also takes a comma-separated list "
     "(--hidden 128,256 --lr 0.01,0.003): the cross product runs as a sweep, one run after "
-    "another, then a summary. Ctrl-C stops cleanly and saves a checkpoint."
+    "another, then a summary. A range (--hidden 64..512, --lr 1e-4..1e-2:log) or a Search flag "
+    "makes it a search whose trials are stored runs. Ctrl-C stops cleanly and saves a checkpoint."
 )
 
 
@@ -236,8 +237,9 @@ def _add_search_flags(train: argparse.ArgumentParser) -> None:
         "--sweep", metavar="NAME", help="the study's name; an existing one is joined"
     )
     search.add_argument(
-        "--workers", type=_positive, metavar="N",
-        help="worker processes on this machine, each with its share of the cores (default: 1)",
+        "--workers", type=_count, metavar="N",
+        help="worker processes on this machine, each with its share of the cores; 0 creates "
+        "the study for rnn-tui sweep work NAME on other hosts (default: 1)",
     )  # fmt: skip
     search.add_argument(
         "--keep-checkpoints", action="store_true", help="keep the checkpoints of pruned trials"
@@ -251,6 +253,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
     return value
 
 

@@ -37,7 +37,9 @@ def search_requested(args: argparse.Namespace) -> bool:
 def cmd_search(args: argparse.Namespace) -> int:
     from rnn_tui.runs.study import StudySpec
 
-    for refused, why in (("resume", "--resume"), ("out", "--out"), ("no_store", "--no-store")):
+    refusals = (("resume", "--resume"), ("out", "--out"), ("no_store", "--no-store"),
+                ("json", "--json"))  # fmt: skip
+    for refused, why in refusals:
         if getattr(args, refused):
             raise RnnTuiError(f"{why} cannot be used with a search (each trial is a stored run)")
     given = {name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None}
@@ -101,12 +103,12 @@ def _check_validation_split(space: SearchSpace) -> None:
 
 def run_search(args: argparse.Namespace, spec: Any) -> int:
     from rnn_tui.cli.sweep import print_leaderboard, work
-    from rnn_tui.runs.study import create_study, load_study, open_storage, study_names
+    from rnn_tui.runs.study import create_study, load_study, storage_for, study_names
     from rnn_tui.store import RunStore
 
     _preflight(spec)
     with RunStore(getattr(args, "store", None)) as store:
-        storage = open_storage(store.path)
+        storage = storage_for(store)
         name = args.sweep or time.strftime("sweep-%Y%m%d-%H%M%S")
         if name in study_names(storage):
             _, existing = load_study(name, storage)
@@ -120,16 +122,19 @@ def run_search(args: argparse.Namespace, spec: Any) -> int:
             sweep_id = store.create_sweep(name, [])
             create_study(name, spec, storage, sweep_id)
             print(f"study {name}: {describe(spec)}", flush=True)
-        workers = args.workers or 1
+        workers = 1 if args.workers is None else args.workers
+        if workers == 0:
+            print(f"no worker here; on each host: rnn-tui sweep work {name}")
+            return 0
+        code = 0
         if workers == 1:
             outcomes = work(name, store, storage)
+            code = 1 if outcomes and all(o.state == "failed" for o in outcomes) else 0
         else:
-            _run_workers(name, store.path, workers)
-            outcomes = []
+            code = _run_workers(name, store.path, workers)
         study, _ = load_study(name, storage)
         print_leaderboard(study, store)
-    failed = outcomes and all(o.state == "failed" for o in outcomes)
-    return 1 if failed else 0
+    return code
 
 
 def describe(spec: Any) -> str:
@@ -158,9 +163,10 @@ def _preflight(spec: Any) -> None:
     check_configs(configs)
 
 
-def _run_workers(name: str, store_path: Any, workers: int) -> None:
+def _run_workers(name: str, store_path: Any, workers: int) -> int:
     """N `rnn-tui sweep work NAME` processes, each with its share of the cores' threads;
-    Ctrl-C reaches them all (same process group), SIGTERM is passed on."""
+    Ctrl-C reaches them all (same process group), SIGTERM is passed on. The exit code is
+    the highest of theirs."""
     if not 1 <= workers <= MAX_WORKERS:
         raise RnnTuiError(f"--workers must be 1 to {MAX_WORKERS}")
     threads = max(1, _cores() // workers)
@@ -176,8 +182,7 @@ def _run_workers(name: str, store_path: Any, workers: int) -> None:
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, lambda signum, frame: None)  # the workers get it themselves
-    for child in children:
-        child.wait()
+    return max(child.wait() for child in children)
 
 
 def _cores() -> int:

@@ -41,11 +41,11 @@ def add_sweep_parser(subparsers: Any) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from rnn_tui.runs.study import open_storage
+    from rnn_tui.runs.study import storage_for
     from rnn_tui.store import RunStore
 
     with RunStore(getattr(args, "store", None)) as store:
-        storage = open_storage(store.path)
+        storage = storage_for(store)
         command = args.sweep_command
         if command == "list":
             return _list(store, storage, args.json)
@@ -110,14 +110,19 @@ def _list(store: Any, storage: Any, as_json: bool) -> int:
 
 
 def _show(name: str, store: Any, storage: Any, as_json: bool) -> int:
-    from rnn_tui.runs.leaderboard import leaderboard
+    from rnn_tui.runs.leaderboard import importances, leaderboard
     from rnn_tui.runs.study import load_study
 
     study, _ = load_study(name, storage, wait_s=0)
     if as_json:
-        print(json.dumps([row.to_dict() for row in leaderboard(study, store)], indent=2))
+        rows = [row.to_dict() for row in leaderboard(study, store)]
+        print(json.dumps({"trials": rows, "importances": importances(study)}, indent=2))
         return 0
     print_leaderboard(study, store)
+    found = importances(study)
+    if found:
+        shares = ", ".join(f"{name} {share:.2f}" for name, share in found.items())
+        print(f"importance to best val ppl (PED-ANOVA): {shares}")
     return 0
 
 

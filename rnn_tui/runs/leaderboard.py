@@ -8,7 +8,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnn_tui.errors import StoreError
-from rnn_tui.runs.study import HOST_ATTR, REASON_ATTR, RUN_ATTR, SURPLUS_ATTR, optuna_errors
+from rnn_tui.runs.study import (
+    HOST_ATTR,
+    REASON_ATTR,
+    RUN_ATTR,
+    SURPLUS_ATTR,
+    SWEEP_ATTR,
+    journal_path,
+    load_study,
+    optuna_errors,
+    storage_for,
+    study_names,
+)
 from rnn_tui.store import RunStore
 
 # Optuna's trial states as a leaderboard says them.
@@ -62,6 +73,42 @@ def leaderboard(study: Any, store: RunStore | None = None) -> list[TrialRow]:
         rows.append(row)
     rows.sort(key=_rank)
     return rows
+
+
+MIN_TRIALS_FOR_IMPORTANCE = 3
+
+
+def study_of_sweep(store: RunStore, sweep_id: int) -> Any | None:
+    """The study whose trials are the runs of sweep `sweep_id`; None for a comma-list sweep.
+    Optuna is imported only when the store keeps studies (a journal file beside it, or a
+    database that holds them)."""
+    path = getattr(store, "path", None)
+    if path is not None and not journal_path(path).exists():
+        return None  # no search ever ran on this store
+    name = store.sweep_name(sweep_id)
+    storage = storage_for(store)
+    if name not in study_names(storage):
+        return None
+    study, _ = load_study(name, storage, wait_s=0)
+    return study if study.user_attrs.get(SWEEP_ATTR) == sweep_id else None
+
+
+def importances(study: Any) -> dict[str, float]:
+    """Each searched setting's importance to the best validation perplexity (PED-ANOVA, which
+    needs no scikit-learn), largest first, summing to 1; {} before 3 finished trials or when
+    fewer than two settings vary."""
+    from optuna.importance import PedAnovaImportanceEvaluator, get_param_importances
+    from optuna.trial import TrialState
+
+    with optuna_errors(f"cannot read study {study.study_name!r}"):
+        done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    names = {name for trial in done for name in trial.params}
+    varied = [n for n in names if len({str(t.params.get(n)) for t in done}) > 1]
+    if len(done) < MIN_TRIALS_FOR_IMPORTANCE or not varied:
+        return {}
+    with optuna_errors("cannot compute the parameter importances"):
+        found = get_param_importances(study, evaluator=PedAnovaImportanceEvaluator())
+    return dict(sorted(found.items(), key=lambda item: -item[1]))
 
 
 def _fill_from_run(row: TrialRow, store: RunStore) -> None:

@@ -1,10 +1,12 @@
 """Our rule for a trial whose worker died, on the journal storage (it has no heartbeat):
-a running trial whose worker process on this host is gone is failed, its orphaned run
-process is asked to stop, and the trial is re-queued once.
+a running trial whose worker process on this host is gone, or whose run ended in the store
+more than a grace period ago without the study being told (its worker, on any host, would
+have told it within a second), is failed, its orphaned run process is asked to stop, and
+the trial is re-queued once.
 
-Only this host's workers can be judged by their pid, so recovery runs under a lock file on
-this host (two live workers never re-queue one trial twice). On PostgreSQL, Optuna's
-heartbeat and its retry callback do the same across hosts.
+Recovery runs under a lock file on this host, so two live workers here never re-queue one
+trial twice. On PostgreSQL, Optuna's heartbeat and its retry callback do the same across
+hosts.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import contextlib
 import fcntl
 import os
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from rnn_tui.errors import RnnTuiError
+from rnn_tui.errors import RnnTuiError, StoreError
 from rnn_tui.runs.processes import stop_run
 from rnn_tui.runs.study import (
     HOST_ATTR,
@@ -31,6 +34,8 @@ from rnn_tui.runs.study import (
 from rnn_tui.store import RunStore, process_alive
 
 DIED_REASON = "its worker process died"
+# A run that ended this long ago while its trial still runs has no worker left to tell it.
+UNTOLD_GRACE_S = 120.0
 
 
 @contextlib.contextmanager
@@ -55,6 +60,19 @@ def worker_died(trial: Any, host: str) -> bool:
     return not process_alive(int(pid), token)
 
 
+def run_ended_untold(trial: Any, store: RunStore, now: float | None = None) -> bool:
+    """Whether the trial's run ended in the store more than UNTOLD_GRACE_S ago (any host)."""
+    run_id = trial.user_attrs.get(RUN_ATTR)
+    if run_id is None:
+        return False
+    try:
+        run = store.get_run(int(run_id))
+    except StoreError:
+        return False
+    now = time.time() if now is None else now
+    return run.status != "running" and run.ended is not None and now - run.ended > UNTOLD_GRACE_S
+
+
 def recover_dead_trials(study: Any, store: RunStore, lock_path: Path) -> list[str]:
     """Fail every running trial of this host whose worker died, stop its run, and re-queue it
     once; one line per trial for the log."""
@@ -66,7 +84,7 @@ def recover_dead_trials(study: Any, store: RunStore, lock_path: Path) -> list[st
     with host_lock(lock_path), optuna_errors("cannot recover the study's trials"):
         storage = study._storage
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            if not worker_died(trial, host):
+            if not (worker_died(trial, host) or run_ended_untold(trial, store)):
                 continue
             run_id = trial.user_attrs.get(RUN_ATTR)
             if run_id is not None:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnn_tui.errors import RnnTuiError
+from rnn_tui.errors import RnnTuiError, StoreError
 from rnn_tui.runs.follow import RunFollower
 from rnn_tui.runs.processes import Launch, stop_run
 from rnn_tui.runs.recovery import recover_dead_trials
@@ -174,7 +174,11 @@ class Worker:
         pruned_at: tuple[int, float] | None = None
         stopped_for: str | None = None
         while True:
-            update = follower.poll()
+            try:
+                update = follower.poll()
+            except StoreError:  # locked or unreachable for now: the next poll retries
+                time.sleep(POLL_S)
+                continue
             for row in update.epochs:
                 value = row.get("val_ppl")
                 if pruned_at is not None or value is None or not math.isfinite(value):
