@@ -20,8 +20,21 @@ CHECKPOINT_SUFFIX = ".pt"
 def start_trial_run(values: dict[str, str], store: RunStore, *, name: str) -> Launch:
     """Start `rnn-tui train` on one trial's values (every field as the flags give it),
     recording into `store`, its output in the run's folder. RnnTuiError if it cannot start."""
-    argv = train_argv(values, store_path=store.path, name=name)
-    return launch(argv, store.path.parent)
+    argv = train_argv(values, store_path=store_argument(store), name=name)
+    return launch(argv, files_dir(store))
+
+
+def store_argument(store: RunStore) -> str:
+    """The store as a child's --store: the SQLite file, or a database URL without its
+    password (the child finds it where this process did: the environment or ~/.pgpass)."""
+    path = getattr(store, "path", None)
+    return str(path) if path is not None else str(store.location)  # type: ignore[attr-defined]
+
+
+def files_dir(store: RunStore) -> Path:
+    """Where this host keeps the store's run folders and launch logs."""
+    found = getattr(store, "files_dir", None)  # a store that may live in a database
+    return Path(found) if found is not None else store.path.parent
 
 
 def wait_for_run(store: RunStore, child: Launch, timeout: float = 600.0) -> int | None:
