@@ -28,8 +28,8 @@ from rnn_tui.ui.screens.runs_snapshot import RunCurves, apply_metrics, known_row
 from rnn_tui.ui.screens.sweeps_reader import SweepsReader, SweepsSnapshot, charted_runs
 from rnn_tui.ui.typed_app import app_of
 from rnn_tui.ui.widgets.importance_table import ImportanceTable
-from rnn_tui.ui.widgets.leaderboard_table import LeaderboardTable
-from rnn_tui.ui.widgets.runs_chart import RunsChart
+from rnn_tui.ui.widgets.leaderboard_table import LeaderboardTable, fmt_param
+from rnn_tui.ui.widgets.trials_chart import TrialsChart
 
 REFRESH_S = 2.0
 
@@ -109,7 +109,7 @@ class SweepsScreen(Screen[None]):
         yield LeaderboardTable(id="sweeps-board")
         yield Static("", id="sweeps-detail", markup=False)
         with Horizontal(id="sweeps-bottom"):
-            yield RunsChart(id="sweeps-chart", title="validation perplexity", x_label="epoch")
+            yield TrialsChart(id="sweeps-chart", title="trials' validation ppl", x_label="epoch")
             with Vertical(id="sweeps-importance-box"):
                 yield Static("parameter importance", id="sweeps-importance-title")
                 yield ImportanceTable(id="sweeps-importance")
@@ -130,8 +130,8 @@ class SweepsScreen(Screen[None]):
         return self.query_one("#sweeps-board", LeaderboardTable)
 
     @property
-    def chart(self) -> RunsChart:
-        return self.query_one("#sweeps-chart", RunsChart)
+    def chart(self) -> TrialsChart:
+        return self.query_one("#sweeps-chart", TrialsChart)
 
     def show_study(self, name: str) -> None:
         """Show study `name` (read at once)."""
@@ -214,22 +214,22 @@ class SweepsScreen(Screen[None]):
 
     def update_chart(self) -> None:
         view = self.snapshot.view if self.snapshot is not None else None
-        runs = []
+        trials = []
         if view is not None:
             trial_of = {row.run_id: row.number for row in view.rows}
-            runs = [
-                (run_id, f"trial {trial_of[run_id]}", self.curves[run_id])
+            trials = [
+                (trial_of[run_id], self.curves[run_id])
                 for run_id in charted_runs(view)
                 if run_id in self.curves
             ]
-        self.chart.show_runs(runs, self.x_axis, self.show_train)
+        self.chart.show_trials(trials, self.x_axis, self.show_train)
 
     def update_detail(self) -> None:
         row = self.board.highlighted_trial
         text = ""
         if row is not None:
             run = f"run {row.run_id}" if row.run_id is not None else "no run"
-            params = " ".join(f"{k}={v}" for k, v in row.params.items())
+            params = " ".join(f"{k}={fmt_param(v)}" for k, v in row.params.items())
             reason = f" · {row.reason}" if row.reason and row.status != "finished" else ""
             text = f"trial {row.number} · {run} · {params}{reason}"
         self.query_one("#sweeps-detail", Static).update(text)
