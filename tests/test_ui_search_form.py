@@ -85,6 +85,16 @@ async def test_a_bad_range_shows_the_flags_message_under_its_field(tiny_corpus: 
         await pilot.pause()
         assert form.errors["hidden"].startswith("range 64..512 needs --sampler random or tpe")
 
+        # The Sweeps screen's `n` comes back here with the Search group open on the sampler.
+        group.collapsed = True
+        await pilot.press("f6")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, TrainScreen) and not group.collapsed
+        assert pilot.app.focused is group.query_one("#search-sampler")
+
 
 async def test_a_search_started_from_the_form_runs_its_trials(
     tiny_corpus: Path, children: Children
