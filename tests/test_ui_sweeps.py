@@ -74,6 +74,12 @@ async def test_the_leaderboard_curves_and_importances_of_a_study() -> None:
         assert "tpe · pruner median · 5/5 done · best 4.90" in str(
             screen.query_one("#sweeps-info").render()
         )
+        # A trial another process adds shows up at the next read, the cursor where it was.
+        screen.board.move_cursor(row=1)
+        study.enqueue_trial({"hidden": 200, "lr": 0.001})
+        await wait_until(pilot, lambda: screen.board.row_count == 6, "the new trial", 15)
+        assert board_rows(screen)[-1][1] == "waiting"
+        assert screen.board.highlighted_trial.number == expected[1].number
 
 
 async def test_u_on_a_trials_run_and_the_palette_open_the_study() -> None:

@@ -45,6 +45,8 @@ class LeaderboardTable(DataTable):
     def show_rows(self, rows: Sequence[TrialRow], params: Sequence[str]) -> None:
         """Show these rows (best first, as the leaderboard ranks them)."""
         params = tuple(params) or tuple(dict.fromkeys(k for r in rows for k in r.params))
+        if list(rows) == self.trials and params == self._params and self.columns:
+            return  # unchanged: the table keeps its scroll and cursor as they are
         highlighted = self.highlighted_trial
         if params != self._params or not self.columns:
             self.clear(columns=True)
