@@ -82,21 +82,30 @@ async def test_the_leaderboard_curves_and_importances_of_a_study() -> None:
         assert screen.board.highlighted_trial.number == expected[1].number
 
 
-async def test_u_on_a_trials_run_and_the_palette_open_the_study() -> None:
-    run_ids = fake_study(default_db_path())
+async def test_u_on_a_trials_run_the_palette_and_the_study_choice() -> None:
+    demo = fake_study(default_db_path())
+    other = fake_study(default_db_path(), "other")
     async with make_app("sample").run_test(size=(120, 40)) as pilot:
         await pilot.press("f5")
         runs = pilot.app.screen
-        await wait_until(pilot, lambda: runs.table.row_count == len(run_ids), "the runs")
-        await pilot.press("u")  # the highlighted run is one of the study's trials
-        await shown(pilot)
+        total = len(demo) + len(other)
+        await wait_until(pilot, lambda: runs.table.row_count == total, "the runs")
+        assert runs.table.highlighted_id == other[-1]  # the newest run first
+        await pilot.press("u")  # its sweep's study, not the other one
+        screen = await shown(pilot, "other")
         await pilot.press("f3")
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"sweeps")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await shown(pilot)
+        assert await shown(pilot, "other") is screen
+        # The study chooser (s) lists both; choosing one shows it.
+        select = screen.query_one("#sweeps-study")
+        assert [name for name, _ in screen._options] == ["demo", "other"]
+        select.value = "demo"
+        await shown(pilot, "demo")
+        assert {k for k, c in screen.curves.items() if c.epochs} <= set(demo)
 
 
 async def test_help_lists_the_sweeps_keys() -> None:

@@ -168,8 +168,8 @@ class SweepsScreen(Screen[None]):
         error = self.query_one("#sweeps-error", Static)
         error.update(snap.error or "")
         error.set_class(bool(snap.error), "-shown")
-        if snap.error is None:
-            self._apply(snap)
+        if snap.error is None and snap.asked == self.study_name:
+            self._apply(snap)  # (a read for a study no longer shown is dropped)
         if self._dirty:
             self.request_load()
 

@@ -24,6 +24,7 @@ class SweepsSnapshot:
     view: StudyView | None = None  # the study asked for (or the newest), read whole
     curves: Snapshot | None = None  # its trials' metric rows
     pending: str | None = None  # the study asked for, not there yet (a search starting)
+    asked: str | None = None  # the study the read was asked for (None: the newest)
     error: str | None = None
 
 
@@ -47,11 +48,13 @@ class SweepsReader:
     ) -> SweepsSnapshot:
         """Never raises: a failure is the snapshot's `error` (one line)."""
         try:
-            return self._read(store_path, name, known)
+            snap = self._read(store_path, name, known)
         except RnnTuiError as exc:
-            return SweepsSnapshot(error=str(exc))
+            snap = SweepsSnapshot(error=str(exc))
         except Exception as exc:  # noqa: BLE001 - a bug: show it, keep the app up
-            return SweepsSnapshot(error=f"{type(exc).__name__}: {exc}")
+            snap = SweepsSnapshot(error=f"{type(exc).__name__}: {exc}")
+        snap.asked = name
+        return snap
 
     def _read(self, store_path, name, known) -> SweepsSnapshot:  # type: ignore[no-untyped-def]
         from rnn_tui.runs.studies import existing_storage, read_study, study_summaries
