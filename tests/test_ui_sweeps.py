@@ -116,7 +116,7 @@ async def test_help_lists_the_sweeps_keys() -> None:
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "help")
         lines = "\n".join(pilot.app.screen.key_lines())
-        for line in ("s  Study", "n  New search", "a  X axis", "f6  Sweeps"):
+        for line in ("s  Study", "n  New search", "o  Overlay in Runs", "a  X axis", "f6  Sweeps"):
             assert line in lines, lines
 
 

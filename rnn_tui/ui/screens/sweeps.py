@@ -51,6 +51,7 @@ class SweepsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "choose_study", "Study", id="sweeps.study"),
         Binding("n", "new_search", "New search", id="sweeps.new"),
+        Binding("o", "overlay", "Overlay in Runs", id="sweeps.overlay", show=False),
         Binding("a", "cycle_x_axis", "X axis", id="sweeps.x_axis"),
         Binding("t", "toggle_train", "Train ppl", id="sweeps.train_ppl"),
         Binding("l", "toggle_log", "Log y", id="sweeps.log_scale", show=False),
@@ -262,6 +263,18 @@ class SweepsScreen(Screen[None]):
         groups = self.app.screen.query(SearchGroup)
         if groups:
             groups.first().open()
+
+    async def action_overlay(self) -> None:
+        """Mark the study's trials in the Runs screen, whose chart overlays their curves with
+        every other run's tools (sort, x axis, training ppl, export)."""
+        view = self.snapshot.view if self.snapshot is not None else None
+        if view is None:
+            return
+        run_ids = [row.run_id for row in view.rows if row.run_id is not None]
+        await self.app.switch_mode("runs")
+        mark = getattr(self.app.screen, "mark_runs", None)
+        if callable(mark):
+            mark(run_ids)
 
     def action_focus_board(self) -> None:
         self.board.focus()
