@@ -1,8 +1,9 @@
 """The searches a run store holds, for a viewer: every study's summary, the study behind a
 stored sweep, and one study read whole (its spec, its leaderboard, its importances).
 
-The leaderboard's rows come from runs.leaderboard and the importances from runs.importance:
-a viewer shows them and never recomputes them. Optuna is imported when these run.
+The leaderboard's rows and the importances come from runs.leaderboard (as `rnn-tui sweep
+show` prints them): a viewer shows them and never recomputes them. Optuna is imported when
+these run.
 """
 
 from __future__ import annotations
@@ -11,14 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.runs.importance import Importances, param_importances
-from rnn_tui.runs.leaderboard import TrialRow, leaderboard
+from rnn_tui.runs.leaderboard import TrialRow, importances, leaderboard
 from rnn_tui.runs.study import (
-    SWEEP_ATTR,
     StudySpec,
     journal_path,
     load_study,
-    optuna_errors,
     storage_for,
     study_names,
 )
@@ -45,7 +43,7 @@ class StudyView:
     name: str
     spec: StudySpec
     rows: list[TrialRow] = field(default_factory=list)
-    importances: Importances = field(default_factory=Importances)
+    importances: dict[str, float] = field(default_factory=dict)  # largest first
 
     def summary(self) -> StudySummary:
         return summarize(self.name, self.spec, self.rows)
@@ -76,19 +74,6 @@ def study_summaries(storage: Any) -> list[StudySummary]:
     return found
 
 
-def study_of_sweep(storage: Any, sweep_id: int) -> str | None:
-    """The study whose trials' runs belong to the store's sweep `sweep_id`; None for a
-    comma-list sweep (no study)."""
-    from optuna.study import get_all_study_summaries
-
-    with optuna_errors("cannot list the studies"):
-        summaries = get_all_study_summaries(storage, include_best_trial=False)
-    for summary in summaries:
-        if summary.user_attrs.get(SWEEP_ATTR) == sweep_id:
-            return summary.study_name
-    return None
-
-
 def may_hold_studies(store: RunStore) -> bool:
     """False where a SQLite store has no study journal yet (so no search); needs no Optuna."""
     url = getattr(store, "url", None)
@@ -105,4 +90,4 @@ def read_study(store: RunStore, name: str, storage: Any | None = None) -> StudyV
     """Study `name` of the store's study storage, its leaderboard filled from the store."""
     storage = storage if storage is not None else storage_for(store)
     study, spec = load_study(name, storage, wait_s=0)
-    return StudyView(name, spec, leaderboard(study, store), param_importances(study))
+    return StudyView(name, spec, leaderboard(study, store), importances(study))

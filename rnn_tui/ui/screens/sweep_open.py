@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
 def study_name_of_sweep(store_path: str | None, sweep_id: int) -> str | None:
     """The study behind the store's sweep; None for a comma-list sweep."""
-    from rnn_tui.runs.studies import existing_storage, study_of_sweep
+    from rnn_tui.runs.leaderboard import study_of_sweep
 
     with RunStore(store_path) as store:
-        storage = existing_storage(store)
-        return None if storage is None else study_of_sweep(storage, sweep_id)
+        study = study_of_sweep(store, sweep_id)
+        return None if study is None else study.study_name
 
 
 def open_sweep(screen: Screen, sweep_id: int) -> None:

@@ -1,8 +1,8 @@
 """The Sweeps screen (F6, the palette's "Sweeps", `u` on a search's run in Runs): a search's
 leaderboard, its trials' validation curves overlaid, and the parameter importances.
 
-The rows are runs.leaderboard's (the same as `rnn-tui sweep show`) and the importances
-runs.importance's; this screen only shows them. A thread worker reads the study and the
+The rows and the importances are runs.leaderboard's (the same as `rnn-tui sweep show`);
+this screen only shows them. A thread worker reads the study and the
 store every REFRESH_S seconds while the screen is shown (sweeps_reader.py), so a search
 running in other processes, here or on other hosts, fills in live.
 """
@@ -22,7 +22,6 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 
 from rnn_tui.reports.compare import fmt_ppl
 from rnn_tui.reports.curves import X_AXES
-from rnn_tui.runs.importance import Importances
 from rnn_tui.runs.studies import StudySummary
 from rnn_tui.ui.screens.runs_snapshot import RunCurves, apply_metrics, known_rows
 from rnn_tui.ui.screens.sweeps_reader import SweepsReader, SweepsSnapshot, charted_runs
@@ -188,7 +187,7 @@ class SweepsScreen(Screen[None]):
         self.query_one("#sweeps-info", Static).update(info)
         if view is None:
             self.board.show_rows([], [])
-            self.query_one("#sweeps-importance", ImportanceTable).show(Importances())
+            self.query_one("#sweeps-importance", ImportanceTable).show({})
             self.update_chart()
             return
         if snap.curves is not None:
