@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     # For the TUI's child process: the launcher's database, and each run's output in its folder.
     train.add_argument("--store", metavar="DB", help=argparse.SUPPRESS)
     train.add_argument("--log-to-run", action="store_true", help=argparse.SUPPRESS)
+    # The run process: execute a plan file the planner wrote (rnn_tui.runs.plan), no flags.
+    train.add_argument("--plan", metavar="PATH", help=argparse.SUPPRESS)
 
     sample = commands.add_parser(
         "sample",
@@ -111,7 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed_help = f"random seed, 0 to {MAX_SEED}"
     seed_type = sample_option("seed")
     _valued(sample, "--seed", seed_type, None, "SEED", seed_help, shown="a fresh one each time")
-    sample.add_argument("--best", action="store_true", help="with a RUN_ID: its best checkpoint")
+    which = sample.add_mutually_exclusive_group()
+    which.add_argument(
+        "--best",
+        action="store_true",
+        help="with a RUN_ID: its best checkpoint (the default: the best, else the last)",
+    )
+    which.add_argument("--last", action="store_true", help="with a RUN_ID: its last checkpoint")
 
     params = commands.add_parser(
         "params",

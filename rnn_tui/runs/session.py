@@ -17,13 +17,13 @@ import torch
 
 from rnn_tui.atomic import atomic_file
 from rnn_tui.config import TrainConfig
-from rnn_tui.reports.curves import Curves
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.training.events import EpochEnd, Event, RunEnd, StepEnd, event_to_dict
-from rnn_tui.reports.plot import has_matplotlib, save_png
+from rnn_tui.reports.curves import Curves
 from rnn_tui.reports.lines import model_label
-from rnn_tui.training.trainer import Trainer
+from rnn_tui.reports.plot import has_matplotlib, save_png
+from rnn_tui.training.events import EpochEnd, Event, RunEnd, StepEnd, event_to_dict
 from rnn_tui.training.state import Resume
+from rnn_tui.training.trainer import Trainer
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -121,6 +121,8 @@ class RunSession:
             )
         elif self.store is not None:
             self.store.set_status(self.run_id, "running")
+            # The row shows the budget this session trains to (a resume may extend it).
+            self.store.update_run(self.run_id, config=self.config.to_dict())
         if self.requested_out is not None:
             self.out_dir = self.requested_out
         elif self.store is not None:
