@@ -25,6 +25,7 @@ from rnn_tui.runs.sweep import sweep_label, varied_fields
 from rnn_tui.training.events import RunEnd
 
 if TYPE_CHECKING:
+    from rnn_tui.data.corpus import Corpus
     from rnn_tui.store import RunStore
     from rnn_tui.training.state import Resume
 
@@ -103,6 +104,7 @@ def _execute(
     if plan.out_dir:
         check_out_dir(Path(plan.out_dir))  # before anything is recorded
     varied = varied_fields(configs)
+    corpora: dict[tuple[str | None, str, float], Corpus | None] = {}
     sessions: list[RunSession] = []
     current: list[RunSession] = []
     cancelled = False
@@ -140,6 +142,7 @@ def _execute(
             else:
                 output.line(f"== run {index + 1}/{len(configs)}: {label}")
         name = f"{plan.name or 'sweep'} {label}" if varied else plan.name
+        text = (config.corpus, config.preprocess, config.val_fraction)
         session = RunSession(
             config,
             store=store,
@@ -148,6 +151,7 @@ def _execute(
             resume=resume,
             resume_run_id=resume_run_id,
             sweep=(sweep_id, index) if sweep_id is not None else plan.sweep,
+            corpus=corpora.get(text),  # a sweep's runs share their text: read once
         )
         session.on_event = (
             JsonReporter(output, session) if as_json else ConsoleReporter(output, quiet, label)
@@ -165,6 +169,7 @@ def _execute(
             raise
         finally:
             starting = False
+        corpora = {text: session.trainer.corpus}  # only the latest: a sweep keeps one text
         if session.out_dir is not None:  # the run's canonical record of what was asked
             save_plan(
                 plan.one_run(index, sweep_id=sweep_id, name=name), session.out_dir / PLAN_FILE

@@ -106,13 +106,7 @@ def corpus_stats(path: str | Path | None, mode: str = "clean") -> CorpusStats:
     The one cache of them, by (path, size, mtime, mode), so a file edited since is read again
     and a start reads its corpus once however many runs or fields ask.
     """
-    preprocess("", mode)  # an unknown mode fails before any read
-    file = timemachine_path() if path is None else Path(path).expanduser()
-    try:
-        stat = file.stat()
-        key = (str(file.absolute()), stat.st_size, stat.st_mtime_ns, mode)
-    except OSError:
-        key = None  # reading it below fails with the one-line reason
+    key = _stats_key(path, mode)  # None: reading it below fails with the one-line reason
     with _STATS_LOCK:
         if key in _STATS:
             return _STATS[key]
@@ -124,6 +118,28 @@ def corpus_stats(path: str | Path | None, mode: str = "clean") -> CorpusStats:
                 _STATS.clear()
             _STATS[key] = stats
     return stats
+
+
+def _stats_key(path: str | Path | None, mode: str) -> tuple[str, int, int, str] | None:
+    """The cache key of a corpus as it is on disk now; None when it cannot be read."""
+    preprocess("", mode)  # an unknown mode fails before any read
+    file = timemachine_path() if path is None else Path(path).expanduser()
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    return (str(file.absolute()), stat.st_size, stat.st_mtime_ns, mode)
+
+
+def measured_corpus_stats(path: str | Path | None, mode: str) -> CorpusStats | None:
+    """The stats of this corpus if it was measured as it is now; never reads the text (a
+    screen asks on its event loop, and measures in a worker when this is None)."""
+    try:
+        key = _stats_key(path, mode)
+    except CorpusError:
+        return None
+    with _STATS_LOCK:
+        return _STATS.get(key) if key is not None else None
 
 
 def forget_corpus_stats(path: str | Path | None, mode: str) -> None:

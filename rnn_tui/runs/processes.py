@@ -81,7 +81,9 @@ def launch_plan(plan: RunPlan, data_dir: Path) -> Launch:
     except OSError as exc:
         raise RnnTuiError(f"cannot write the plan in {folder}: {exc.strerror or exc}") from None
     path = save_plan(plan, name)
-    return launch(plan_argv(path), data_dir)
+    started = launch(plan_argv(path), data_dir)
+    started.plan_path = path
+    return started
 
 
 @dataclass
@@ -91,6 +93,7 @@ class Launch:
     process: subprocess.Popen[bytes]
     log_path: Path
     started: float  # time.time() just before the start
+    plan_path: Path | None = None  # the plan it executes (launch_plan)
 
     @property
     def pid(self) -> int:

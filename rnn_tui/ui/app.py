@@ -256,6 +256,8 @@ class RnnTuiApp(HasState, App):
         if controller.launch is None and controller.current is None:
             return
         controller.tick()
+        if not self.screen_stack:
+            return  # the app is ending: a tick may still come after its last screen went
         screen = self.screen
         if isinstance(screen, TrainScreen):
             try:

@@ -386,6 +386,9 @@ class TrainingController(ShownQueue):
         if child is not None and child.returncode == 0:
             with suppress(OSError):
                 child.log_path.unlink()
+            with suppress(OSError):  # each run keeps its own plan.json in its folder
+                if child.plan_path is not None:
+                    child.plan_path.unlink()
         if self.sweep_id is not None and self.queue_total > 1 and self.summary_on_end:
             from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
 

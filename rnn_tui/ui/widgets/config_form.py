@@ -153,6 +153,7 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         self._shown_errors: dict[str, str] = {}
         self._pending_vocab: tuple[str | None, str] | None = None
         self._validated: dict[str, str] | None = None
+        self._field_errors: dict[str, str] = {}  # each field's own problem, by its last text
         self._may_measure = False
         self._loading = False
 
@@ -317,12 +318,17 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         values = self.values()
         if values == self._validated and not force:
             return  # e.g. the Changed events every Input posts when it is mounted
-        self._validated = values
-        errors: dict[str, str] = {}
+        before, self._validated = self._validated or {}, values
+        # Only the fields whose text changed are checked again (no field's rule reads
+        # another's); the cross-field rules and the sweep come with build_configs below.
         for name, text in values.items():
-            message = field_error(name, text)
-            if message:
-                errors[name] = message
+            if force or before.get(name) != text:
+                message = field_error(name, text)
+                if message:
+                    self._field_errors[name] = message
+                else:
+                    self._field_errors.pop(name, None)
+        errors = dict(self._field_errors)
         configs: list[TrainConfig] = []
         message = ""
         if not errors:
