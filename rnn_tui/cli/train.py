@@ -33,11 +33,16 @@ EXIT_CODES = {"finished": 0, "stopped": 1, "diverged": 3, "error": 2}
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Plan from the flags (or read the plan a launcher wrote), then execute the plan."""
+    """Plan from the flags (or read the plan a launcher wrote), then execute the plan; a
+    range or a search flag makes a search instead (rnn_tui.cli.search)."""
     if args.plan is not None:
         _refuse_flags_beside_plan(args)
         plan, resume = load_plan(args.plan), None
     else:
+        from rnn_tui.cli.search import cmd_search, search_requested
+
+        if search_requested(args):
+            return cmd_search(args)
         plan, resume = plan_from_args(args)
     return execute_plan(
         plan,
@@ -45,6 +50,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         as_json=getattr(args, "json", False),
         log_to_run=args.log_to_run,
         resume=resume,
+        launched=args.plan is not None,
     )
 
 
@@ -69,11 +75,14 @@ def execute_plan(
     as_json: bool = False,
     log_to_run: bool = False,
     resume: Resume | None = None,
+    launched: bool = False,
 ) -> int:
     """Run every run of the plan in turn, in this process: the one executor of `rnn-tui train`
     and of the run process a front end launches (`rnn-tui train --plan PATH`).
 
     `resume`: the plan's checkpoint when the planner read it already (it is read once).
+    `launched`: a front end started this process, and nobody reads its stderr: a resumed run
+    that cannot start says why on its row (its status stays).
     """
     store = None
     if plan.store is not None:
@@ -81,7 +90,7 @@ def execute_plan(
 
         store = RunStore(plan.store)
     try:
-        return _execute(plan, store, quiet, as_json, log_to_run, resume)
+        return _execute(plan, store, quiet, as_json, log_to_run, resume, launched)
     finally:
         if store is not None:
             store.close()
@@ -94,6 +103,7 @@ def _execute(
     as_json: bool,
     log_to_run: bool,
     resume: Resume | str | None,
+    launched: bool,
 ) -> int:
     configs = list(plan.configs)
     resume_run_id = plan.resume.run_id if plan.resume is not None else None
@@ -102,7 +112,8 @@ def _execute(
     if resume_run_id is not None and store is not None:
         check_not_alive(store, resume_run_id)  # two writers never share a run
     if plan.out_dir:
-        check_out_dir(Path(plan.out_dir))  # before anything is recorded
+        # before anything is recorded
+        check_out_dir(Path(plan.out_dir), store.path if store is not None else None)
     varied = varied_fields(configs)
     corpora: dict[tuple[str | None, str, float], Corpus | None] = {}
     sessions: list[RunSession] = []
@@ -165,7 +176,8 @@ def _execute(
             print("rnn-tui: stopped before training began", file=sys.stderr)
             return EXIT_CODES["stopped"]
         except RnnTuiError as exc:
-            _record_refusal(store, resume_run_id, exc)
+            if launched:
+                _record_refusal(store, resume_run_id, exc)
             raise
         finally:
             starting = False
@@ -181,12 +193,13 @@ def _execute(
             session.stop()
         end = session.run()
         sessions.append(session)
+        lost = session.store_error or session.output_error  # then the one line says it
         if not as_json:
-            _report_end(output, session, end)
-        elif end.reason == "error":
+            _report_end(output, session, end, error_line=not lost)
+        elif end.reason == "error" and not lost:
             print(f"rnn-tui: error: {end.message}", file=sys.stderr)
         exit_code = max(exit_code, EXIT_CODES[end.reason])
-        if session.store_error:
+        if lost:
             print(f"rnn-tui: error: {_lost_store_line(session, end)}", file=sys.stderr)
             return EXIT_CODES["error"]
     if len(configs) > 1 and not as_json:
@@ -205,20 +218,29 @@ def _record_refusal(store: RunStore | None, run_id: int | None, exc: RnnTuiError
 
 
 def _stopped_while_starting(store, session: RunSession) -> None:
-    """Ctrl-C before the first step: a run already recorded is marked stopped, not running."""
-    if store is not None and session.run_id is not None:
+    """Ctrl-C before the first step: a run recorded by this session is marked stopped, not
+    running; a resumed run is left as it was (it is claimed only when training begins)."""
+    if store is not None and session.run_id is not None and session.resume_run_id is None:
         store.finish_run(session.run_id, "stopped", "stopped before training began")
 
 
 def _lost_store_line(session: RunSession, end: RunEnd) -> str:
+    """The one line for a run whose store or output folder failed (a full disk): why,
+    where the run ended and what was kept."""
     kept = [f"checkpoint {end.checkpoint}"] if end.checkpoint else []
-    if session.out_dir is not None:
+    if session.out_dir is not None and session.store_error and not session.output_error:
         kept.append(f"every step in {Path(session.out_dir) / 'metrics.jsonl'}")
     where = f"; kept {' and '.join(kept)}" if kept else ""
-    return f"{session.store_error}: run {end.reason} at step {end.step}{where}"
+    why = session.store_error or session.output_error
+    ended = f"run {end.reason} at step {end.step}"
+    if end.reason == "error" and end.message and end.message not in str(why):
+        ended += f" ({end.message})"
+    return f"{why}: {ended}{where}"
 
 
-def _report_end(output: Output, session: RunSession, end: RunEnd) -> None:
+def _report_end(
+    output: Output, session: RunSession, end: RunEnd, *, error_line: bool = True
+) -> None:
     style = {"finished": "green", "stopped": "yellow"}.get(end.reason, "red")
     line = Text(
         end_headline(
@@ -231,7 +253,7 @@ def _report_end(output: Output, session: RunSession, end: RunEnd) -> None:
     )
     line.stylize(style, 0, len(end.reason))
     output.line(line)
-    if end.reason == "error":
+    if end.reason == "error" and error_line:
         print(f"rnn-tui: error: {end.message}", file=sys.stderr)
     if end.checkpoint:
         output.line(f"checkpoint: {end.checkpoint}")
