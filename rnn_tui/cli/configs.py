@@ -12,7 +12,7 @@ from rnn_tui.errors import ConfigError, RnnTuiError
 from rnn_tui.runs.plan import RunPlan
 from rnn_tui.runs.planner import Question, plan_resume, plan_resume_checkpoint, plan_start
 from rnn_tui.runs.sweep import SWEEP_CONFIRM_RUNS, SweepTooLarge, build_configs
-from rnn_tui.store import default_db_path, looks_like_run_id, parse_run_id
+from rnn_tui.store import looks_like_run_id, parse_run_id, resolve_store_url
 
 if TYPE_CHECKING:
     from rnn_tui.training.state import Resume
@@ -24,10 +24,11 @@ def given_values(args: argparse.Namespace) -> dict[str, str]:
 
 
 def store_location(args: argparse.Namespace) -> str | None:
-    """Where the runs are recorded: --store, else the default database; None with --no-store."""
+    """Where the runs are recorded (--store, $RNN_TUI_STORE, the settings, the default), as
+    text without a password; None with --no-store."""
     if args.no_store:
         return None
-    return str(getattr(args, "store", None) or default_db_path())
+    return resolve_store_url(getattr(args, "store", None)).text
 
 
 def plan_from_args(args: argparse.Namespace) -> tuple[RunPlan, Resume | None]:

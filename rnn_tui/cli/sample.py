@@ -45,6 +45,6 @@ def _checkpoint_path(value: str, last: bool = False) -> str:
     from rnn_tui.runs.planner import default_sample_checkpoint
     from rnn_tui.store import RunStore
 
-    with RunStore() as store:
+    with RunStore(readonly=True) as store:
         run = store.get_run(parse_run_id(value))
     return sample_checkpoint(run, prefer="last") if last else default_sample_checkpoint(run)

@@ -18,8 +18,8 @@ sampled trial) call these and hand the RunPlan they get to the one executor (`rn
         Continue from a checkpoint file whose config `saved` the caller read.
     resume_refusal(run, requested, *, alive) -> str | None
         The resume rule itself: `stopped` and `interrupted` runs resume; a `finished` one only
-        with a larger budget; `error` and `diverged` runs, a live run and a run whose checkpoint
-        is gone are refused with the reason.
+        with a larger budget; `error` and `diverged` runs, a live run, another host's run and
+        a run whose checkpoint is gone are refused with the reason.
     default_sample_checkpoint(run) -> str
         The checkpoint a sample of a stored run opens by default: the best, else the last.
 
@@ -46,7 +46,8 @@ from rnn_tui.runs.plan import ResumeRef, RunPlan
 from rnn_tui.runs.preflight import check_configs
 from rnn_tui.runs.processes import run_is_alive
 from rnn_tui.runs.sweep import SWEEP_CONFIRM_RUNS, SweepTooLarge, build_configs
-from rnn_tui.store import RunRow
+from rnn_tui.store import RunRow, is_this_host
+from rnn_tui.store.host import this_host
 
 RESUMABLE = ("stopped", "interrupted")
 
@@ -126,6 +127,11 @@ def resume_refusal(run: RunRow, requested: TrainConfig, *, alive: bool) -> str |
             f"run {run.id} is still running (pid {pid}); stop it first "
             f"(rnn-tui runs stop {run.id}) or follow it (rnn-tui runs watch {run.id})"
         )
+    if not is_this_host(run.hostname):  # its checkpoints are on that machine's disk
+        return (
+            f"run {run.id} ran on host {run.hostname}: its checkpoints are on that machine's "
+            f"disk; resume it there (this is {this_host()})"
+        )
     if run.status == "finished":
         saved = stored_config(run)
         if not (_larger_budget(saved, requested) and _trains_further(run, requested)):
@@ -193,7 +199,7 @@ def plan_resume(
     assert run.checkpoint is not None  # resume_refusal refuses a run without one
     return RunPlan(
         configs=(requested,),
-        store=_text(getattr(store, "path", None)),
+        store=store.url.text,  # no password: the plan file never holds one
         out_dir=_text(out_dir),
         resume=ResumeRef(checkpoint=run.checkpoint, run_id=run.id),
     )

@@ -24,9 +24,10 @@ def start_trial_run(values: dict[str, str], store: RunStore, *, name: str) -> La
     """Plan one trial's values (every field as the flags give it) and start the run process
     on the plan, recording into `store`, its output in the run's folder. RnnTuiError (a
     ConfigError for a field) when the planner refuses them or the process cannot start."""
-    planned = plan_start(values, store=store.path, name=name, confirmed=True)
+    # The store's text carries no password: the plan file never holds one.
+    planned = plan_start(values, store=store.url.text, name=name, confirmed=True)
     assert not isinstance(planned, Question)  # confirmed: a trial is one run
-    return launch_plan(planned, store.path.parent)
+    return launch_plan(planned, store.files_dir)
 
 
 def wait_for_run(store: RunStore, child: Launch, timeout: float = 600.0) -> int | None:

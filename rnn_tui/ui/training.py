@@ -13,7 +13,6 @@ torch is never imported here, nor by the planner.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -42,9 +41,10 @@ from rnn_tui.runs.processes import (
     log_tail,
     run_log_path,
     runs_of_process,
+    signal_if_ours,
     stop_run,
 )
-from rnn_tui.store import RunRow, RunStore, default_db_path, process_alive
+from rnn_tui.store import RunRow, RunStore, data_dir, process_alive, resolve_store_url
 from rnn_tui.ui.state import CheckpointSaved, ShownRunChanged
 from rnn_tui.ui.training_queue import ShownQueue
 
@@ -69,7 +69,10 @@ class TrainingController(ShownQueue):
     def __init__(self, app: App, store_path: str | Path | None = None) -> None:
         super().__init__()
         self.app = app
-        self._db_path = Path(store_path) if store_path else default_db_path()
+        # The store chosen at start (--store, $RNN_TUI_STORE, settings, default), normalized;
+        # its text carries no password, so it may go on a child's command line.
+        self.location = resolve_store_url(store_path)
+        self._db_path = self.location.path
         self.worker: Worker[None] | None = None
         self.log_version = 0
         self.summary_on_end = True
@@ -79,14 +82,20 @@ class TrainingController(ShownQueue):
     # -- the store
 
     @property
-    def db_path(self) -> Path:
+    def db_path(self) -> Path | None:
+        """The SQLite file, or None for a PostgreSQL store."""
         return self._db_path
+
+    @property
+    def launch_dir(self) -> Path:
+        """Where the children's logs go before they have a run: beside a SQLite store."""
+        return self._db_path.parent if self._db_path is not None else data_dir()
 
     def store(self) -> RunStore | None:
         """The app's reading connection; None (after one message) while it cannot open."""
         if self._store is None:
             try:
-                self._store = RunStore(self.db_path, busy_timeout=UI_BUSY_TIMEOUT_S)
+                self._store = RunStore(self.location, busy_timeout=UI_BUSY_TIMEOUT_S)
             except StoreError as exc:
                 self._store_failed(exc)
                 return None
@@ -161,11 +170,11 @@ class TrainingController(ShownQueue):
             raise RnnTuiError("a run is already going: stop it first (k)")
         resumed = options.get("resume_run_id")
         if resumed is not None:
-            with RunStore(self.db_path) as store:
+            with RunStore(self.location) as store:
                 planned: RunPlan | Question = plan_resume(store, resumed, values)
         else:
             planned = plan_start(
-                values or {}, store=self.db_path, confirmed=options.get("confirmed", False)
+                values or {}, store=self.location.text, confirmed=options.get("confirmed", False)
             )
         if isinstance(planned, Question):
             raise RnnTuiError(planned.text)
@@ -176,7 +185,7 @@ class TrainingController(ShownQueue):
         run's own id) and follow it. RnnTuiError when a run is going or it cannot start."""
         if self.running:
             raise RnnTuiError("a run is already going: stop it first (k)")
-        started = launch_plan(plan, self.db_path.parent)
+        started = launch_plan(plan, self.launch_dir)
         resumed = plan.resume.run_id if plan.resume is not None else None
         self._show(
             ShownQueue(
@@ -259,8 +268,7 @@ class TrainingController(ShownQueue):
             if child is not None and child.returncode is None:
                 child.process.send_signal(STOP_SIGNAL)
                 return "stopping"
-            if self.writer is not None and self._writer_alive() and self.writer[0]:
-                os.kill(self.writer[0], STOP_SIGNAL)
+            if self.writer is not None and signal_if_ours(*self.writer):
                 return "stopping"
             return None
         store = self.store()

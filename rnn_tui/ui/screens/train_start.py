@@ -40,7 +40,7 @@ class TrainStart(LiveView):
         return await self._plan_and_start(values, confirmed=False)
 
     async def _plan_and_start(self, values: dict[str, str], *, confirmed: bool) -> bool:
-        store = self.controller.db_path
+        store = self.controller.location.text  # no password: the plan file never holds one
         answer = await self.controller.plan_in_thread(
             lambda: plan_start(values, store=store, confirmed=confirmed)
         )
