@@ -138,7 +138,7 @@ def run_search(args: argparse.Namespace, spec: Any) -> int:
             outcomes = work(name, store, storage)
             code = 1 if outcomes and all(o.state == "failed" for o in outcomes) else 0
         else:
-            code = _run_workers(name, store.path, workers)
+            code = _run_workers(name, store.url.text, workers)  # no password: env has it
         study, _ = load_study(name, storage)
         print_leaderboard(study, store)
     return code

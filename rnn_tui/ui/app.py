@@ -19,6 +19,7 @@ from textual.geometry import Size
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.runs.follow import ago
+from rnn_tui.store import StoreURL, default_db_path
 from rnn_tui.ui.screens.quit import LEAVE, STOP, quit_question
 from rnn_tui.ui.screens.train import REPAINT_S, STOP_ASKS_AFTER_S, TrainScreen
 from rnn_tui.ui.state import (
@@ -113,6 +114,7 @@ class RnnTuiApp(HasState, App):
         self._training = self.controller  # what the tick follows, even if a test swaps it
         self._confirming_quit = False
         self._confirming_stop = False
+        self.sub_title = store_title(self.controller.location)
 
     # -- the state (screens post these messages; the app owns the change)
 
@@ -369,6 +371,14 @@ class RnnTuiApp(HasState, App):
         if any(isinstance(screen, TooSmallScreen) for screen in self.screen_stack):
             return
         self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
+
+
+def store_title(location: StoreURL) -> str:
+    """The header's line naming the store, when it is not the default file (the default's
+    path is in `rnn-tui runs list`), so nobody writes to another store unawares."""
+    if location.path is not None and location.path == default_db_path():
+        return ""
+    return f"store {location.display}"
 
 
 def run_app(attach: int | None = None, *, fresh: bool = False) -> int:
