@@ -132,7 +132,9 @@ class RnnTuiApp(HasState, App):
         self._training = self.controller  # what the tick follows, even if a test swaps it
         self._confirming_quit = False
         self._confirming_stop = False
-        self.sub_title = store_title(self.controller.location)
+        store = store_title(self.controller.location)
+        if store:  # instead of the tagline: another store than the default file is in use
+            self.sub_title = store
 
     # -- the state (screens post these messages; the app owns the change)
 
