@@ -31,6 +31,7 @@ from rnn_tui.ui.screens.params_table import (
     table_rows,
 )
 from rnn_tui.ui.typed_app import app_of
+from rnn_tui.ui.widgets.text_field import TextField
 
 DEFAULT_VOCAB = 28  # The Time Machine after "clean"/"d2l" preprocessing: 26 letters, space, …
 
@@ -137,7 +138,7 @@ class ParamsScreen(Screen):
                     with Vertical(classes="field"):
                         yield Label(label)
                         value = getattr(WORKED_EXAMPLE, field_id)
-                        yield Input(
+                        yield TextField(
                             "" if value is None else str(value),
                             placeholder="one-hot" if field_id == "embedding" else "",
                             compact=True,

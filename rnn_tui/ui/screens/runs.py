@@ -32,6 +32,7 @@ from rnn_tui.ui.screens.runs_snapshot import Snapshot, apply_metrics, known_rows
 from rnn_tui.ui.typed_app import app_of, remember
 from rnn_tui.ui.widgets.runs_chart import RunsChart
 from rnn_tui.ui.widgets.runs_table import RunsTable, sort_chooser
+from rnn_tui.ui.widgets.text_field import TextField
 
 REFRESH_S = 1.0  # how often the store is read while the screen is shown
 
@@ -134,8 +135,8 @@ class RunsScreen(RunActions):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="runs-top"):
-            yield Input(placeholder="/ filter: name, tag, status…", id="runs-filter",
-                        compact=True)  # fmt: skip
+            yield TextField(placeholder="/ filter: name, tag, status…", id="runs-filter",
+                            compact=True)  # fmt: skip
             yield Static("", id="runs-info", markup=False)
         yield Static("", id="runs-error", markup=False)
         with VerticalScroll(id="runs-body"):

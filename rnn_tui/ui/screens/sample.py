@@ -25,6 +25,7 @@ from rnn_tui.ui.screens.sample_model import (
     unknown_chars_message,
 )
 from rnn_tui.ui.screens.sample_worker import Chunk, Failed, Finished, generate_sample
+from rnn_tui.ui.widgets.text_field import TextField
 
 __all__ = ["NO_CHECKPOINT", "SampleScreen"]
 
@@ -92,21 +93,21 @@ class SampleScreen(SampleCheckpoint):
         with Vertical(id="sample-form"):
             with Horizontal(classes="row"):
                 yield Label("checkpoint", classes="wide")
-                yield Input(placeholder="path to a .pt file", compact=True, id="checkpoint")
+                yield TextField(placeholder="path to a .pt file", compact=True, id="checkpoint")
             with Horizontal(classes="row"):
                 yield Label("prompt", classes="wide")
-                yield Input("the time traveller", compact=True, id="prompt")
+                yield TextField("the time traveller", compact=True, id="prompt")
             with Horizontal(classes="row"):
                 yield Label("length", classes="wide")
-                yield Input("200", compact=True, id="length")
+                yield TextField("200", compact=True, id="length")
                 yield Label(
                     "temperature",
                 )
-                yield Input("0.8", compact=True, id="temperature")
+                yield TextField("0.8", compact=True, id="temperature")
                 yield Label("top-k")
-                yield Input(placeholder="off", compact=True, id="top_k")
+                yield TextField(placeholder="off", compact=True, id="top_k")
                 yield Label("seed")
-                yield Input(placeholder="random", compact=True, id="seed")
+                yield TextField(placeholder="random", compact=True, id="seed")
                 yield Button("Generate", compact=True, variant="primary", id="generate")
             yield Static(id="sample-errors", markup=False)
             yield Static("", id="prompt-note", markup=False)
