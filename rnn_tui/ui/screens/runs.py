@@ -146,12 +146,17 @@ class RunsScreen(RunActions):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.table.marked.update(app_of(self).state.settings.marks)  # the last session's marks
+        settings = app_of(self).state.settings
+        self.table.marked.update(settings.marks)  # the last session's marks and order
+        self.table.restore_sort(settings.runs_sort, settings.runs_sort_reverse)
         self.request_load()
         self.set_interval(REFRESH_S, self._tick)
 
     def _remember_marks(self) -> None:
         remember(self, marks=sorted(self.table.marked))
+
+    def on_runs_table_sort_changed(self, event: RunsTable.SortChanged) -> None:
+        remember(self, runs_sort=event.column, runs_sort_reverse=event.reverse)
 
     def on_screen_resume(self) -> None:
         self.request_load()
