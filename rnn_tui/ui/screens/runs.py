@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from rnn_tui.reports.curves import X_AXES
 from rnn_tui.store import RunRow
@@ -30,6 +30,7 @@ from rnn_tui.ui.screens.runs_actions import resume_plan as resume_plan  # the ap
 from rnn_tui.ui.screens.runs_info import detail_line, info_line, queue_line
 from rnn_tui.ui.screens.runs_snapshot import Snapshot, apply_metrics, known_rows
 from rnn_tui.ui.typed_app import app_of, remember
+from rnn_tui.ui.widgets.app_footer import AppFooter
 from rnn_tui.ui.widgets.runs_chart import RunsChart
 from rnn_tui.ui.widgets.runs_table import RunsTable, sort_chooser
 from rnn_tui.ui.widgets.text_field import TextField
@@ -143,7 +144,7 @@ class RunsScreen(RunActions):
             yield RunsTable(id="runs-table")
             yield Static("", id="runs-detail", markup=False)
             yield RunsChart(id="runs-chart", title="validation perplexity", x_label="step")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         settings = app_of(self).state.settings
