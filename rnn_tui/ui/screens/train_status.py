@@ -24,15 +24,15 @@ def fmt_duration(seconds: float | None) -> str:
 
 def status_text(queue: ShownQueue, *, starting: bool = False, width: int | None = None) -> str:
     """The one-line status: run k/n (or 'attached to run 7 (started 12 min ago)'), state,
-    device, tokens/s, best val ppl, elapsed; within `width` columns when given (shorter
-    words first, then the device, then the attach time, then an ellipsis)."""
+    device, tokens/s, best val ppl, elapsed; within `width` columns when given (see `tries`;
+    elapsed is always kept)."""
     live = queue.current
     if live is None:
         if queue.error:
-            return _fit(queue.error, width)
+            return queue.error  # whole, as the CLI prints it (the log wraps it)
         if starting:
             return "starting the training process…"
-        return _fit("idle: set the hyperparameters, then press ctrl+r to start", width)
+        return "idle: set the hyperparameters, then press ctrl+r to start"
     run = live.run
     last = live.last_step
     who = [f"run {run.id}"]
@@ -47,24 +47,34 @@ def status_text(queue: ShownQueue, *, starting: bool = False, width: int | None 
     elapsed = run.seconds if live.ended else (last["elapsed"] if last else None)
     shown_elapsed = fmt_duration(elapsed) if elapsed is not None and not live.attached else None
 
-    def line(level: int) -> str:
-        parts = [who[min(level // 3, len(who) - 1)], run.status]
-        if device and level < 2:
+    def line(short: bool, with_device: bool, with_tokens: bool, short_who: bool) -> str:
+        parts = [who[-1] if short_who else who[0], run.status]
+        if device and with_device:
             parts.append(device)
-        if tokens is not None:
+        if tokens is not None and with_tokens:
             parts.append(f"{tokens:,.0f} tok/s")
-        parts.append(f"best val ppl {best_text}" if level < 1 else f"best {best_text}")
+        parts.append(f"best {best_text}" if short else f"best val ppl {best_text}")
         if shown_elapsed is not None:
-            parts.append(f"elapsed {shown_elapsed}" if level < 1 else shown_elapsed)
+            parts.append(shown_elapsed if short else f"elapsed {shown_elapsed}")
         return " · ".join(parts)
 
+    # From the whole line to the shortest: shorter words, no device, no tokens/s (the log
+    # has them), then the attach time goes instead.
+    tries = [
+        (False, True, True, False),
+        (True, True, True, False),
+        (True, False, True, False),
+        (True, False, False, False),
+        (True, False, True, True),
+        (True, False, False, True),
+    ]
     if width is None:
-        return line(0)
-    for level in range(4):
-        text = line(level)
+        return line(*tries[0])
+    for args in tries:
+        text = line(*args)
         if len(text) <= width:
             return text
-    return _fit(line(3), width)
+    return _fit(text, width)
 
 
 def _fit(text: str, width: int | None) -> str:
