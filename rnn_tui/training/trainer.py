@@ -7,6 +7,7 @@ checkpoint, and ends a diverging run with a message instead of a crash.
 from __future__ import annotations
 
 import contextlib
+import errno
 import threading
 import time
 from collections.abc import Callable
@@ -147,7 +148,7 @@ class Trainer:
         try:
             reason, message = self._loop()
         except Exception as exc:  # a bug or an I/O failure: report it, keep what was saved
-            return self._emit_end("error", f"{type(exc).__name__}: {exc}".splitlines()[0])
+            return self._emit_end("error", failure_line(exc))
         return self._emit_end(reason, message)
 
     def _loop(self) -> tuple[EndReason, str]:
@@ -389,3 +390,11 @@ class Trainer:
         )
         self.on_event(end)
         return end
+
+
+def failure_line(exc: BaseException) -> str:
+    """The one line a run's error end shows: a full disk in words, anything else by type."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" (writing {exc.filename})" if exc.filename else ""
+        return f"disk full: {exc.strerror or 'no space left on device'}{where}"
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
