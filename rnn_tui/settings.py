@@ -35,6 +35,7 @@ class Settings:
     marks: list[int] = field(default_factory=list)  # run ids marked on the Runs screen
     runs_sort: str | None = None  # the Runs screen's sort column (None: its default)
     runs_sort_reverse: bool = False
+    store: str | None = None  # the run store (path or URL) when neither --store nor env names one
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": VERSION, **asdict(self)}
@@ -90,6 +91,9 @@ def settings_from_dict(data: object) -> Settings:
     runs_sort_reverse = data.get("runs_sort_reverse", False)
     if not isinstance(runs_sort_reverse, bool):
         raise DamagedSettings("'runs_sort_reverse' is not true or false")
+    store = data.get("store")
+    if store is not None and not isinstance(store, str):
+        raise DamagedSettings("'store' is not a text")
     return Settings(
         form=dict(form),
         theme=theme,
@@ -98,6 +102,7 @@ def settings_from_dict(data: object) -> Settings:
         marks=list(marks),
         runs_sort=runs_sort,
         runs_sort_reverse=runs_sort_reverse,
+        store=store,
     )
 
 

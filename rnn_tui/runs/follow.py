@@ -55,7 +55,16 @@ class RunFollower:
         store = self.store
         run = store.get_run(self.run_id)
         interrupted = False
-        if run.status == "running" and self.check_writer and not run_is_alive(store, run.id):
+        # A store reads a run whose writer is gone as interrupted before anyone writes it; a
+        # viewer that may write records it (a no-op unless the row still says running).
+        if (
+            self.check_writer
+            and not store.readonly
+            and (
+                run.status == "interrupted"
+                or (run.status == "running" and not run_is_alive(store, run.id))
+            )
+        ):
             interrupted = store.mark_interrupted(run.id)
             run = store.get_run(self.run_id)
         # The rows after the run's row: a run that ended has flushed them all before.

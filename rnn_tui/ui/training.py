@@ -12,7 +12,6 @@ torch is never imported here.
 
 from __future__ import annotations
 
-import os
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -38,10 +37,11 @@ from rnn_tui.runs.processes import (
     log_tail,
     run_log_path,
     runs_of_process,
+    signal_if_ours,
     stop_run,
     train_argv,
 )
-from rnn_tui.store import RunRow, RunStore, default_db_path, process_alive
+from rnn_tui.store import RunRow, RunStore, data_dir, process_alive, resolve_store_url
 from rnn_tui.ui.state import CheckpointSaved, ShownRunChanged
 from rnn_tui.ui.training_queue import ShownQueue
 
@@ -66,7 +66,10 @@ class TrainingController(ShownQueue):
     def __init__(self, app: App, store_path: str | Path | None = None) -> None:
         super().__init__()
         self.app = app
-        self._db_path = Path(store_path) if store_path else default_db_path()
+        # The store chosen at start (--store, $RNN_TUI_STORE, settings, default), normalized;
+        # its text carries no password, so it may go on a child's command line.
+        self.location = resolve_store_url(store_path)
+        self._db_path = self.location.path
         self.worker: Worker[None] | None = None
         self.log_version = 0
         self.summary_on_end = True
@@ -76,14 +79,20 @@ class TrainingController(ShownQueue):
     # -- the store
 
     @property
-    def db_path(self) -> Path:
+    def db_path(self) -> Path | None:
+        """The SQLite file, or None for a PostgreSQL store."""
         return self._db_path
+
+    @property
+    def launch_dir(self) -> Path:
+        """Where the children's logs go before they have a run: beside a SQLite store."""
+        return self._db_path.parent if self._db_path is not None else data_dir()
 
     def store(self) -> RunStore | None:
         """The app's reading connection; None (after one message) while it cannot open."""
         if self._store is None:
             try:
-                self._store = RunStore(self.db_path, busy_timeout=UI_BUSY_TIMEOUT_S)
+                self._store = RunStore(self.location, busy_timeout=UI_BUSY_TIMEOUT_S)
             except StoreError as exc:
                 self._store_failed(exc)
                 return None
@@ -134,10 +143,10 @@ class TrainingController(ShownQueue):
         if self.running:
             raise RnnTuiError("a run is already going: stop it first (k)")
         resumed = options.get("resume_run_id")
-        argv = train_argv(values, store_path=self.db_path, resume=resumed)
+        argv = train_argv(values, store_path=self.location.text, resume=resumed)
         if options.get("confirmed", False):
             argv.append("--yes")
-        started = launch(argv, self.db_path.parent)
+        started = launch(argv, self.launch_dir)
         count = options.get("count", 1)
         self._show(
             ShownQueue(launch=started, queue_total=count, resumed_run=resumed, queue_done=False)
@@ -215,8 +224,7 @@ class TrainingController(ShownQueue):
             if child is not None and child.returncode is None:
                 child.process.send_signal(STOP_SIGNAL)
                 return "stopping"
-            if self.writer is not None and self._writer_alive() and self.writer[0]:
-                os.kill(self.writer[0], STOP_SIGNAL)
+            if self.writer is not None and signal_if_ours(*self.writer):
                 return "stopping"
             return None
         store = self.store()
