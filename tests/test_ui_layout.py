@@ -44,9 +44,10 @@ async def test_every_form_label_is_on_one_line(isolated_dirs: Path, size: tuple[
         await pilot.pause()
         labels = list(form.query(".field-label").results(Label))
         assert {label.id for label in labels} >= {"label-weight_dropout", "label-input_dropout"}
-        for label in labels:
-            name = (label.id or "").removeprefix("label-")
-            assert name in FIELDS or name == "preset"
+        shown = [label for label in labels if label.size.width]  # not in a folded group
+        assert len(shown) >= len(FIELDS) // 2
+        for label in shown:
+            name = str(label.render())
             assert label.size.height == 1 and label.content_size.width >= len(name), name
 
 
