@@ -18,13 +18,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Label, ProgressBar, RichLog, Static
+from textual.widgets import Button, Header, Label, ProgressBar, RichLog, Static
 
 from rnn_tui.ui.screens.train_start import TrainStart
 from rnn_tui.ui.screens.train_status import status_text
 from rnn_tui.ui.state import SettingsChanged, state_of
 from rnn_tui.ui.training_queue import ShownQueue
+from rnn_tui.ui.widgets.app_footer import AppFooter
 from rnn_tui.ui.widgets.config_form import ConfigForm
+from rnn_tui.ui.widgets.reflow_log import ReflowLog
 
 REPAINT_S = 0.25
 NARROW_WIDTH = 110  # below this the form and the live panel stack vertically
@@ -112,6 +114,10 @@ class TrainScreen(TrainStart, Screen):
             min-height: 3;
             border-top: hkey $panel;
             background: $surface;
+            /* room for the scrollbar from the first line: lines written before it showed
+               were cut by its width */
+            scrollbar-gutter: stable;
+            scrollbar-size-vertical: 1;
         }
         &.-narrow #train-body {
             layout: vertical;
@@ -209,7 +215,7 @@ class TrainScreen(TrainStart, Screen):
                 yield Static("no data yet", id="chart-placeholder", classes="chart")
                 # min_width: RichLog wraps at 78 columns at least by default, wider than
                 # the log is beside the form (lines were cut, with a horizontal scrollbar).
-                yield RichLog(
+                yield ReflowLog(
                     id="log",
                     wrap=True,
                     markup=False,
@@ -217,7 +223,7 @@ class TrainScreen(TrainStart, Screen):
                     max_lines=5000,
                     min_width=20,
                 )
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         # After the first frame: a RichLog wraps what it is given at its width then, and

@@ -84,7 +84,8 @@ class LiveView(TrainLog):
         live = controller.current
         self._update_buttons()
         self._set_text("#queue", controller.queue_position())
-        self._set_text("#status", status_text(controller, starting=controller.running))
+        width = self.query_one("#status").content_size.width or None
+        self._set_text("#status", status_text(controller, starting=controller.running, width=width))
         self._repaint_log()
         self._update_fold()
         if live is None:

@@ -92,6 +92,7 @@ class TrainLog(_ScreenBase):
             log.write(self._highlighted(line))
         log.auto_scroll = not self._search  # a search holds the log still
         if not self._search:
+            log.border_title = None
             log.scroll_end(animate=False)
             return 0
         return self.action_next_match()
@@ -103,13 +104,15 @@ class TrainLog(_ScreenBase):
         log = self.query_one("#log", RichLog)
         needle = self._search.lower()
         matches = [y for y, strip in enumerate(log.lines) if needle in strip.text.lower()]
+        # Told in the log's top border: a toast would cover the very line it found.
         if not matches:
-            self.notify(f"not in the log: {self._search}", severity="warning", markup=False)
+            log.border_title = Text(f"not in the log: {self._search}", style="bold")
             return 0
         later = [y for y in matches if y > self._match_line]
         self._match_line = later[0] if later else matches[0]
         log.scroll_to(y=max(self._match_line - 1, 0), animate=False)
-        self.notify(f"match {matches.index(self._match_line) + 1} of {len(matches)}", timeout=2)
+        where = f"match {matches.index(self._match_line) + 1} of {len(matches)}"
+        log.border_title = Text(f"{where}: {self._search} · n: next", style="bold")
         return len(matches)
 
     def _highlighted(self, line: Text) -> Text:
