@@ -16,7 +16,9 @@ as empty, and neither is upgraded or created.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from functools import lru_cache
@@ -101,6 +103,7 @@ class Database:
         *,
         busy_timeout: float = BUSY_TIMEOUT_S,
         readonly: bool = False,
+        _whole: bool = False,
     ):
         self.url = resolve_store_url(location)
         self.path: Path | None = self.url.path
@@ -113,6 +116,8 @@ class Database:
         if self.path is not None and not self._prepare_file(self.path):
             self._opened()  # read-only and no file yet: an empty store
             return
+        if self.path is not None and not _whole and not self.path.exists():
+            _create_whole(self.path, busy_timeout)
         try:
             with self._errors():
                 self._engine = self._create_engine()
@@ -302,3 +307,25 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
 
 
 __all__ = ["BUSY_TIMEOUT_S", "Database", "Transaction", "schema"]
+
+
+def _create_whole(path: Path, busy_timeout: float) -> None:
+    """Create a new SQLite store whole: built in a temporary file beside it, then linked into
+    place, so no reader ever opens the file before its tables exist. A process that created
+    it first wins (the link refuses to replace a file), and this copy is dropped."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    except OSError as exc:
+        raise StoreError(f"cannot create run database {path}: {exc.strerror or exc}") from None
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        Database(temporary, busy_timeout=busy_timeout, _whole=True).close()
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    except OSError as exc:
+        raise StoreError(f"cannot create run database {path}: {exc.strerror or exc}") from None
+    finally:
+        for leftover in (temporary, *(Path(f"{temporary}{end}") for end in ("-wal", "-shm"))):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
