@@ -165,7 +165,10 @@ async def test_a_second_app_attaches_shows_the_whole_curve_and_stops_it(
         run = controller.current.run
         assert run.status == "stopped"
         assert run.checkpoint and Path(run.checkpoint).is_file()
-        assert "stopped at step" in log_text(second)
+        # The screen paints what the watcher read within its repaint interval.
+        await async_wait_until(
+            lambda: "stopped at step" in log_text(second), 2, "the end in the log", pilot
+        )
 
 
 async def test_a_killed_child_shows_interrupted_with_its_log(

@@ -1,8 +1,8 @@
-"""Start and Stop on the Train screen: from the form to a launched queue.
+"""Start on the Train screen: from the form to a launched queue.
 
-`TrainStart` is the top layer under the Train screen (rnn_tui.ui.screens.train): the
-app's start action (ctrl+r, the button, the palette) and a resume from the Runs screen
-come here. A large sweep asks first; every run of the queue is checked (corpus, sizes,
+`TrainStarter` is a part the Train screen (rnn_tui.ui.screens.train) holds: the app's
+start action (ctrl+r, the button, the palette) and a resume from the Runs screen come
+here. A large sweep asks first; every run of the queue is checked (corpus, sizes,
 memory) before a process starts; the controller launches it and the live view starts
 again from a clean log.
 """
@@ -11,21 +11,35 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.text import Text
-
 from rnn_tui.config import SWEEPABLE, TrainConfig
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.runs.sweep import SWEEP_CONFIRM_RUNS, SWEEP_MAX_RUNS, sweep_size
-from rnn_tui.ui.screens.train_live import LiveView
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from rnn_tui.ui.screens.train import TrainScreen
+    from rnn_tui.ui.training import TrainingController
     from rnn_tui.ui.training_queue import StartOptions
+    from rnn_tui.ui.widgets.config_form import ConfigForm
 
 
-class TrainStart(LiveView):
-    """The start and stop flow of the Train screen."""
+class TrainStarter:
+    """The start flow of one Train screen: its form's values to the controller."""
+
+    def __init__(self, screen: TrainScreen) -> None:
+        self.screen = screen
+
+    @property
+    def controller(self) -> TrainingController:
+        return self.screen.controller
+
+    @property
+    def form(self) -> ConfigForm:
+        return self.screen.form
+
+    def notify(self, message: str, **options: object) -> None:
+        self.screen.notify(message, **options)  # type: ignore[arg-type]
 
     def start_training(self) -> bool:
         """Start the form's run or sweep; False (with a notification) when it cannot."""
@@ -66,7 +80,9 @@ class TrainStart(LiveView):
             f"Start a sweep of {runs:,} runs? That is more than {SWEEP_CONFIRM_RUNS}; "
             "they run one after another."
         )
-        self.app.push_screen(yes_no(question, "Start them", "Cancel", danger=False), answered)
+        self.screen.app.push_screen(
+            yes_no(question, "Start them", "Cancel", danger=False), answered
+        )
 
     def _check_and_start(
         self, values: dict[str, str], configs: list[TrainConfig], *, confirmed: bool = False
@@ -78,7 +94,7 @@ class TrainStart(LiveView):
             check_configs(configs)
         except RnnTuiError as exc:
             self.controller.refuse(f"rnn-tui: error: {exc}")
-            self.clear_live()
+            self.screen.clear_live()
             return False
         return self.start_queue(values, count=len(configs), confirmed=confirmed)
 
@@ -91,10 +107,5 @@ class TrainStart(LiveView):
         except RnnTuiError as exc:
             self.notify(str(exc), severity="error", title="cannot start")
             return False
-        self.clear_live()
+        self.screen.clear_live()
         return True
-
-    def stop_training(self) -> None:
-        """Write that the run is stopping (the app's action sent the signal)."""
-        self._write_log(Text("stopping: the run saves a checkpoint after this step…", style="bold"))
-        self._update_buttons()

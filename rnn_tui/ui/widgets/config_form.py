@@ -31,7 +31,8 @@ from textual.widgets import Collapsible, Input, Label, Static
 
 from rnn_tui.config import FIELDS, PRESETS, TrainConfig
 from rnn_tui.errors import ConfigError
-from rnn_tui.ui.typed_app import rnn_tui_app, share_form_config
+from rnn_tui.ui.state import state_of
+from rnn_tui.ui.typed_app import share_form_config
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 from rnn_tui.ui.widgets.form_cells import field_cells, show_field_error
 from rnn_tui.ui.widgets.form_fields import (
@@ -134,6 +135,9 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         def control(self) -> ConfigForm:
             return self.form
 
+    class Edited(Message):
+        """The user changed a field (a preset or a cloned run does not count)."""
+
     def __init__(
         self,
         config: TrainConfig | None = None,
@@ -185,8 +189,8 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
 
     def _restore_session(self) -> None:
         """Start from the values the last session left (the app's settings), where they fit."""
-        app = rnn_tui_app(self)
-        for name, text in (app.state.settings.form if app is not None else {}).items():
+        state = state_of(self.app)
+        for name, text in (state.settings.form if state is not None else {}).items():
             spec = FIELDS.get(name)
             if spec is not None and (not spec.choices or text in spec.choices):
                 self._texts[name] = text
@@ -295,6 +299,8 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         if name in self._texts:
             self._texts[name] = event.input.value  # now, not when the event was posted
         if not self._loading:
+            if event.input.has_focus:
+                self.post_message(self.Edited())
             self._revalidate()
 
     @on(ChoiceField.Changed)
@@ -309,6 +315,8 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         if name in self._texts and value is not None:
             self._texts[name] = value
         if not self._loading:
+            if event.choice_field.has_focus:
+                self.post_message(self.Edited())
             self._revalidate()
 
     # -- validation

@@ -22,7 +22,8 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
 from rnn_tui.reports.curves import downsample_minmax, finite_points
-from rnn_tui.ui.typed_app import remember, rnn_tui_app
+from rnn_tui.ui.state import state_of
+from rnn_tui.ui.typed_app import remember
 
 Series = tuple[str, Sequence[float], Sequence[float]]
 
@@ -155,9 +156,9 @@ class PplChart(PlotextPlot):
         self.log_y = not self.log_y
 
     def on_mount(self) -> None:
-        app = rnn_tui_app(self)  # the scale the last session used
-        if app is not None and app.state.settings.log_y != self.log_y:
-            self.log_y = app.state.settings.log_y
+        state = state_of(self.app)  # the scale the last session used
+        if state is not None and state.settings.log_y != self.log_y:
+            self.log_y = state.settings.log_y
 
     def watch_log_y(self, log_y: bool) -> None:
         remember(self, log_y=log_y)
