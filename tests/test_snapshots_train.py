@@ -55,3 +55,23 @@ def test_train_chart_maximized_80x24(snap_compare, isolated_dirs: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(RnnTuiApp(), terminal_size=(80, 24), run_before=zoomed)
+
+
+def test_train_screen_while_a_run_goes_120x40(snap_compare, isolated_dirs: Path) -> None:
+    from fake_runs import fake_live_run
+
+    fake_live_run()
+    assert snap_compare(RnnTuiApp(), terminal_size=(120, 40), run_before=_attached)
+
+
+def test_train_log_maximized_80x24(snap_compare, isolated_dirs: Path) -> None:
+    from fake_runs import fake_live_run
+
+    fake_live_run()
+
+    async def zoomed(pilot) -> None:
+        await _attached(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+
+    assert snap_compare(RnnTuiApp(), terminal_size=(80, 24), run_before=zoomed)

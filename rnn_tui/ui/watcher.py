@@ -80,6 +80,7 @@ class LiveWatcher:
         self.poll_s = poll_s
         self.idle_s = idle_s
         self.posts = 0  # LiveChanged messages posted (a test counts them)
+        self.ready = threading.Event()  # set once the first look at the store is done
         self._commands: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._cancelled = threading.Event()
@@ -155,6 +156,7 @@ class LiveWatcher:
                 self._wake.clear()
                 self._run_commands()
                 self.poll()
+                self.ready.set()
                 following = self._run is not None and not self._run_ended
                 waiting = not self._queue_done  # a child that has no run yet
                 self._wake.wait(self.poll_s if following or waiting else self.idle_s)

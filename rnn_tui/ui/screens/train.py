@@ -64,6 +64,8 @@ class TrainScreen(Screen):
         Binding("l", "toggle_log", "Log y", id="train.log_scale", show=False),
         Binding("escape", "leave_field", "Leave the field", id="train.leave_field", show=False),
         Binding("e", "toggle_x_axis", "Step/epoch", id="train.x_axis", show=False),
+        # A run started elsewhere while the form was being edited: a notice offers it.
+        Binding("a", "app.attach_offered", "Attach", id="train.attach", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -200,6 +202,7 @@ class TrainScreen(Screen):
         self._painted_at = 0.0
         self._paint_timer: Timer | None = None
         self.form_edited = False  # the user changed a field since the screen opened
+        self.paints = 0  # live repaints so far (a test counts them)
 
     # -- layout
 
@@ -376,6 +379,7 @@ class TrainScreen(Screen):
         if not self.is_current:
             return  # hidden, or under a modal: repainting would only cost the run time
         self._painted_at = time.monotonic()
+        self.paints += 1
         controller = self.controller
         self._update_buttons()
         self.panel.paint(controller, running=controller.running)
