@@ -360,13 +360,13 @@ class TrainScreen(Screen):
             return  # a paint is due already
         wait = self._painted_at + REPAINT_S - time.monotonic()
         if wait <= 0:
-            self.repaint_live()
+            self.repaint_live(chart_now=False)
         else:
             self._paint_timer = self.set_timer(wait, self._timed_paint)
 
     def _timed_paint(self) -> None:
         self._paint_timer = None
-        self.repaint_live()
+        self.repaint_live(chart_now=False)
 
     def clear_live(self) -> None:
         """Forget what was shown: the controller's log and run start again."""
@@ -375,14 +375,16 @@ class TrainScreen(Screen):
         self._update_buttons()
         self.repaint_live()
 
-    def repaint_live(self) -> None:
+    def repaint_live(self, *, chart_now: bool = True) -> None:
+        """Paint the queue shown; `chart_now=False` (the watcher's updates): the chart
+        waits for its own interval (LivePanel.CHART_S)."""
         if not self.is_current:
             return  # hidden, or under a modal: repainting would only cost the run time
         self._painted_at = time.monotonic()
         self.paints += 1
         controller = self.controller
         self._update_buttons()
-        self.panel.paint(controller, running=controller.running)
+        self.panel.paint(controller, running=controller.running, now=chart_now)
         self._update_fold()
 
     def _update_buttons(self) -> None:

@@ -3,21 +3,28 @@ perplexity chart and the run's log, painted from the queue shown (`app.controlle
 
 `paint(queue)` sets each part only when its text or data changed: the chart redraws when
 new rows arrived (or the x axis changed), the log writes only its new lines. The screen
-decides when to paint (at most 4 times a second, and only when the watcher posted).
+decides when to paint (at most 4 times a second, and only when the watcher posted); the
+chart, whose drawing costs the most (plotext), redraws at most once every `CHART_S`, so a
+step reaches the status line and the bar within 0.5 s and the curve within a second.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widgets import Button, Label, ProgressBar, Static
+from textual.widgets._progress_bar import Bar
 
 from rnn_tui.ui.training_queue import ShownQueue
 from rnn_tui.ui.widgets.run_log import RunLog
 from rnn_tui.ui.widgets.train_status import bar_progress, config_summary, eta_text, status_text
+
+CHART_S = 2.0  # the chart redraws at most this often while rows arrive
 
 if TYPE_CHECKING:
     from rnn_tui.runs.follow import WatchedRun
@@ -38,6 +45,9 @@ class LivePanel(Vertical):
         self._chart_key: tuple[int, int, str, int] | None = None
         self._start_label = "Start (^r)"
         self._texts: dict[str, str] = {}
+        self._chart_drawn_at = 0.0
+        self._bar_shown: tuple[float | None, float] | None = None
+        self._chart_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="controls"):
@@ -82,9 +92,11 @@ class LivePanel(Vertical):
         """Forget what was shown: the log and the run start again."""
         self.log_view.restart()
         self._shown_run = None
+        self._bar_shown = None
         self._chart_key = None
 
-    def paint(self, queue: ShownQueue, *, running: bool) -> None:
+    def paint(self, queue: ShownQueue, *, running: bool, now: bool = False) -> None:
+        """Paint what changed; `now`: the chart too, without waiting for CHART_S."""
         live = queue.current
         self.set_text("#queue", queue.queue_position())
         self.set_text("#status", status_text(queue, starting=running))
@@ -100,7 +112,11 @@ class LivePanel(Vertical):
         if live.version == self._shown_version:
             return
         self._shown_version = live.version
-        self.paint_chart()
+        wait = self._chart_drawn_at + CHART_S - time.monotonic()
+        if now or wait <= 0:
+            self.paint_chart()
+        elif self._chart_timer is None:
+            self._chart_timer = self.set_timer(wait, self.paint_chart)
 
     def set_buttons(self, *, running: bool, stopping: bool, valid: bool, runs: int) -> None:
         # Assign only on change: every assignment restyles and may re-layout the screen.
@@ -125,9 +141,17 @@ class LivePanel(Vertical):
 
     def _paint_progress(self, live: WatchedRun) -> None:
         total, done = bar_progress(live)
-        bar = self.query_one("#progress", ProgressBar)
-        if (bar.total, bar.progress) != (total, done):
+        # The bar moves when its percentage does: updating Textual's ProgressBar repaints
+        # the whole screen around it (the chart included), so not at every step.
+        shown = (total, int(100 * done / total) if total else 0)
+        if shown != self._bar_shown:
+            self._bar_shown = shown
+            bar = self.query_one("#progress", ProgressBar)
             bar.update(total=total, progress=done)
+            if total is None:
+                # Unknown total (before the first epoch ends): one still frame of the
+                # "indeterminate" bar, not its animation at 15 frames a second.
+                bar.query_one(Bar).auto_refresh = None
         self.set_text("#eta", eta_text(live))
 
     def watch_x_axis(self) -> None:
@@ -137,6 +161,9 @@ class LivePanel(Vertical):
             self.paint_chart()
 
     def paint_chart(self) -> None:
+        if self._chart_timer is not None:
+            self._chart_timer.stop()
+            self._chart_timer = None
         live = self._shown_run
         if live is None:
             return
@@ -145,6 +172,7 @@ class LivePanel(Vertical):
         if key == self._chart_key:
             return
         self._chart_key = key
+        self._chart_drawn_at = time.monotonic()
         if self.x_axis == "epoch":  # one training point an epoch: its mean perplexity
             epochs = metrics.epochs
             train = ([e["epoch"] for e in epochs], [e["train_ppl"] for e in epochs])

@@ -107,6 +107,8 @@ class PplChart(PlotextPlot):
         self._cache_key: tuple[int, int, bool] | None = None
         self._cached: list[tuple[str, list[float], list[float]]] = []
         self._version = 0
+        self._render_key: tuple[object, ...] | None = None
+        self._rendered: RenderResult | None = None
         self.set_reactive(PplChart.title, title)
         self.set_reactive(PlotextPlot.theme, "clear")  # no per-cell background: 2-3× faster
         self.set_reactive(PplChart.x_label, x_label)
@@ -211,6 +213,24 @@ class PplChart(PlotextPlot):
         return legend
 
     def render(self) -> RenderResult:
+        # Textual renders a widget again whenever a region around it is repainted (the
+        # status line above, the bar): plotext is built again only when what it draws
+        # changed, so a repaint of the screen around an unchanged chart costs nothing.
+        key = (
+            self._version,
+            self.size,
+            self.log_y,
+            self.x_label,
+            self.title,
+            self.app.theme,
+            self.plain_markers(),
+        )
+        if key != self._render_key or self._rendered is None:
+            self._rendered = self._render_chart()
+            self._render_key = key
+        return self._rendered
+
+    def _render_chart(self) -> RenderResult:
         try:
             plotted = self.plotted()
             if not plotted:
