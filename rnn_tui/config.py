@@ -8,11 +8,11 @@ ends build their widgets and flags from it instead of repeating it.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
 
+from rnn_tui import strict_json
 from rnn_tui.errors import ConfigError
 from rnn_tui.presets import PRESETS
 
@@ -104,7 +104,7 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+        return strict_json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:

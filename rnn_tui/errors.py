@@ -25,3 +25,15 @@ class CheckpointError(RnnTuiError):
 
 class StoreError(RnnTuiError):
     pass
+
+
+class NoSuchRun(StoreError):
+    """The store holds no run with that id (it never had one, or it was deleted)."""
+
+
+class DamagedRun(StoreError):
+    """The run's row in the store cannot be used (see rnn_tui.store.validate)."""
+
+
+class StoreFull(StoreError):
+    """The store's disk (or its quota) is full: retrying will not help."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rnn_tui import strict_json
 from rnn_tui.atomic import atomic_file
 
 ENV_CONFIG_DIR = "RNN_TUI_CONFIG_DIR"
@@ -82,36 +84,90 @@ def settings_from_dict(data: object) -> Settings:
     return Settings(form=dict(form), theme=theme, log_y=log_y, x_axis=x_axis, marks=list(marks))
 
 
+class UnreadableSettings(OSError):
+    """The settings file exists but cannot be read (permissions, a folder, an I/O error)."""
+
+
+def read_settings(path: Path) -> Settings | None:
+    """The settings in `path`; None when there is no file. DamagedSettings when it does not
+    hold settings, UnreadableSettings when it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UnreadableSettings(exc.strerror or type(exc).__name__) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DamagedSettings("not UTF-8 text") from None
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DamagedSettings(f"not JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise DamagedSettings("JSON nested too deep") from None
+    return settings_from_dict(parsed)
+
+
+def set_aside(path: Path) -> Path:
+    """Move a damaged settings file to `<name>.damaged-<time>` beside it; where it went.
+    OSError when it cannot be moved."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    number = 1
+    while target.exists() or target.is_symlink():
+        number += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
+    os.rename(path, target)
+    return target
+
+
 def load_settings(path: str | Path | None = None) -> tuple[Settings, str | None]:
     """The remembered settings and a one-line notice when the file could not be used.
 
-    No file: the defaults and no notice. An unreadable or damaged file: the defaults and a
-    notice naming the file (it is left as it is until the next save replaces it).
+    No file: the defaults and no notice. A damaged file is moved aside first
+    (`settings.json.damaged-<time>`), and the notice says where; an unreadable one is left
+    where it is, and `save_settings` will not replace it.
     """
     path = Path(path) if path is not None else settings_path()
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Settings(), None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or type(exc).__name__
-        return Settings(), f"settings not read from {path} ({reason}); using defaults"
-    try:
-        return settings_from_dict(json.loads(text)), None
-    except json.JSONDecodeError as exc:
-        reason = f"not JSON: {exc.msg} at line {exc.lineno}"
+        return read_settings(path) or Settings(), None
+    except UnreadableSettings as exc:
+        return Settings(), f"settings not read from {path} ({exc}); using defaults"
     except DamagedSettings as exc:
         reason = str(exc)
-    return Settings(), f"settings file {path} is damaged ({reason}); using defaults"
+    try:
+        moved = set_aside(path)
+    except OSError as error:
+        return Settings(), (
+            f"settings file {path} is damaged ({reason}) and could not be moved aside "
+            f"({error.strerror or error}); using defaults, and it is not overwritten"
+        )
+    return Settings(), f"settings file {path} is damaged ({reason}); moved to {moved}"
 
 
 def save_settings(settings: Settings, path: str | Path | None = None) -> str | None:
     """Write the settings atomically; a one-line reason when that failed, else None.
 
-    Saving is never worth a crash (the app saves on its way out), so errors come back as text.
+    The file there is never lost: a damaged one is moved aside first, and an unreadable one
+    is not replaced. Saving is never worth a crash (the app saves on its way out), so
+    errors come back as text.
     """
     path = Path(path) if path is not None else settings_path()
-    data = json.dumps(settings.to_dict(), indent=2, sort_keys=True).encode("utf-8")
+    try:
+        read_settings(path)
+    except UnreadableSettings as exc:
+        return f"settings not saved: {path} cannot be read ({exc}) and is kept as it is"
+    except DamagedSettings as exc:
+        try:
+            set_aside(path)
+        except OSError as error:
+            return (
+                f"settings not saved: {path} is damaged ({exc}) and could not be moved aside "
+                f"({error.strerror or error})"
+            )
+    data = strict_json.dumps(settings.to_dict(), indent=2, sort_keys=True).encode("utf-8")
     try:
         with atomic_file(path) as handle:
             handle.write(data + b"\n")

@@ -8,6 +8,8 @@ import math
 import sqlite3
 import time
 
+from ui_helpers import wait_until
+
 from rnn_tui.config import TrainConfig
 from rnn_tui.store import RunStore, default_db_path
 from rnn_tui.training.events import EpochEnd, StepEnd
@@ -56,16 +58,42 @@ def fake_live_run(
     return run_id
 
 
+class HeldClock:
+    """The time module, with `time()` held at `now`."""
+
+    def __init__(self, now: float):
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+def hold_run_age(monkeypatch, run_id: int, age_s: float) -> None:
+    """Where the app reads a run's age (its status line, the stop question), now is held at
+    the run's start plus `age_s`: an app that starts slowly on a loaded machine cannot make
+    the run older (12 min ago turning 13, a young run turning old enough to ask)."""
+    from rnn_tui.reports import lines
+    from rnn_tui.ui import app
+
+    with RunStore(default_db_path()) as store:
+        clock = HeldClock(store.get_run(run_id).created + age_s)
+    monkeypatch.setattr(lines, "time", clock)
+    monkeypatch.setattr(app, "time", clock)
+
+
 async def attached(pilot) -> TrainScreen:
-    """Wait until the app shows the fake run."""
+    """Wait until the app shows the fake run (read by a worker: a count of event-loop turns
+    would measure the machine, so this waits on the condition, up to a minute)."""
     app = pilot.app
-    for _ in range(100):
-        await pilot.pause()
+
+    def shown() -> bool:
         current = app.controller.current
-        if current is not None and current.metrics.step:
-            break
-    else:
-        raise AssertionError("the app did not attach to the fake run")
+        return current is not None and bool(current.metrics.step)
+
+    await wait_until(pilot, shown, "the app to attach to the fake run")
     screen = app.screen
     assert isinstance(screen, TrainScreen)
     screen.repaint_live()

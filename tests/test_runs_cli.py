@@ -123,8 +123,7 @@ def test_compare_table(runs, capsys):
     assert f"best: run {b} (big), validation perplexity 6.50" in out
 
 
-def test_compare_png(runs, env, capsys):
-    pytest.importorskip("matplotlib")
+def test_compare_png(runs, env, capsys):  # matplotlib is a test dependency: no skip
     a, b = runs
     out_file = env / "cmp.png"
     assert run("runs", "compare", str(a), str(b), "--png", str(out_file), "--x", "tokens") == 0

@@ -37,17 +37,22 @@ async def _attached(pilot) -> None:
     await pilot.pause()
 
 
-def test_train_screen_while_a_run_goes_80x24(snap_compare, isolated_dirs: Path) -> None:
-    from fake_runs import fake_live_run
+def test_train_screen_while_a_run_goes_80x24(
+    snap_compare, isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fake_runs import fake_live_run, hold_run_age
 
-    fake_live_run()  # a fixed run in the store, no process: the frame is deterministic
+    run_id = fake_live_run()  # a fixed run in the store, no process: the frame is deterministic
+    hold_run_age(monkeypatch, run_id, 12 * 60)  # "started 12 min ago" however slow the start
     assert snap_compare(RnnTuiApp(), terminal_size=(80, 24), run_before=_attached)
 
 
-def test_train_chart_maximized_80x24(snap_compare, isolated_dirs: Path) -> None:
-    from fake_runs import fake_live_run
+def test_train_chart_maximized_80x24(
+    snap_compare, isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fake_runs import fake_live_run, hold_run_age
 
-    fake_live_run()
+    hold_run_age(monkeypatch, fake_live_run(), 12 * 60)
 
     async def zoomed(pilot) -> None:
         await _attached(pilot)

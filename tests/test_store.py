@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from privileges import as_an_ordinary_user
 
 from rnn_tui import store as store_module
 from rnn_tui.config import TrainConfig
@@ -155,14 +156,21 @@ def test_directory_gives_store_error(tmp_path):
         RunStore(tmp_path)
 
 
-@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root")
-def test_unreadable_file_gives_store_error(tmp_path):  # pragma: no cover - not as root
+def test_unreadable_file_gives_store_error(tmp_path):
+    """Root reads any file, and CI runs as root: the check runs without root's file
+    overrides, as any user's process would (tests/privileges.py)."""
     path = tmp_path / "runs.sqlite3"
     RunStore(path).close()
     path.chmod(0)
-    try:
+
+    def open_it() -> None:
+        with pytest.raises(PermissionError):
+            path.read_bytes()  # the fault is in effect, for root too
         with pytest.raises(StoreError, match=str(path)):
             RunStore(path)
+
+    try:
+        as_an_ordinary_user(open_it)
     finally:
         path.chmod(0o644)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ui_helpers import make_app
+from textual.command import CommandList
+from ui_helpers import make_app, wait_until
 
 from rnn_tui.config import PRESETS
 from rnn_tui.ui.commands import RnnTuiCommands
@@ -35,6 +36,15 @@ async def test_help_opens_with_f1_and_question_mark_and_lists_live_bindings() ->
 
 async def test_palette_offers_presets_screens_and_training() -> None:
     app = make_app("sample")
+
+    def palette_offers_params() -> bool:  # the search runs in a worker: its hits come later
+        found = app.screen.query(CommandList)
+        if not found or found.first().highlighted is None:
+            return False
+        commands = found.first()
+        option = commands.get_option_at_index(commands.highlighted)
+        return option.prompt.plain.startswith("Screen: Parameters")
+
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f3")
         await pilot.pause()
@@ -53,7 +63,7 @@ async def test_palette_offers_presets_screens_and_training() -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"parameters")
-        await pilot.pause(0.3)
+        await wait_until(pilot, palette_offers_params, "the palette's search to offer Parameters")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ParamsScreen)

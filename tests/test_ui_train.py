@@ -24,6 +24,9 @@ from rnn_tui.ui.widgets.config_form import ConfigForm, build_configs, field_erro
 from rnn_tui.ui.widgets.train_status import fmt_duration
 
 TINY = {**TINY_VALUES, "epochs": "2", "sample_length": "20"}  # with an epoch-end sample
+# A run that must still go when the test stops it: the most epochs a config allows, hours on
+# any machine (500 tiny epochs take seconds on a fast one).
+LONG = "100000"
 
 
 @pytest.fixture
@@ -191,7 +194,7 @@ async def test_parameter_count_is_live(app: RnnTuiApp, tiny_corpus: Path) -> Non
 
 async def test_stop_saves_a_checkpoint(app: RnnTuiApp, tiny_corpus: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await fill_tiny(pilot, tiny_corpus, epochs="500")
+        await fill_tiny(pilot, tiny_corpus, epochs=LONG)
         await pilot.click("#start")
         controller = app.controller
         assert controller.running
@@ -205,7 +208,7 @@ async def test_stop_saves_a_checkpoint(app: RnnTuiApp, tiny_corpus: Path) -> Non
         await settle(pilot)
         live = controller.current
         assert live.status == "stopped"
-        assert live.run.steps >= 3 and live.run.epochs < 500  # stopped early
+        assert live.run.steps >= 3 and live.run.epochs < int(LONG)  # stopped early
         assert live.run.checkpoint and Path(live.run.checkpoint).is_file()
         assert app.latest_checkpoint is not None
         assert "stopped at step" in log_text(app)
@@ -225,7 +228,7 @@ async def test_sweep_runs_in_turn_and_is_recorded(app: RnnTuiApp, tiny_corpus: P
         assert controller.sweep_id is not None
         # The end of the queue opens the sweep's summary, once.
         await async_wait_until(
-            lambda: isinstance(app.screen, SweepSummaryScreen), 10, "the summary", pilot
+            lambda: isinstance(app.screen, SweepSummaryScreen), 60, "the summary", pilot
         )
         assert app.screen.sweep_id == controller.sweep_id
         await pilot.press("escape")
@@ -285,7 +288,7 @@ async def test_bad_corpus_is_reported(app: RnnTuiApp, tmp_path: Path) -> None:
 
 async def test_quit_asks_while_training(app: RnnTuiApp, tiny_corpus: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
-        await fill_tiny(pilot, tiny_corpus, epochs="500")
+        await fill_tiny(pilot, tiny_corpus, epochs=LONG)
         await pilot.click("#start")
         controller = app.controller
         await async_wait_until(

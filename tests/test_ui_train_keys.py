@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fake_runs import STEPS_PER_EPOCH, attached, fake_live_run
+import pytest
+from fake_runs import STEPS_PER_EPOCH, attached, fake_live_run, hold_run_age
 from textual.widgets import Input, RichLog
 
 from rnn_tui.store import RunStore, default_db_path
@@ -84,8 +85,11 @@ async def test_an_old_run_asks_before_it_stops(isolated_dirs: Path) -> None:
     assert run_status(run_id) == "running"
 
 
-async def test_a_young_run_stops_without_a_question(isolated_dirs: Path) -> None:
+async def test_a_young_run_stops_without_a_question(
+    isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run_id = fake_live_run(age_s=2)
+    hold_run_age(monkeypatch, run_id, 2)  # however long the app takes to start
     app = RnnTuiApp()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await attached(pilot)

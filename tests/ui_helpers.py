@@ -21,10 +21,11 @@ def make_app(mode: str = "sample") -> RnnTuiApp:
 
 
 async def wait_until(
-    pilot, condition: Callable[[], object], message: str, timeout: float = 10.0
+    pilot, condition: Callable[[], object], message: str, timeout: float = 60.0
 ) -> None:
     """Let the app run (and handle what its workers post) until `condition()` holds; fail
-    with `message` after `timeout` seconds."""
+    with `message` after `timeout` seconds (generous: a loaded 2-core machine is slow, and a
+    condition that holds ends the wait at once)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

@@ -7,10 +7,10 @@ slows both alike; absolute figures are printed for context only.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from typing import Any
 
+from rnn_tui import strict_json
 from rnn_tui.errors import RnnTuiError
 
 
@@ -21,6 +21,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise RnnTuiError("--seconds must be a number above 0")
     if args.quality and args.quality_seeds < 1:
         raise RnnTuiError("--quality-seeds must be at least 1")
+    if args.search and args.search_seeds < 1:
+        raise RnnTuiError("--search-seeds must be at least 1")
+    if args.search and not 1 <= args.search_trial_seconds < float("inf"):
+        raise RnnTuiError("--search-trial-seconds must be at least 1")
     return _bench(args)
 
 
@@ -142,6 +146,42 @@ def _bench(args: argparse.Namespace) -> int:
                 f"{q['time_budget_s']:g} s each",
                 markup=False,
             )
+    if args.search or args.workers_throughput:
+        result.update(search_figures(args, lambda line: say(line, markup=False)))
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(strict_json.dumps(result, indent=2))
     return 0
+
+
+def search_figures(args: argparse.Namespace, say: Any) -> dict[str, Any]:
+    """Search against grid, and two local workers against one (each only when asked)."""
+    from rnn_tui.bench.search import search_against_grid, workers_throughput
+
+    found: dict[str, Any] = {}
+    if args.search:
+        say(f"  search against grid: {args.search_seeds} study seeds")
+        s = found["search"] = search_against_grid(
+            range(args.search_seeds), trial_seconds=args.search_trial_seconds, say=say
+        )
+        for row in s["seeds"]:
+            g, t = row["grid"], row["search"]
+            say(
+                f"  seed {row['seed']}: grid best {g['best_val_ppl']:.3f} ({g['trials']} trials, "
+                f"{g['trial_seconds']:.0f} s); search best {t['best_val_ppl']:.3f} "
+                f"({t['trials']} trials: {t['finished']} finished, {t['pruned']} pruned, "
+                f"{t['failed']} failed; {t['trial_seconds']:.0f} s)"
+            )
+        verdict = "met" if s["goal_met"] else "missed"
+        say(
+            f"  search best {s['search_best_median']:.3f} vs grid best "
+            f"{s['grid_best_median']:.3f}, median of {len(s['seeds'])} seeds: goal {verdict}"
+        )
+    if args.workers_throughput:
+        w = found["workers_throughput"] = workers_throughput(say=say)
+        verdict = "met" if w["goal_met"] else "missed"
+        say(
+            f"  two workers vs one: {w['two_workers_trials_per_hour']:.0f} vs "
+            f"{w['one_worker_trials_per_hour']:.0f} trials/h, ratio {w['ratio']:.2f} "
+            f"(goal >= 0.9: {verdict})"
+        )
+    return found

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from rnn_tui.cli.parser import build_parser
-from rnn_tui.cli.process import EXIT_BROKEN_PIPE, EXIT_USER_ERROR, discard_stdout
+from rnn_tui.cli.process import (
+    EXIT_BROKEN_PIPE,
+    EXIT_USER_ERROR,
+    discard_stdout,
+    replace_unencodable,
+)
 from rnn_tui.errors import RnnTuiError
 
-HEADLESS_COMMANDS = ("train", "sample", "params", "bench", "runs")
+HEADLESS_COMMANDS = ("train", "sample", "params", "bench", "runs", "sweep")
 NO_TERMINAL_MESSAGE = (
     "rnn-tui: the TUI needs a terminal; without one use the headless commands: "
     + ", ".join(f"rnn-tui {name}" for name in HEADLESS_COMMANDS)
@@ -25,6 +31,7 @@ NO_TERMINAL_MESSAGE = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    replace_unencodable(sys.stdout, sys.stderr)  # a non-ASCII name on an ASCII-only stdout
     try:
         return _main(argv)
     except BrokenPipeError:  # the reader went away (`| head`): end quietly
@@ -72,6 +79,10 @@ def _open_tui(attach: int | None = None, fresh: bool = False) -> int:
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         print(NO_TERMINAL_MESSAGE, file=sys.stderr)
         return EXIT_USER_ERROR
+    # COLUMNS and LINES in the environment would pin the app at that size (shutil reads them
+    # before the terminal): a resize, to below the minimum or back, would never show.
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
     from rnn_tui.ui.app import run_app
 
     return run_app(attach=attach, fresh=fresh)
@@ -87,6 +98,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "params": ("rnn_tui.cli.params", "cmd_params"),
     "bench": ("rnn_tui.cli.bench", "cmd_bench"),
     "runs": ("rnn_tui.cli.runs", "run_runs_command"),
+    "sweep": ("rnn_tui.cli.sweep", "cmd_sweep"),
 }
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -19,6 +17,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from rnn_tui import strict_json
 from rnn_tui.cli.process import discard_stdout
 from rnn_tui.reports.lines import epoch_lines, start_details
 from rnn_tui.training.events import EpochEnd, Event, RunEnd, RunStart, StepEnd, event_to_dict
@@ -129,7 +128,4 @@ class JsonReporter:
 
 
 def _write_json_line(record: dict[str, Any]) -> None:
-    clean = {
-        k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()
-    }
-    sys.stdout.write(json.dumps(clean) + "\n")
+    sys.stdout.write(strict_json.dumps(record) + "\n")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 
+from rnn_tui import strict_json
 from rnn_tui.config import flag
 from rnn_tui.errors import RnnTuiError
 
@@ -32,7 +32,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise RnnTuiError(str(exc)) from None
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
+        print(strict_json.dumps(report.to_dict(), indent=2))
         return 0
     from rich.console import Console
     from rich.table import Table

@@ -10,15 +10,18 @@ from typing import Any, NoReturn
 from rnn_tui.cli.args import field_help, run_id, sample_option
 from rnn_tui.cli.process import EXIT_USER_ERROR
 from rnn_tui.config import FIELDS, PRESETS, flag
+from rnn_tui.runs.space import PRUNERS, SAMPLERS
 from rnn_tui.sampling.options import MAX_LENGTH, MAX_SEED
 
 DESCRIPTION = (
-    "The `rnn-tui` command: the TUI with no arguments, else train | sample | params | bench | runs."
+    "The `rnn-tui` command: the TUI with no arguments, else train | sample | params | bench | "
+    "runs | sweep."
 )
 TRAIN_DESCRIPTION = (
     "Train a model headless. Every hyperparameter flag also takes a comma-separated list "
     "(--hidden 128,256 --lr 0.01,0.003): the cross product runs as a sweep, one run after "
-    "another, then a summary. Ctrl-C stops cleanly and saves a checkpoint."
+    "another, then a summary. A range (--hidden 64..512, --lr 1e-4..1e-2:log) or a Search flag "
+    "makes it a search whose trials are stored runs. Ctrl-C stops cleanly and saves a checkpoint."
 )
 
 
@@ -75,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--yes", action="store_true", help="start a sweep of more than 64 runs without asking"
     )
+    _add_search_flags(train)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument(
         "--json",
@@ -176,16 +180,90 @@ def build_parser() -> argparse.ArgumentParser:
         help="also time training with and without the run store",
     )
     bench.add_argument(
+        "--search",
+        action="store_true",
+        help="also a TPE search with median pruning against the 27-point grid, same "
+        "trial-seconds (about 40 min for 3 seeds)",
+    )
+    _valued(bench, "--search-seeds", int, 3, "N", "with --search: study seeds; medians reported")
+    trial_help = "with --search: time budget of each trial"
+    _valued(bench, "--search-trial-seconds", float, 15.0, "SECONDS", trial_help)
+    bench.add_argument(
+        "--workers-throughput",
+        action="store_true",
+        help="also trials per hour of two local workers against one using every core",
+    )
+    bench.add_argument(
         "--ui",
         action="store_true",
         help="also the TUI's figures: throughput, first frame, chart repaint",
     )
 
     from rnn_tui.cli.runs import add_runs_parser
+    from rnn_tui.cli.sweep import add_sweep_parser
 
     add_runs_parser(commands)
+    add_sweep_parser(commands)
     parser.subcommands = dict(commands.choices)  # type: ignore[attr-defined]
     return parser
+
+
+def _add_search_flags(train: argparse.ArgumentParser) -> None:
+    """Flags that make `train` a search (an Optuna study): any of them, or a range."""
+    search = train.add_argument_group(
+        "Search",
+        "A range (--hidden 64..512, --lr 1e-4..1e-2:log) or any of these flags makes the "
+        "run a search: each trial is a stored run (rnn-tui sweep show NAME).",
+    )
+    search.add_argument(
+        "--sampler",
+        choices=SAMPLERS,
+        metavar="|".join(SAMPLERS),
+        help="grid: every point of the comma lists; random or tpe: --trials points of the "
+        "lists and ranges (default: tpe with a range, else grid)",
+    )
+    search.add_argument(
+        "--pruner",
+        choices=PRUNERS,
+        metavar="|".join(PRUNERS),
+        help="stop trials early on their validation perplexity: median rule or asha "
+        "(successive halving) (default: none)",
+    )
+    search.add_argument(
+        "--trials", type=_positive, metavar="N", help="finished, pruned and failed trials to run "
+        "(default: the grid's points, else 20)"
+    )  # fmt: skip
+    search.add_argument(
+        "--sweep", metavar="NAME", help="the study's name; an existing one is joined"
+    )
+    search.add_argument(
+        "--workers", type=_count, metavar="N",
+        help="worker processes on this machine, each with its share of the cores; 0 creates "
+        "the study for rnn-tui sweep work NAME on other hosts (default: 1)",
+    )  # fmt: skip
+    search.add_argument(
+        "--keep-checkpoints", action="store_true", help="keep the checkpoints of pruned trials"
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
+    return value
 
 
 def _valued(

@@ -30,3 +30,17 @@ def install_stop_handler(stop: Any) -> None:
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, lambda signum, frame: stop())
+
+
+def replace_unencodable(*streams: Any) -> None:
+    """Let streams that cannot encode every character (an ASCII-only stdout: the C locale,
+    PYTHONIOENCODING=ascii) write `?` for what they cannot encode instead of raising."""
+    for stream in streams:
+        encoding = str(getattr(stream, "encoding", "") or "").lower().replace("-", "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None or encoding in ("utf8", "utf_8"):
+            continue
+        try:
+            reconfigure(errors="replace")
+        except (ValueError, OSError, TypeError):
+            pass

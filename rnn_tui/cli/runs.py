@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rnn_tui import strict_json
+from rnn_tui.atomic import atomic_file
 from rnn_tui.cli.args import run_id
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.plural import plural
@@ -28,6 +30,8 @@ from rnn_tui.reports.compare import (
 )
 from rnn_tui.reports.lines import short_when
 from rnn_tui.store import RunRow, RunStore
+from rnn_tui.store.owned import refuse_owned
+from rnn_tui.store.validate import DAMAGED, is_damaged
 
 _STATUS_STYLE = {
     "running": "bold cyan",
@@ -36,6 +40,8 @@ _STATUS_STYLE = {
     "diverged": "red",
     "interrupted": "magenta",
     "error": "bold red",
+    DAMAGED: "bold red",
+    "pruned": "yellow",
 }
 
 
@@ -89,10 +95,10 @@ def add_runs_parser(subparsers: Any) -> None:
     p.add_argument("--remove", action="store_true", help="remove these tags instead")
 
     p = sub.add_parser("watch", help="follow a run live until it ends (Ctrl-C leaves it going)")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=run_id, metavar="ID")
 
     p = sub.add_parser("stop", help="stop a running run cleanly (it saves a checkpoint)")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=run_id, metavar="ID")
 
     runs.set_defaults(handler=run_runs_command)
 
@@ -165,7 +171,7 @@ def _shape(run: RunRow) -> str:
 def _list(store: RunStore, args: argparse.Namespace) -> int:
     runs = store.list_runs(args.filter)
     if args.json:
-        print(json.dumps([run.to_dict() for run in runs], indent=2))
+        print(strict_json.dumps([run.to_dict() for run in runs], indent=2))
         return 0
     console = _console()
     if not runs:
@@ -190,6 +196,9 @@ def _list(store: RunStore, args: argparse.Namespace) -> int:
         table.add_column("Started", no_wrap=True)
     table.add_column("Tags", overflow="fold")
     for run in runs:
+        if is_damaged(run):  # the reason in the widest column; the other rows still show
+            table.add_row(_id(run), _esc(run.message), _status(run.status))
+            continue
         cells = [
             str(run.id), _esc(run.name), _status(run.status), f"{run.cell} {_shape(run)}",
             fmt_ppl(run.best_val_ppl), fmt_ppl(run.final_train_ppl), fmt_count(run.steps),
@@ -203,10 +212,24 @@ def _list(store: RunStore, args: argparse.Namespace) -> int:
     return 0
 
 
+def _id(run: RunRow) -> str:
+    return str(run.id) if run.id else "?"
+
+
 def _show(store: RunStore, args: argparse.Namespace) -> int:
-    run = store.get_run(args.id)
+    run = store.get_run(args.id, damaged=True)
+    if is_damaged(run):
+        if args.json:
+            print(strict_json.dumps({"run": run.to_dict(), "steps": [], "epochs": []}, indent=2))
+        else:
+            _console().print(
+                f"run {run.id} is damaged in the store: {run.message}",
+                highlight=False,
+                markup=False,
+            )
+        return 0
     if args.json:
-        print(json.dumps(json.loads(store.export([run.id], "json"))[0], indent=2))
+        print(strict_json.dumps(json.loads(store.export([run.id], "json"))[0], indent=2))
         return 0
     from rich.table import Table
 
@@ -265,7 +288,9 @@ def _show(store: RunStore, args: argparse.Namespace) -> int:
 
 
 def _compare(store: RunStore, args: argparse.Namespace) -> int:
-    runs = [store.get_run(run_id) for run_id in args.ids]
+    if args.png:
+        refuse_owned(args.png, what="plot", store=store)
+    runs = [store.get_run(run_id, damaged=args.png is None) for run_id in args.ids]
     console = _console()
     if args.png:
         out = plot_runs(store, runs, args.png, args.x)
@@ -294,7 +319,7 @@ def print_comparison(runs: list[RunRow], console: Any, title: str = "Run compari
         table.add_row(
             "*" if row["best"] else "",
             str(row["id"]),
-            _esc(row["name"]),
+            _esc(row["message"] if row["status"] == DAMAGED else row["name"]),
             _status(row["status"]),
             *(_esc(fmt_value(row["config"][name])) for name in varied),
             fmt_ppl(row["best_val_ppl"]),
@@ -317,11 +342,14 @@ def print_comparison(runs: list[RunRow], console: Any, title: str = "Run compari
 
 
 def _export(store: RunStore, args: argparse.Namespace) -> int:
+    if args.output:
+        refuse_owned(args.output, what="export", store=store)  # before anything is written
     text = store.export(args.ids, args.fmt)
     if args.output:
         out = Path(args.output)
         try:
-            out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+            with atomic_file(out) as handle:
+                handle.write((text if text.endswith("\n") else text + "\n").encode("utf-8"))
         except OSError as exc:
             raise RnnTuiError(f"cannot write {out}: {exc.strerror or exc}") from None
         print(f"wrote {plural(len(args.ids), 'run')} to {out}", file=sys.stderr)
@@ -331,7 +359,7 @@ def _export(store: RunStore, args: argparse.Namespace) -> int:
 
 
 def _delete(store: RunStore, args: argparse.Namespace) -> int:
-    run = store.get_run(args.id)
+    run = store.get_run(args.id, damaged=True)  # deleting is what a damaged run is good for
     if not args.yes:
         if not sys.stdin.isatty():
             raise RnnTuiError(f"deleting run {run.id} needs --yes when not asked interactively")

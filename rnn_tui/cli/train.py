@@ -26,6 +26,10 @@ EXIT_CODES = {"finished": 0, "stopped": 1, "diverged": 3, "error": 2}
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from rnn_tui.cli.search import cmd_search, search_requested
+
+    if search_requested(args):
+        return cmd_search(args)
     # A resume's config comes from its checkpoint and the flags a resume may change.
     return train_command(args, [] if args.resume is not None else configs_from_args(args))
 
@@ -64,7 +68,7 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
 
             check_configs(configs)
         if args.out:
-            check_out_dir(Path(args.out))  # before anything is recorded
+            check_out_dir(Path(args.out), store.path if store is not None else None)
         varied = varied_fields(configs)
         sessions: list[RunSession] = []
         current: list[RunSession] = []
@@ -135,12 +139,13 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
                 session.stop()
             end = session.run()
             sessions.append(session)
+            lost = session.store_error or session.output_error  # then the one line says it
             if not as_json:
-                _report_end(output, session, end)
-            elif end.reason == "error":
+                _report_end(output, session, end, error_line=not lost)
+            elif end.reason == "error" and not lost:
                 print(f"rnn-tui: error: {end.message}", file=sys.stderr)
             exit_code = max(exit_code, EXIT_CODES[end.reason])
-            if session.store_error:
+            if lost:
                 print(f"rnn-tui: error: {_lost_store_line(session, end)}", file=sys.stderr)
                 return EXIT_CODES["error"]
         if len(configs) > 1 and not as_json:
@@ -152,20 +157,29 @@ def train_command(args: argparse.Namespace, configs: list[TrainConfig]) -> int:
 
 
 def _stopped_while_starting(store, session: RunSession) -> None:
-    """Ctrl-C before the first step: a run already recorded is marked stopped, not running."""
-    if store is not None and session.run_id is not None:
+    """Ctrl-C before the first step: a run recorded by this session is marked stopped, not
+    running; a resumed run is left as it was (it is claimed only when training begins)."""
+    if store is not None and session.run_id is not None and session.resume_run_id is None:
         store.finish_run(session.run_id, "stopped", "stopped before training began")
 
 
 def _lost_store_line(session: RunSession, end: RunEnd) -> str:
+    """The one line for a run whose store or output folder failed (a full disk): why,
+    where the run ended and what was kept."""
     kept = [f"checkpoint {end.checkpoint}"] if end.checkpoint else []
-    if session.out_dir is not None:
+    if session.out_dir is not None and session.store_error and not session.output_error:
         kept.append(f"every step in {Path(session.out_dir) / 'metrics.jsonl'}")
     where = f"; kept {' and '.join(kept)}" if kept else ""
-    return f"{session.store_error}: run {end.reason} at step {end.step}{where}"
+    why = session.store_error or session.output_error
+    ended = f"run {end.reason} at step {end.step}"
+    if end.reason == "error" and end.message and end.message not in str(why):
+        ended += f" ({end.message})"
+    return f"{why}: {ended}{where}"
 
 
-def _report_end(output: Output, session: RunSession, end: RunEnd) -> None:
+def _report_end(
+    output: Output, session: RunSession, end: RunEnd, *, error_line: bool = True
+) -> None:
     style = {"finished": "green", "stopped": "yellow"}.get(end.reason, "red")
     line = Text(
         end_headline(
@@ -178,7 +192,7 @@ def _report_end(output: Output, session: RunSession, end: RunEnd) -> None:
     )
     line.stylize(style, 0, len(end.reason))
     output.line(line)
-    if end.reason == "error":
+    if end.reason == "error" and error_line:
         print(f"rnn-tui: error: {end.message}", file=sys.stderr)
     if end.checkpoint:
         output.line(f"checkpoint: {end.checkpoint}")

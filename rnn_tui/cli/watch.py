@@ -10,7 +10,7 @@ import sys
 import time
 from typing import TextIO
 
-from rnn_tui.errors import StoreError
+from rnn_tui.errors import DamagedRun, NoSuchRun, StoreError
 from rnn_tui.reports.lines import end_lines, epoch_lines, start_line
 from rnn_tui.runs.follow import RunFollower
 from rnn_tui.runs.processes import log_tail, run_log_path, stop_run
@@ -18,7 +18,7 @@ from rnn_tui.store import RunStore
 
 POLL_S = 0.25
 # The exit code says how the run ended, as `rnn-tui train`'s does.
-EXIT_CODES = {"finished": 0, "stopped": 1, "interrupted": 1, "diverged": 3, "error": 2}
+EXIT_CODES = {"finished": 0, "stopped": 1, "interrupted": 1, "diverged": 3, "error": 2, "pruned": 1}
 
 
 def watch(
@@ -43,6 +43,8 @@ def watch(
         while True:
             try:
                 update = follower.poll()
+            except (NoSuchRun, DamagedRun) as exc:  # deleted or damaged meanwhile: no retry
+                raise StoreError(f"{exc}; stopped watching") from None
             except StoreError as exc:
                 if str(exc) != last_error:  # one message, then quiet retries
                     say(f"rnn-tui: {exc}; retrying", err)
@@ -75,5 +77,5 @@ def stop(store: RunStore, run_id: int, out: TextIO | None = None) -> int:
             file=out,
         )
     else:
-        print(f"run {run_id}'s process was gone: marked interrupted", file=out)
+        print(f"run {run_id}'s process was gone: not signalled, marked interrupted", file=out)
     return 0

@@ -3,13 +3,17 @@
 A config can ask for far more than any machine holds (`--embedding 1000000000` is about
 500 GB of weights). Building such a model ends in a torch traceback or the kernel's OOM
 killer, so every front end asks here first: the estimate is arithmetic on the config, the
-available memory is read from the kernel, and a refusal is one line naming both.
+available memory is read through psutil (and the cgroup limit), and a refusal is one line
+naming both.
 No torch import at module level: the params screen and `rnn-tui params` call this per keystroke.
 """
 
 from __future__ import annotations
 
-import resource
+try:
+    import resource
+except ImportError:  # Windows: no address-space rlimit
+    resource = None  # type: ignore[assignment]
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,17 +86,18 @@ def available_memory() -> tuple[int, str]:
     """(bytes, where the figure comes from): the lowest of MemAvailable, the cgroup's limit
     less its usage, and the address-space rlimit less this process's size."""
     candidates: list[tuple[int, str]] = []
-    meminfo = _read_meminfo()
-    if "MemAvailable" in meminfo:
-        candidates.append((meminfo["MemAvailable"], "MemAvailable"))
+    available = _available_bytes()
+    if available is not None:
+        candidates.append((available, "MemAvailable"))
     cgroup = _cgroup_headroom()
     if cgroup is not None:
         candidates.append((cgroup, "cgroup memory limit"))
-    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    if soft != resource.RLIM_INFINITY:
-        used = _read_status_bytes("VmSize") or 0
-        candidates.append((max(soft - used, 0), "address-space limit (ulimit -v)"))
-    if not candidates:  # not Linux: nothing to compare with, so nothing is refused
+    if resource is not None:
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            used = _address_space_bytes() or 0
+            candidates.append((max(soft - used, 0), "address-space limit (ulimit -v)"))
+    if not candidates:  # nothing to compare with, so nothing is refused
         return _UNLIMITED, "unknown"
     return min(candidates)
 
@@ -135,27 +140,24 @@ def format_bytes(count: int) -> str:
 # --------------------------------------------------------------------------- the kernel's figures
 
 
-def _read_meminfo() -> dict[str, int]:
-    return _read_kb_fields(Path("/proc/meminfo"))
+def _available_bytes() -> int | None:
+    """Memory the system can give without swapping (MemAvailable on Linux), via psutil."""
+    import psutil
 
-
-def _read_status_bytes(name: str) -> int | None:
-    return _read_kb_fields(Path("/proc/self/status")).get(name)
-
-
-def _read_kb_fields(path: Path) -> dict[str, int]:
-    """`Name:   123 kB` lines of a /proc file, in bytes."""
-    values: dict[str, int] = {}
     try:
-        lines = path.read_text().splitlines()
-    except OSError:
-        return values
-    for line in lines:
-        name, _, rest = line.partition(":")
-        fields = rest.split()
-        if len(fields) == 2 and fields[0].isdigit() and fields[1] == "kB":
-            values[name] = int(fields[0]) * 1024
-    return values
+        return int(psutil.virtual_memory().available)
+    except (OSError, RuntimeError, psutil.Error):
+        return None
+
+
+def _address_space_bytes() -> int | None:
+    """This process's virtual size (VmSize on Linux), via psutil."""
+    import psutil
+
+    try:
+        return int(psutil.Process().memory_info().vms)
+    except (OSError, psutil.Error):
+        return None
 
 
 def _cgroup_headroom(

@@ -49,7 +49,7 @@ def best_index(runs: list[RunRow]) -> int | None:
 def summary_rows(runs: list[RunRow]) -> tuple[list[str], list[dict[str, Any]], int | None]:
     """(varied config fields, one row per run, index of the best run by best_val_ppl).
 
-    Each row holds id, name, status, config (only the varied fields), best_val_ppl,
+    Each row holds id, name, status, message, config (only the varied fields), best_val_ppl,
     final_val_ppl, final_train_ppl, seconds, tokens_per_s, params, steps, epochs and best.
     """
     varied = varied_config_fields(runs)
@@ -59,6 +59,7 @@ def summary_rows(runs: list[RunRow]) -> tuple[list[str], list[dict[str, Any]], i
             "id": run.id,
             "name": run.name,
             "status": run.status,
+            "message": run.message,
             "config": {name: run.config.get(name) for name in varied},
             "best_val_ppl": run.best_val_ppl,
             "final_val_ppl": run.final_val_ppl,

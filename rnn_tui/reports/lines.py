@@ -24,6 +24,7 @@ END_STYLE = {
     "diverged": "error",
     "error": "error",
     "interrupted": "error",
+    "pruned": "warning",
 }
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from rnn_tui.config import FIELDS, flag
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.store import ENV_DATA_DIR, RunRow, RunStore, process_alive, process_token
+from rnn_tui.store.liveness import identify
 
 LOG_NAME = "train.log"  # the child's stdout and stderr, in each run's folder
 LAUNCH_DIR = "launches"  # logs of children that have not created a run (yet)
@@ -193,17 +194,25 @@ def check_not_alive(store: RunStore, run_id: int) -> None:
 
 def stop_run(store: RunStore, run_id: int) -> str:
     """Ask the run's process to stop cleanly (it saves a checkpoint): 'stopping'. When the
-    process is already gone, mark the run interrupted: 'interrupted'. RnnTuiError when the
-    run is not running or runs on another machine."""
+    process is gone (or its pid now belongs to another program), mark the run interrupted:
+    'interrupted'. RnnTuiError when the run is not running, runs on another machine, or its
+    process cannot be confirmed as this run: a signal goes only to a process whose pid
+    lives, whose start time matches the recorded one and whose command line is rnn-tui's."""
     run = store.get_run(run_id)
     if run.status != "running":
         raise RnnTuiError(f"run {run_id} is not running (it {run.status})")
-    pid, token, host = store.writer(run_id)
+    pid, token, host = run.pid, run.pid_start, run.hostname
     if host and host != socket.gethostname():
         raise RnnTuiError(f"run {run_id} runs on {host}; stop it there")
-    if process_alive(pid, token) and pid is not None:
-        if pid == os.getpid():
-            raise RnnTuiError(f"run {run_id} runs in this process")
+    if pid == os.getpid():
+        raise RnnTuiError(f"run {run_id} runs in this process")
+    identity = identify(pid, token)
+    if identity.state == "unconfirmed":
+        raise RnnTuiError(
+            f"run {run_id} was not signalled: {identity.reason}, so pid {pid} cannot be "
+            "confirmed as its process"
+        )
+    if identity.state == "ours" and pid is not None:
         try:
             os.kill(pid, STOP_SIGNAL)
             return "stopping"

@@ -76,12 +76,40 @@ def build_configs(
     ConfigError (SweepTooLarge for a sweep too large, see expand_sweep).
 
     The one sweep rule: only sweepable fields are split at commas, so a corpus path or a
-    sample prefix may hold a comma and is taken whole.
+    sample prefix may hold a comma and is taken whole. Every value of every list is checked
+    before any config is built, so one ConfigError names every bad field at once.
     """
     fixed = {k: v for k, v in values.items() if k not in SWEEPABLE or "," not in v}
     swept = {k: v for k, v in values.items() if k in SWEEPABLE and "," in v}
-    config = from_strings(fixed, base)
+    errors: dict[str, str] = {}
+    try:
+        config = from_strings(fixed, base)
+    except ConfigError as exc:
+        errors.update(exc.errors)
+        config = base or TrainConfig()
+    errors.update({k: v for k, v in swept_value_errors(swept, config).items() if k not in errors})
+    if errors:
+        raise ConfigError(errors)
     return expand_sweep(swept, config, confirmed=confirmed) if swept else [config]
+
+
+def swept_value_errors(swept: dict[str, str], base: TrainConfig) -> dict[str, str]:
+    """Per swept field, what is wrong with its first bad value (each checked on its own
+    over `base`); fields whose values are all good are not named."""
+    errors: dict[str, str] = {}
+    for name, text in swept.items():
+        for part in split_sweep(text):
+            if part == "":
+                errors[name] = "has an empty item in its list"
+                break
+            try:
+                from_strings({name: part}, base)
+            except ConfigError as exc:
+                message = exc.errors.get(name)  # another field's: the full check names it
+                if message:
+                    errors[name] = f"{part!r} {message}"
+                    break
+    return errors
 
 
 def sweep_label(config: TrainConfig, varied: list[str]) -> str:

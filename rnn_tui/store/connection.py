@@ -16,13 +16,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from rnn_tui.errors import StoreError
+from rnn_tui.errors import StoreError, StoreFull
 from rnn_tui.store import schema
 from rnn_tui.store.location import default_db_path
 
 BUSY_TIMEOUT_S = 5.0
 
 _Opened = TypeVar("_Opened", bound="Database")
+
+
+def _text(data: bytes) -> str | bytes:
+    """A TEXT value as str; its bytes when they are not UTF-8 (store.validate refuses them)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
 
 
 class Database:
@@ -49,6 +57,7 @@ class Database:
                 check_same_thread=False,
             )
         self._conn.row_factory = sqlite3.Row
+        self._conn.text_factory = _text  # non-UTF-8 text reaches the row readers as bytes
         try:
             with self._errors():
                 self._conn.execute("PRAGMA foreign_keys = ON")
@@ -100,6 +109,8 @@ class Database:
         where = f"run database {self.path}"
         if "locked" in lower or "busy" in lower:
             return StoreError(f"{where} is locked by another process; try again when it is done")
+        if "full" in lower:  # SQLITE_FULL: "database or disk is full"
+            return StoreFull(f"{where} cannot grow: the disk is full ({text})")
         if "readonly" in lower or "read-only" in lower:
             return StoreError(f"{where} is read-only; check its permissions and its folder's")
         if "not a database" in lower or "malformed" in lower or "corrupt" in lower:
@@ -159,7 +170,10 @@ class Database:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for number in range(version + 1, len(migrations) + 1):
                 for statement in migrations[number - 1]:
-                    conn.execute(statement)
+                    if callable(statement):  # a step SQL alone cannot say
+                        statement(conn)
+                    else:
+                        conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {int(number)}")
 
     def user_version(self) -> int:

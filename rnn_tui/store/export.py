@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rnn_tui import strict_json
 from rnn_tui.errors import StoreError
 from rnn_tui.store.schema import EPOCH_COLUMNS, KEY_CONFIG_FIELDS
 
@@ -29,7 +29,7 @@ def export(store: RunStore, run_ids: Sequence[int], fmt: str) -> str:
             }
             for run in runs
         ]
-        return json.dumps(items, indent=2)
+        return strict_json.dumps(items, indent=2)
     out = io.StringIO()
     metric_columns = [c for c in EPOCH_COLUMNS if c not in ("sample",)]
     header = ["run_id", "run_name", "status", *KEY_CONFIG_FIELDS, *metric_columns]

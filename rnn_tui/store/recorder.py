@@ -7,13 +7,14 @@ recording costs next to nothing per step.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rnn_tui.errors import StoreError
+from rnn_tui.errors import StoreError, StoreFull
 from rnn_tui.training.events import EpochEnd, RunEnd, RunStart, StepEnd
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class RunRecorder:
         self._retry = Backoff(retry_for, clock)
         # Set once the store stayed unavailable for `retry_for` seconds: the one line to show.
         self.error: str | None = None
+        self.disk_full = False  # the store failed because its disk is full
         self._clock = clock
         self._sleep = sleep
         self._steps: list[tuple[Any, ...]] = []
@@ -140,8 +142,13 @@ class RunRecorder:
             self._retry.succeeded()
 
     def _note_failure(self, exc: StoreError) -> None:
-        if self._retry.failed() and self.error is None:
-            self.error = f"{exc} (kept trying for {self._retry.give_up_after:g} s)"
+        full = isinstance(exc, StoreFull)  # a full disk stays full: stop at once
+        if full:
+            self.disk_full = True
+        if (self._retry.failed() or full) and self.error is None:
+            self.error = (
+                str(exc) if full else (f"{exc} (kept trying for {self._retry.give_up_after:g} s)")
+            )
             if self.on_give_up is not None:
                 self.on_give_up(self.error)
 
@@ -221,6 +228,9 @@ class RunRecorder:
         Never raises: the other listeners (the metrics file, the console) still see the end.
         """
         if self.error is not None:  # gave up already: the run folder's files hold the rest
+            if self.disk_full:  # one try at the end row: its few bytes may still fit
+                with contextlib.suppress(StoreError):
+                    self.store.finish_run(self.run_id, "error", f"stopped: {self.error}")
             return
         self._with_retries(lambda: self._write_end(event))
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, TypeVar
 
+from rnn_tui import strict_json
 from rnn_tui.errors import StoreError
 
 MAX_RUN_ID = 2**63 - 1  # SQLite's largest INTEGER
@@ -69,6 +68,8 @@ class RunRow:
     pid: int | None
     hostname: str = ""
     extra: dict[str, Any] = field(default_factory=dict, repr=False)  # columns of later schemas
+    # What tells the writer process apart from a later one given the same pid (not exported).
+    pid_start: str | None = field(default=None, repr=False)
 
     @property
     def cell(self) -> str:
@@ -85,34 +86,25 @@ class RunRow:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["pid_start"]
         data.update(data.pop("extra"))
         return data
 
 
-ROW_FIELDS = [f for f in RunRow.__dataclass_fields__ if f != "extra"]
-
-
-def row_to_run(row: sqlite3.Row) -> RunRow:
-    values = dict(zip(row.keys(), tuple(row), strict=True))
-    values["config"] = loads(values.get("config"), {})
-    values["tags"] = loads(values.get("tags"), [])
-    known = {name: values.pop(name, None) for name in ROW_FIELDS}
-    values.pop("pid_start", None)
-    known["hostname"] = known["hostname"] or ""
-    return RunRow(**known, extra=values)
-
-
-def loads(text: str | None, default: Any) -> Any:
-    if not text:
-        return default
-    try:
-        return json.loads(text)
-    except ValueError:
-        return default
+def storable(value: Any) -> Any:
+    """Text the database can hold: a name typed in a non-UTF-8 locale reaches Python with
+    its bytes as surrogates, which UTF-8 cannot encode; they are decoded as UTF-8 again (what
+    cannot be decoded becomes U+FFFD). Other values are returned as they are."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, default=str)
+    return strict_json.dumps(value, default=str)
 
 
 def haystack(run: RunRow) -> str:

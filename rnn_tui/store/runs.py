@@ -14,12 +14,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rnn_tui.errors import StoreError
+from rnn_tui.errors import DamagedRun, NoSuchRun, StoreError
 from rnn_tui.store.connection import Database
 from rnn_tui.store.export import export as export_runs
-from rnn_tui.store.liveness import process_alive, process_token
+from rnn_tui.store.liveness import process_alive, process_token, same_token
 from rnn_tui.store.recorder import RunRecorder
-from rnn_tui.store.rows import MAX_RUN_ID, RunRow, default_name, dumps, haystack, loads, row_to_run
+from rnn_tui.store.rows import (
+    MAX_RUN_ID,
+    RunRow,
+    default_name,
+    dumps,
+    haystack,
+    storable,
+)
 from rnn_tui.store.schema import (
     EPOCH_COLUMNS,
     INTERRUPTED_MESSAGE,
@@ -27,6 +34,14 @@ from rnn_tui.store.schema import (
     SUMMARY_FIELDS,
     UPDATABLE,
     check_status,
+)
+from rnn_tui.store.validate import (
+    DamagedRow,
+    is_damaged,
+    read_epoch,
+    read_run,
+    read_step,
+    read_sweep_configs,
 )
 
 _MARK_INTERRUPTED = (
@@ -46,13 +61,14 @@ class RunStore(Database):
         many. Opening a store does this; a long-lived reader calls it now and then."""
         host = socket.gethostname()
         with self._read() as conn:
-            rows = conn.execute(
-                "SELECT id, pid, pid_start, hostname FROM runs WHERE status = 'running'"
-            ).fetchall()
+            rows = conn.execute("SELECT * FROM runs WHERE status = 'running'").fetchall()
+        runs = [read_run(row) for row in rows]  # a damaged row is left as it is
         dead = [
-            row["id"]
-            for row in rows
-            if row["hostname"] in (host, "") and not process_alive(row["pid"], row["pid_start"])
+            run.id
+            for run in runs
+            if run.status == "running"
+            and run.hostname in (host, "")
+            and not process_alive(run.pid, run.pid_start)
         ]
         if dead:
             with self._write() as conn:
@@ -81,7 +97,7 @@ class RunStore(Database):
                 "pid, pid_start, hostname, sweep_id, sweep_index) "
                 "VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    name or "",
+                    storable(name or ""),
                     dumps(config),
                     time.time(),
                     device,
@@ -130,7 +146,7 @@ class RunStore(Database):
         if "status" in fields:
             check_status(fields["status"])
         values = {
-            key: dumps(value) if key in ("config", "tags") else value
+            key: dumps(value) if key in ("config", "tags") else storable(value)
             for key, value in fields.items()
         }
         assignments = ", ".join(f"{key} = ?" for key in values)
@@ -177,25 +193,19 @@ class RunStore(Database):
 
     def writer(self, run_id: int) -> tuple[int | None, str | None, str]:
         """(pid, pid token, hostname) of the process recorded as the run's writer."""
-        with self._read() as conn:
-            row = conn.execute(
-                "SELECT pid, pid_start, hostname FROM runs WHERE id = ?", (int(run_id),)
-            ).fetchone()
-        if row is None:
-            raise StoreError(f"no run with id {run_id}")
-        return row["pid"], row["pid_start"], row["hostname"] or ""
+        run = self.get_run(run_id)
+        return run.pid, run.pid_start, run.hostname
 
     def runs_by_pid(self, pid: int, token: str | None = None) -> list[RunRow]:
         """The runs whose writer is (or was) process `pid` on this host, oldest first;
         with `token`, only that process, not an earlier one given the same pid."""
-        query = "SELECT * FROM runs WHERE pid = ? AND hostname IN (?, '')"
-        args: tuple[Any, ...] = (int(pid), socket.gethostname())
-        if token is not None:
-            query += " AND pid_start = ?"
-            args += (token,)
+        query = "SELECT * FROM runs WHERE pid = ? AND hostname IN (?, '') ORDER BY id"
         with self._read() as conn:
-            rows = conn.execute(query + " ORDER BY id", args).fetchall()
-        return [row_to_run(row) for row in rows]
+            rows = conn.execute(query, (int(pid), socket.gethostname())).fetchall()
+        runs = [run for run in map(read_run, rows) if not is_damaged(run)]
+        if token is None:
+            return runs
+        return [run for run in runs if same_token(run.pid_start, token)]
 
     def mark_interrupted(self, run_id: int, message: str = INTERRUPTED_MESSAGE) -> bool:
         """Mark a run whose writer died as interrupted; False when it was no longer running
@@ -206,32 +216,35 @@ class RunStore(Database):
 
     def list_runs(self, text_filter: str = "") -> list[RunRow]:
         """Newest first. Each word of the filter must appear (any case) in the run's name,
-        tags, status, cell or corpus."""
+        tags, status, cell or corpus. A row that cannot be used is a `damaged` run whose
+        message says why (see store.validate)."""
         with self._read() as conn:
             rows = conn.execute("SELECT * FROM runs ORDER BY created DESC, id DESC").fetchall()
-        runs = [row_to_run(row) for row in rows]
+        runs = [read_run(row) for row in rows]
         words = text_filter.lower().split()
         if not words:
             return runs
         return [run for run in runs if all(word in haystack(run) for word in words)]
 
-    def get_run(self, run_id: int) -> RunRow:
+    def get_run(self, run_id: int, *, damaged: bool = False) -> RunRow:
+        """The run; StoreError when there is none, or when its row cannot be used (see
+        store.validate) unless `damaged`, which returns it as a `damaged` run instead."""
         if not 0 <= int(run_id) <= MAX_RUN_ID:  # SQLite would overflow: no such run
-            raise StoreError(f"no run with id {run_id}")
+            raise NoSuchRun(f"no run with id {run_id}")
         with self._read() as conn:
             row = conn.execute("SELECT * FROM runs WHERE id = ?", (int(run_id),)).fetchone()
         if row is None:
-            raise StoreError(f"no run with id {run_id}")
-        return row_to_run(row)
+            raise NoSuchRun(f"no run with id {run_id}")
+        run = read_run(row)
+        if is_damaged(run) and not damaged:
+            raise DamagedRun(f"run {run_id} is damaged in the store ({run.message})")
+        return run
 
     def step_metrics(self, run_id: int, after_step: int = 0) -> list[dict[str, Any]]:
         return self._metric_rows("step_metrics", STEP_COLUMNS, "step", run_id, after_step)
 
     def epoch_metrics(self, run_id: int, after_epoch: int = 0) -> list[dict[str, Any]]:
-        rows = self._metric_rows("epoch_metrics", EPOCH_COLUMNS, "epoch", run_id, after_epoch)
-        for row in rows:
-            row["is_best"] = bool(row["is_best"])
-        return rows
+        return self._metric_rows("epoch_metrics", EPOCH_COLUMNS, "epoch", run_id, after_epoch)
 
     def _metric_rows(
         self, table: str, columns: tuple[str, ...], key: str, run_id: int, after: int
@@ -243,7 +256,9 @@ class RunStore(Database):
                 f"WHERE run_id = ? AND {key} > ? ORDER BY {key}",
                 (run_id, after),
             ).fetchall()
-        return [dict(zip(columns, row, strict=True)) for row in rows]
+        read = read_step if table == "step_metrics" else read_epoch
+        values = (read(dict(zip(columns, row, strict=True))) for row in rows)
+        return [value for value in values if value is not None]  # damaged rows left out
 
     def rename(self, run_id: int, name: str) -> None:
         name = name.strip()
@@ -254,20 +269,16 @@ class RunStore(Database):
     def set_tags(self, run_id: int, tags: list[str]) -> None:
         clean: list[str] = []
         for tag in tags:
-            tag = tag.strip()
+            tag = storable(tag.strip())
             if tag and tag not in clean:
                 clean.append(tag)
         self.update_run(run_id, tags=clean)
 
     def delete_run(self, run_id: int) -> None:
         """Remove the run's rows and its folder (checkpoints). Refuses a live run."""
-        run = self.get_run(run_id)
+        run = self.get_run(run_id, damaged=True)  # a damaged row may be deleted
         if run.status == "running" and run.hostname in (socket.gethostname(), ""):
-            with self._read() as conn:
-                token = conn.execute(
-                    "SELECT pid_start FROM runs WHERE id = ?", (run_id,)
-                ).fetchone()[0]
-            if process_alive(run.pid, token):
+            if process_alive(run.pid, run.pid_start):
                 raise StoreError(f"run {run_id} is still running (pid {run.pid}); stop it first")
         with self._write() as conn:
             conn.execute("DELETE FROM step_metrics WHERE run_id = ?", (run_id,))
@@ -289,16 +300,26 @@ class RunStore(Database):
         with self._write() as conn:
             cursor = conn.execute(
                 "INSERT INTO sweeps (name, created, configs) VALUES (?, ?, ?)",
-                (name, time.time(), dumps(configs)),
+                (storable(name), time.time(), dumps(configs)),
             )
             return int(cursor.lastrowid)  # type: ignore[arg-type]
+
+    def sweep_name(self, sweep_id: int) -> str:
+        with self._read() as conn:
+            row = conn.execute("SELECT name FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no sweep with id {sweep_id}")
+        return str(row[0])
 
     def sweep_configs(self, sweep_id: int) -> list[dict[str, Any]]:
         with self._read() as conn:
             row = conn.execute("SELECT configs FROM sweeps WHERE id = ?", (sweep_id,)).fetchone()
         if row is None:
             raise StoreError(f"no sweep with id {sweep_id}")
-        return loads(row[0], [])
+        try:
+            return read_sweep_configs(row[0])
+        except DamagedRow as exc:
+            raise StoreError(f"sweep {sweep_id} is damaged in the store ({exc})") from None
 
     def sweep_runs(self, sweep_id: int) -> list[RunRow]:
         """The sweep's runs in sweep order."""
@@ -306,7 +327,7 @@ class RunStore(Database):
             rows = conn.execute(
                 "SELECT * FROM runs WHERE sweep_id = ? ORDER BY sweep_index, id", (sweep_id,)
             ).fetchall()
-        return [row_to_run(row) for row in rows]
+        return [read_run(row) for row in rows]
 
     def export(self, run_ids: Sequence[int], fmt: str) -> str:
         """The runs as CSV (one row per epoch) or JSON (everything)."""

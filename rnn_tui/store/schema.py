@@ -6,9 +6,15 @@ have been applied. Never edit a released migration: append a new one.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+
 from rnn_tui.errors import StoreError
 
-RUN_STATUSES = ("running", "finished", "stopped", "diverged", "interrupted", "error")
+# The statuses of schema 1 (frozen: migration 1 names them); later ones come with their migration.
+_STATUSES_1 = ("running", "finished", "stopped", "diverged", "interrupted", "error")
+# `pruned`: a search trial stopped early because its curve was worse than the others' (migration 2).
+RUN_STATUSES = (*_STATUSES_1, "pruned")
 INTERRUPTED_MESSAGE = "process died; data kept up to the last flush"
 
 # Config fields that say what a run was, in the order exports and tables show them.
@@ -18,10 +24,34 @@ KEY_CONFIG_FIELDS = (
 )  # fmt: skip
 
 
-STATUS_CHECK = ", ".join(f"'{s}'" for s in RUN_STATUSES)
+STATUS_CHECK = ", ".join(f"'{s}'" for s in _STATUSES_1)
+
+
+def _allow_pruned(conn: sqlite3.Connection) -> None:
+    """Add `pruned` to the runs table's status CHECK in place.
+
+    SQLite cannot alter a CHECK; rebuilding the table would cascade-delete every run's
+    metrics (foreign keys are on and cannot be switched off inside the migration's
+    transaction). Widening a CHECK changes no stored row, which is the case SQLite documents
+    for editing the schema text (https://sqlite.org/lang_altertable.html#otheralter).
+    """
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.execute(
+            "UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' "
+            "AND name = 'runs'",
+            ("'error')", "'error', 'pruned')"),
+        )
+        conn.execute(f"PRAGMA schema_version = {int(version) + 1}")  # reload the schema
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+
+
+Migration = tuple[str | Callable[[sqlite3.Connection], None], ...]
 
 # Migration N (1-based) brings a database from user_version N-1 to N. Append only.
-MIGRATIONS: list[tuple[str, ...]] = [
+MIGRATIONS: list[Migration] = [
     (
         """CREATE TABLE sweeps (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -87,6 +117,9 @@ MIGRATIONS: list[tuple[str, ...]] = [
             PRIMARY KEY (run_id, epoch)
         ) WITHOUT ROWID""",
     ),
+    # 2: a search's pruned trial ends with status `pruned`. (A store without a CHECK on
+    # status needs no such step: the code checks statuses.)
+    (_allow_pruned,),
 ]
 
 

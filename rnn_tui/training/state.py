@@ -1,8 +1,6 @@
-"""A trainer's state in a checkpoint and back: the checkpoint a resume reads (once), the payload
-a trainer saves, the progress it restores on resume, and the config a resume may run with.
-
-A Trainer calls `save_checkpoints(self, ...)` to save and `restore_progress(self, resume)` once
-its model and optimizer exist; the counters a checkpoint keeps are the fields of `Progress`.
+"""A trainer's state in a checkpoint and back: the checkpoint a resume reads (once), the state a
+run changes as it trains (`TrainState`: to a payload, restored from one), and the config a
+resume may run with. Nothing here knows the Trainer; the Trainer holds one `TrainState`.
 """
 
 from __future__ import annotations
@@ -10,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
@@ -21,10 +19,10 @@ from rnn_tui.checkpoints.files import (
     save_checkpoint,
 )
 from rnn_tui.config import TrainConfig
-from rnn_tui.model.charrnn import State
-
-if TYPE_CHECKING:
-    from rnn_tui.training.trainer import Trainer
+from rnn_tui.data.corpus import Corpus
+from rnn_tui.data.vocab import Vocab
+from rnn_tui.model.charrnn import CharRNN, State
+from rnn_tui.training.averaging import WeightAverage
 
 LAST_CHECKPOINT = "last.pt"
 BEST_CHECKPOINT = "best.pt"
@@ -32,8 +30,9 @@ BEST_CHECKPOINT = "best.pt"
 
 @dataclass
 class Progress:
-    """The trainer's counters: a fresh run starts from Progress(), a resumed one from its
-    checkpoint's. A checkpoint's "progress" holds these fields and "wall_seconds"."""
+    """The trainer's counters (part of its TrainState): a fresh run starts from Progress(), a
+    resumed one from its checkpoint's. A checkpoint's "progress" holds these fields and
+    "wall_seconds"."""
 
     step: int = 0
     epoch: int = 1
@@ -102,76 +101,94 @@ class Resume:
         return TrainConfig.from_dict(self.payload["config"])
 
 
-def checkpoint_payload(trainer: Trainer) -> dict[str, Any]:
-    state = trainer.state
-    if isinstance(state, tuple):
-        state = [s.detach().cpu() for s in state]
-    elif state is not None:
-        state = state.detach().cpu()
-    progress = dataclasses.asdict(trainer.progress)
-    progress["wall_seconds"] = trainer.wall_seconds
-    payload = {
-        "config": trainer.config.to_dict(),
-        "vocab": trainer.vocab.to_list(),
-        "model": {k: v.detach().cpu() for k, v in trainer.model.state_dict().items()},
-        "optimizer": trainer.optimizer.state_dict(),
-        "state": state,
-        "rng": {
-            "torch": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state() if trainer.device.type == "cuda" else None,
-        },
-        "progress": progress,
-        "params": trainer.params,
-        "corpus": corpus_fingerprint(trainer.corpus),
+def run_facts(config: TrainConfig, vocab: Vocab, params: int, corpus: Corpus) -> dict[str, Any]:
+    """What a run's checkpoints hold besides its state, fixed once the run is prepared."""
+    return {
+        "config": config.to_dict(),
+        "vocab": vocab.to_list(),
+        "params": params,
+        "corpus": corpus_fingerprint(corpus),
         "torch_version": str(torch.__version__),
     }
-    if trainer.average is not None:
-        payload["train_model"] = payload["model"]
-        payload["model"] = trainer.average.state_dict()
-        payload["average_updates"] = trainer.average.updates
-    return payload
 
 
-def save_checkpoints(trainer: Trainer, *, last: bool, best: bool) -> None:
-    """Write last.pt and or best.pt into the trainer's out_dir (nothing without one); the
-    progress in both names best.pt once it exists."""
-    if trainer.out_dir is None:
-        return
-    if best:
-        trainer.progress.best_checkpoint = str(trainer.out_dir / BEST_CHECKPOINT)
-    payload = checkpoint_payload(trainer)
-    if last:
-        trainer.last_checkpoint = str(save_checkpoint(trainer.out_dir / LAST_CHECKPOINT, payload))
-    if best:
-        save_checkpoint(trainer.out_dir / BEST_CHECKPOINT, payload)
+@dataclass(eq=False)  # tensors and optimizers have no plain equality
+class TrainState:
+    """What a run changes as it trains, all in one place: the weights (and their average),
+    the optimizer, the counters, the recurrent state carried between sequential batches,
+    the wall seconds of the sessions before this one and the last checkpoint written.
 
+    A fresh run starts from its defaults; `restore()` puts a checkpoint's back and
+    `to_payload()` is what a checkpoint keeps (with the global RNG state)."""
 
-def restore_progress(trainer: Trainer, resume: Resume | None) -> None:
-    """A fresh run's counters, or those of the checkpoint `resume` with its weights."""
-    trainer.progress = Progress()
-    trainer.wall_before = 0.0  # the wall seconds of the sessions before this one
-    trainer.state = None
-    trainer.last_checkpoint = None
-    if resume is None:
-        return
-    payload = resume.payload
-    # With weight averaging, "model" holds the average (what sampling loads) and
-    # "train_model" the raw weights that training continues from.
-    trainer.model.load_state_dict(payload.get("train_model", payload["model"]))
-    if trainer.average is not None:
-        trainer.average.load(payload["model"], payload.get("average_updates", 0))
-    trainer.optimizer.load_state_dict(payload["optimizer"])
-    saved = payload["progress"]
-    trainer.progress = Progress(**{name: saved[name] for name in PROGRESS_FIELDS})
-    trainer.wall_before = saved["wall_seconds"]
-    state = payload.get("state")
-    if state is not None:
-        state = tuple(state) if isinstance(state, list) else state
-        trainer.state = _to_device(state, trainer.device)
-    torch.set_rng_state(payload["rng"]["torch"])
-    if trainer.device.type == "cuda" and payload["rng"].get("cuda") is not None:
-        torch.cuda.set_rng_state(payload["rng"]["cuda"])
-    trainer.last_checkpoint = str(resume.path)
+    model: CharRNN
+    optimizer: torch.optim.Optimizer
+    device: torch.device
+    average: WeightAverage | None = None
+    progress: Progress = dataclasses.field(default_factory=Progress)
+    wall_before: float = 0.0
+    recurrent: State | None = None
+    last_checkpoint: str | None = None
+
+    def to_payload(self, wall_seconds: float) -> dict[str, Any]:
+        """The state's part of a checkpoint, `wall_seconds` of training so far included."""
+        recurrent = self.recurrent
+        if isinstance(recurrent, tuple):
+            recurrent = [s.detach().cpu() for s in recurrent]
+        elif recurrent is not None:
+            recurrent = recurrent.detach().cpu()
+        progress = dataclasses.asdict(self.progress)
+        progress["wall_seconds"] = wall_seconds
+        payload = {
+            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "state": recurrent,
+            "rng": {
+                "torch": torch.get_rng_state(),
+                "cuda": torch.cuda.get_rng_state() if self.device.type == "cuda" else None,
+            },
+            "progress": progress,
+        }
+        if self.average is not None:
+            payload["train_model"] = payload["model"]
+            payload["model"] = self.average.state_dict()
+            payload["average_updates"] = self.average.updates
+        return payload
+
+    def restore(self, resume: Resume) -> None:
+        """The checkpoint's weights, optimizer, counters, recurrent and RNG state (call once
+        the model and optimizer are built, so their RNG draws are replaced)."""
+        payload = resume.payload
+        # With weight averaging, "model" holds the average (what sampling loads) and
+        # "train_model" the raw weights that training continues from.
+        self.model.load_state_dict(payload.get("train_model", payload["model"]))
+        if self.average is not None:
+            self.average.load(payload["model"], payload.get("average_updates", 0))
+        self.optimizer.load_state_dict(payload["optimizer"])
+        saved = payload["progress"]
+        self.progress = Progress(**{name: saved[name] for name in PROGRESS_FIELDS})
+        self.wall_before = saved["wall_seconds"]
+        recurrent = payload.get("state")
+        if recurrent is not None:
+            recurrent = tuple(recurrent) if isinstance(recurrent, list) else recurrent
+            self.recurrent = _to_device(recurrent, self.device)
+        torch.set_rng_state(payload["rng"]["torch"])
+        if self.device.type == "cuda" and payload["rng"].get("cuda") is not None:
+            torch.cuda.set_rng_state(payload["rng"]["cuda"])
+        self.last_checkpoint = str(resume.path)
+
+    def save(
+        self, out_dir: Path, facts: dict[str, Any], wall_seconds: float, *, last: bool, best: bool
+    ) -> None:
+        """Write last.pt and or best.pt into `out_dir` (with the run's `facts`); the progress
+        in both names best.pt once it exists."""
+        if best:
+            self.progress.best_checkpoint = str(out_dir / BEST_CHECKPOINT)
+        payload = {**facts, **self.to_payload(wall_seconds)}
+        if last:
+            self.last_checkpoint = str(save_checkpoint(out_dir / LAST_CHECKPOINT, payload))
+        if best:
+            save_checkpoint(out_dir / BEST_CHECKPOINT, payload)
 
 
 def resumable_config(resume: Resume, requested: TrainConfig) -> TrainConfig:

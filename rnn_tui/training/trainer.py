@@ -7,6 +7,7 @@ checkpoint, and ends a diverging run with a message instead of a crash.
 from __future__ import annotations
 
 import contextlib
+import errno
 import threading
 import time
 from collections.abc import Callable
@@ -31,13 +32,7 @@ from rnn_tui.training.events import EndReason, EpochEnd, EvalEnd, Event, RunEnd,
 from rnn_tui.training.hardware import resolve_device, resolve_precision
 from rnn_tui.training.optimizers import make_optimizer
 from rnn_tui.training.schedule import lr_factor
-from rnn_tui.training.state import (
-    Progress,
-    Resume,
-    restore_progress,
-    resumable_config,
-    save_checkpoints,
-)
+from rnn_tui.training.state import Progress, Resume, TrainState, resumable_config, run_facts
 from rnn_tui.training.step import train_step
 
 
@@ -46,9 +41,8 @@ class Trainer:
     checkpoint, device); `run()` never raises: it reports how the run ended in RunEnd.
 
     `resume` is a checkpoint path, or a `Resume` a front end read already (it is read once).
+    What the run changes as it trains is `state` (a TrainState, built by prepare()).
     """
-
-    progress: Progress  # the counters a checkpoint keeps, set by prepare()
 
     def __init__(
         self,
@@ -67,6 +61,7 @@ class Trainer:
         self.corpus = corpus
         self.resume = resume
         self._stop = threading.Event()
+        self.state: TrainState | None = None
         self._prepared = False
         self.ended_inside_epoch = False
 
@@ -109,13 +104,16 @@ class Trainer:
 
         check_memory(config, len(self.vocab))
         torch.manual_seed(config.seed)
-        self.model = CharRNN.from_config(config, len(self.vocab)).to(self.device)
-        self.optimizer = make_optimizer(
-            config.optimizer, self.model.parameters(), config.lr, config.weight_decay
+        model = CharRNN.from_config(config, len(self.vocab)).to(self.device)
+        optimizer = make_optimizer(
+            config.optimizer, model.parameters(), config.lr, config.weight_decay
         )
-        self.params = count_parameters(self.model)
-        self.average = WeightAverage(self.model, config.ema) if config.ema else None
-        restore_progress(self, resumed)
+        self.params = count_parameters(model)
+        average = WeightAverage(model, config.ema) if config.ema else None
+        self.state = TrainState(model, optimizer, self.device, average)
+        if resumed is not None:
+            self.state.restore(resumed)
+        self._facts = run_facts(config, self.vocab, self.params, self.corpus)
         self._prepared = True
 
     # -- the run -----------------------------------------------------------------------------
@@ -150,7 +148,7 @@ class Trainer:
         try:
             reason, message = self._loop()
         except Exception as exc:  # a bug or an I/O failure: report it, keep what was saved
-            return self._emit_end("error", f"{type(exc).__name__}: {exc}".splitlines()[0])
+            return self._emit_end("error", failure_line(exc))
         return self._emit_end(reason, message)
 
     def _loop(self) -> tuple[EndReason, str]:
@@ -169,7 +167,7 @@ class Trainer:
             mark = self._clock()
             for inputs, targets in batches:
                 if self._stop.is_set():
-                    save_checkpoints(self, last=True, best=False)
+                    self._save(last=True, best=False)
                     return "stopped", f"stopped at step {progress.step}"
                 if self._out_of_time():
                     self._end_epoch()
@@ -178,7 +176,7 @@ class Trainer:
                 loss = self._train_step(inputs, targets)
                 if diverged(loss, loss_limit):
                     return "diverged", divergence_message(
-                        loss, progress.step + 1, config.lr, config.clip, self.last_checkpoint
+                        loss, progress.step + 1, config.lr, config.clip, self.state.last_checkpoint
                     )
                 progress.note_step(loss, inputs.numel())
                 now = self._clock()
@@ -213,7 +211,7 @@ class Trainer:
 
     def _new_pass(self) -> None:
         if self.config.batching == "sequential":
-            self.state = None  # a new pass over the text starts new streams
+            self.state.recurrent = None  # a new pass over the text starts new streams
 
     def _train_step(self, inputs: torch.Tensor, targets: torch.Tensor) -> float:
         config = self.config
@@ -224,17 +222,17 @@ class Trainer:
             inputs.to(self.device, non_blocking=True),
             targets.to(self.device, non_blocking=True),
         )
-        sequential = config.batching == "sequential"
-        loss, state = train_step(
+        sequential, state = config.batching == "sequential", self.state
+        loss, recurrent = train_step(
             self.model,
             self.optimizer,
             batch,
-            detach_state(self.state) if sequential else None,
+            detach_state(state.recurrent) if sequential else None,
             clip=config.clip,
             bf16=config.precision == "bf16",
-            average=self.average,
+            average=state.average,
         )
-        self.state = detach_state(state) if sequential else None
+        state.recurrent = detach_state(recurrent) if sequential else None
         return loss
 
     def _end_epoch(self) -> None:
@@ -257,7 +255,7 @@ class Trainer:
             # but the checkpoint keeps its place in it, so extending the run reads the same
             # batches as a longer run would, and the resumed epoch's report replaces this one.
             self.ended_inside_epoch = True
-        save_checkpoints(self, last=True, best=is_best)
+        self._save(last=True, best=is_best)
         self.on_event(
             EpochEnd(
                 epoch=finished_epoch,
@@ -271,7 +269,7 @@ class Trainer:
                 elapsed=self.wall_seconds,
                 sample=sample,
                 is_best=is_best,
-                checkpoint=self.last_checkpoint if self.out_dir is not None else None,
+                checkpoint=self.state.last_checkpoint if self.out_dir is not None else None,
             )
         )
         self.budget.note_finish(self._clock() - began)
@@ -293,7 +291,7 @@ class Trainer:
         progress = self.progress
         is_best = progress.note_evaluation(val_ppl)
         if is_best:
-            save_checkpoints(self, last=False, best=True)
+            self._save(last=False, best=True)
         self.on_event(
             EvalEnd(
                 step=progress.step,
@@ -329,15 +327,33 @@ class Trainer:
 
     def _averaged_weights(self) -> contextlib.AbstractContextManager[None]:
         """The weight average in the model for evaluation and samples (with --ema)."""
-        if self.average is None:
+        if self.state.average is None:
             return contextlib.nullcontext()
-        return self.average.applied(self.model)
+        return self.state.average.applied(self.model)
 
     # -- bookkeeping -------------------------------------------------------------------------
 
     @property
+    def model(self) -> CharRNN:
+        return self.state.model
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        return self.state.optimizer
+
+    @property
+    def progress(self) -> Progress:
+        """The counters a checkpoint keeps (a fresh run's before prepare())."""
+        return self.state.progress if self.state is not None else Progress()
+
+    @property
     def wall_seconds(self) -> float:
-        return self.wall_before + self._clock() - self._start_wall
+        return self.state.wall_before + self._clock() - self._start_wall
+
+    def _save(self, *, last: bool, best: bool) -> None:
+        """last.pt and or best.pt into out_dir (nothing without one)."""
+        if self.out_dir is not None:
+            self.state.save(self.out_dir, self._facts, self.wall_seconds, last=last, best=best)
 
     @property
     def tokens_per_s(self) -> float:
@@ -353,13 +369,13 @@ class Trainer:
     def _out_of_time(self) -> bool:
         """A session always trains one step, so a budget too short for the final
         evaluation still yields a model."""
-        first = self.progress.step == self.start_step and self.wall_before < (
+        first = self.progress.step == self.start_step and self.state.wall_before < (
             self.budget.seconds or 0
         )
         return not first and self.budget.spent(self.wall_seconds)
 
     def _emit_end(self, reason: EndReason, message: str) -> RunEnd:
-        progress = getattr(self, "progress", Progress())  # prepare() may have failed
+        progress = self.progress  # prepare() may have failed
         end = RunEnd(
             reason=reason,
             message=message,
@@ -369,8 +385,16 @@ class Trainer:
             final_train_ppl=progress.last_train_ppl,
             tokens_per_s=self.tokens_per_s if self._prepared else 0.0,
             elapsed=self.wall_seconds if hasattr(self, "_start_wall") else 0.0,
-            checkpoint=getattr(self, "last_checkpoint", None),
+            checkpoint=self.state.last_checkpoint if self.state is not None else None,
             best_checkpoint=progress.best_checkpoint,
         )
         self.on_event(end)
         return end
+
+
+def failure_line(exc: BaseException) -> str:
+    """The one line a run's error end shows: a full disk in words, anything else by type."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" (writing {exc.filename})" if exc.filename else ""
+        return f"disk full: {exc.strerror or 'no space left on device'}{where}"
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]

@@ -113,6 +113,7 @@ class RnnTuiApp(HasState, App):
         from rnn_tui.settings import Settings, load_settings
 
         settings, self._settings_notice = (Settings(), None) if fresh else load_settings()
+        self._remember_settings = not fresh  # --fresh never writes the remembered settings
         self.state = AppState(settings=settings, store_path=store_path, attach_to=attach)
         # Starts run processes; its watcher thread follows them (or a run started
         # elsewhere) in the store and posts what changed (LiveChanged).
@@ -413,6 +414,8 @@ class RnnTuiApp(HasState, App):
     def save_settings(self) -> None:
         from rnn_tui.settings import save_settings
 
+        if not self._remember_settings:
+            return
         problem = save_settings(self.state.settings)
         if problem:
             self.notify(problem, severity="warning", markup=False)

@@ -376,6 +376,16 @@ class RunsScreen(Screen):
         self.update_chart()
         self.update_info()
 
+    def mark_runs(self, run_ids: list[int]) -> None:
+        """Mark exactly these runs for the chart (a sweep's trials, overlaid)."""
+        self.table.clear_marks()
+        for run_id in run_ids:
+            self.table.toggle_mark(run_id)
+        self._remember_marks()
+        self.request_load()
+        self.update_chart()
+        self.update_info()
+
     def action_clear_marks(self) -> None:
         self.table.clear_marks()
         self._remember_marks()

@@ -19,6 +19,7 @@ from textual.widgets import DataTable
 from rnn_tui.reports.compare import fmt_count, fmt_ppl, fmt_rate
 from rnn_tui.reports.lines import short_when
 from rnn_tui.store import RunRow
+from rnn_tui.store.validate import is_damaged
 
 if TYPE_CHECKING:
     from rnn_tui.ui.widgets.field_jump import JumpScreen
@@ -34,6 +35,7 @@ STATUS_STYLE = {
     "diverged": ("error", False),
     "interrupted": ("secondary", False),
     "error": ("error", True),
+    "pruned": ("warning", False),
 }
 
 
@@ -128,10 +130,12 @@ def fmt_int(value: Any) -> str:
 
 
 def cell_texts(run: RunRow) -> dict[str, str]:
-    """The text of every column but the mark, the way `rnn-tui runs list` writes it."""
+    """The text of every column but the mark, the way `rnn-tui runs list` writes it; a
+    damaged row shows why in its name column."""
+    damaged = is_damaged(run)
     return {
         "id": str(run.id),
-        "name": short_name(run.name),
+        "name": short_name(run.message if damaged else run.name),
         "status": run.status,
         "cell": run.cell or "-",
         "layers": fmt_int(run.layers),
@@ -141,7 +145,7 @@ def cell_texts(run: RunRow) -> dict[str, str]:
         "best": fmt_ppl(run.best_val_ppl),
         "steps": fmt_count(run.steps),
         "tok_s": fmt_rate(run.tokens_per_s),
-        "date": short_when(run.created),
+        "date": "-" if damaged else short_when(run.created),
     }
 
 

@@ -1,0 +1,81 @@
+"""The sweep summary of a search: the study's leaderboard with trial numbers, hosts and the
+settings' importances; a comma-list sweep's summary stays as it was (test_ui_runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from optuna.distributions import IntDistribution
+from optuna.trial import TrialState, create_trial
+from run_processes import async_wait_until
+from test_ui_runs import T0, db_path, fake_run, open_runs
+from textual.widgets import DataTable, Static
+
+from rnn_tui.runs.space import parse_space
+from rnn_tui.runs.study import HOST_ATTR, RUN_ATTR, StudySpec, create_study, storage_for
+from rnn_tui.store import RunStore
+from rnn_tui.ui.app import RnnTuiApp
+from rnn_tui.ui.screens.sweep_summary import SweepSummaryScreen, show_sweep_summary
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
+
+
+def study_of_three(tmp_path: Path) -> int:
+    """Study `st`: three finished trials (hidden 16, 32, 64) whose runs are in the store."""
+    with RunStore(db_path(tmp_path)) as store:
+        sweep_id = store.create_sweep("st", [])
+        space = parse_space({"hidden": "8..64"}, "tpe")
+        study = create_study(
+            "st", StudySpec(space.to_dict(), "tpe", "median", 3), storage_for(store), sweep_id
+        )
+        for number, (hidden, val) in enumerate(
+            [(16, [14.0, 12.0]), (32, [11.0, 9.5]), (64, [13.0, 12.5])]
+        ):
+            run_id = fake_run(
+                store, {"cell": "gru", "hidden": hidden}, f"st #{number}", steps=10, val=val,
+                created=T0 + number, sweep=(sweep_id, number),
+            )  # fmt: skip
+            study.add_trial(
+                create_trial(
+                    state=TrialState.COMPLETE, value=val[-1] if number != 1 else 9.5,
+                    params={"hidden": hidden}, distributions={"hidden": IntDistribution(8, 64)},
+                    user_attrs={RUN_ATTR: run_id, HOST_ATTR: f"host{number}"},
+                )
+            )  # fmt: skip
+    return sweep_id
+
+
+async def test_a_search_sweep_shows_trials_hosts_and_importances(tmp_path: Path) -> None:
+    sweep_id = study_of_three(tmp_path)
+    async with RnnTuiApp().run_test(size=(140, 40)) as pilot:
+        screen = show_sweep_summary(pilot.app, sweep_id)
+        await pilot.pause()
+        assert isinstance(screen, SweepSummaryScreen) and screen.study is not None
+        table = screen.query_one(DataTable)
+        keys = [column.key.value for column in table.ordered_columns]
+        assert keys[:3] == ["best", "id", "trial"] and keys[-2:] == ["status", "host"]
+        rows = [[str(c) for c in table.get_row(key)] for key in table.rows]
+        assert [(r[2], r[-1]) for r in rows] == [("0", "host0"), ("1", "host1"), ("2", "host2")]
+        assert "Study st: 3 trials" in str(screen.query_one("#summary-title").render())
+        line = str(screen.query_one("#summary-importances", Static).render())
+        assert line == "importance to best val ppl (PED-ANOVA): hidden 1.00"
+
+
+async def test_o_overlays_the_trials_curves_in_the_runs_chart(tmp_path: Path) -> None:
+    sweep_id = study_of_three(tmp_path)
+    async with RnnTuiApp().run_test(size=(140, 40)) as pilot:
+        runs = await open_runs(pilot)
+        await pilot.press("u")
+        assert isinstance(pilot.app.screen, SweepSummaryScreen)
+        await pilot.press("o")
+        assert pilot.app.screen is runs
+        with RunStore(db_path(tmp_path)) as store:
+            trial_ids = sorted(run.id for run in store.sweep_runs(sweep_id))
+        assert sorted(runs.table.marked) == sorted(runs.chart_ids()) == trial_ids
+        await async_wait_until(
+            lambda: all(run_id in runs.curves for run_id in trial_ids), 10, "the curves", pilot
+        )
