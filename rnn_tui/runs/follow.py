@@ -11,6 +11,7 @@ the TUI's log, `rnn-tui train` and `runs watch` print the same words. No torch, 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,10 +42,21 @@ class Update:
 class RunFollower:
     """Reads one run's new rows, poll after poll. The first poll returns the whole run."""
 
-    def __init__(self, store: RunStore, run_id: int, *, check_writer: bool = True) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        run_id: int,
+        *,
+        check_writer: bool = True,
+        writer_check_s: float = 0.0,
+    ) -> None:
         self.store = store
         self.run_id = run_id
         self.check_writer = check_writer
+        # A viewer polling several times a second asks whether the writer lives at most
+        # this often (it costs two reads and a /proc read); 0: at every poll.
+        self.writer_check_s = writer_check_s
+        self._writer_checked = float("-inf")
         self.last_step = 0
         self.last_epoch = 0
 
@@ -55,9 +67,13 @@ class RunFollower:
         store = self.store
         run = store.get_run(self.run_id)
         interrupted = False
-        if run.status == "running" and self.check_writer and not run_is_alive(store, run.id):
-            interrupted = store.mark_interrupted(run.id)
-            run = store.get_run(self.run_id)
+        now = time.monotonic()
+        due = now - self._writer_checked >= self.writer_check_s
+        if run.status == "running" and self.check_writer and due:
+            self._writer_checked = now
+            if not run_is_alive(store, run.id):
+                interrupted = store.mark_interrupted(run.id)
+                run = store.get_run(self.run_id)
         # The rows after the run's row: a run that ended has flushed them all before.
         steps = store.step_metrics(self.run_id, after_step=self.last_step)
         epochs = store.epoch_metrics(self.run_id, after_epoch=self.last_epoch)

@@ -283,7 +283,8 @@ class RnnTuiApp(HasState, App):
         if snapshot.new_run and snapshot.attached and run is not None:
             if run.status == "running" and run.id != self._announced_run:
                 self.notify(attached_line(run), title="attached", timeout=6)
-        self.screen.post_message(QueueUpdated(snapshot))
+        if self.screen_stack:  # none while the app ends
+            self.screen.post_message(QueueUpdated(snapshot))
 
     def on_run_ended(self, message: RunEnded) -> None:
         run, checkpoint = message.run, message.checkpoint

@@ -58,8 +58,10 @@ from rnn_tui.ui.live_messages import (
     StoreTrouble,
 )
 
-# A step reaches the screen within POLL_S plus the screen's repaint interval (0.25 s).
-POLL_S = 0.2
+# A step reaches the screen within POLL_S plus the screen's repaint interval (0.25 s):
+# a snapshot that comes 0.25 s or more after the last paint is painted at once.
+POLL_S = 0.25
+WRITER_CHECK_S = 1.0  # a dead writer is noticed within this (plus a poll)
 IDLE_S = 0.5  # nothing followed: how often a run started elsewhere is looked for
 BUSY_TIMEOUT_S = 0.2  # a locked store costs this thread this much, then one message
 
@@ -283,7 +285,7 @@ class LiveWatcher:
         self._run_ended = False
         self._attached = attached
         self._new_run = True
-        self._follower = RunFollower(store, run.id)
+        self._follower = RunFollower(store, run.id, writer_check_s=WRITER_CHECK_S)
         pid, token, _host = store.writer(run.id)
         self._writer = (pid, token)
         if run.sweep_id is not None:
