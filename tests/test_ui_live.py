@@ -132,3 +132,22 @@ async def test_the_watcher_posts_nothing_while_no_row_arrives(isolated_dirs: Pat
             pilot,
         )
         assert watcher.posts == posts + 1
+
+
+async def test_a_text_cursor_blinks_a_while_after_a_key_then_rests(
+    isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rnn_tui.ui import blink
+
+    monkeypatch.setattr(blink, "BLINK_FOR_S", 0.3)
+    app = RnnTuiApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await watching(pilot)
+        hidden = screen.form.query_one("#field-hidden", Input)
+        hidden.focus()
+        await pilot.press("end")
+        assert hidden.cursor_blink
+        await async_wait_until(lambda: not hidden.cursor_blink, 2, "the cursor to rest", pilot)
+        await pilot.press("backspace")  # a key: it blinks again
+        await pilot.pause()
+        assert hidden.cursor_blink

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.events import Resize
+from textual.events import Event, Key, MouseDown, Resize
 from textual.geometry import Size
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.runs.follow import ago, attached_line
+from rnn_tui.ui.blink import BlinkLimit
 from rnn_tui.ui.live_messages import (
     LiveChanged,
     QueueEnded,
@@ -121,6 +122,7 @@ class RnnTuiApp(HasState, App):
         self._training = self.controller  # what is closed at the end, even if a test swaps it
         self.offered_run: int | None = None  # a run started elsewhere that `a` attaches to
         self._announced_run: int | None = None  # attached to with its own notice
+        self._blink = BlinkLimit(self)  # a text cursor blinks a while after a key, then rests
         self._confirming_quit = False
         self._confirming_stop = False
 
@@ -424,6 +426,11 @@ class RnnTuiApp(HasState, App):
     def exit(self, *args: object, **kwargs: object) -> None:
         self.save_settings()
         super().exit(*args, **kwargs)  # type: ignore[arg-type]
+
+    async def on_event(self, event: Event) -> None:
+        if isinstance(event, (Key, MouseDown)):
+            self._blink.user_acted()
+        await super().on_event(event)
 
     def on_resize(self, event: Resize) -> None:
         self._check_size(event.size)
