@@ -1,9 +1,10 @@
 """Follow a run through the store: the one reader behind every live view.
 
 `RunFollower(store, run_id).poll()` returns the step and epoch rows recorded since the
-last poll, with the run's row (status, message, summary). The Train screen calls it on
-its repaint tick, `rnn-tui runs watch` in a loop. A run whose writer process died is
-marked interrupted here, so a viewer sees it within one poll.
+last poll, with the run's row (status, message, summary). The TUI's watcher thread
+calls it (rnn_tui.ui.watcher), `rnn-tui runs watch` in a loop. A run whose writer process
+died is marked interrupted here, so a viewer sees it within one poll (or within
+`writer_check_s`, when a viewer polls often and asks less often).
 
 The lines people read (a run's start, each epoch, its end) are made in rnn_tui.reports.lines, so
 the TUI's log, `rnn-tui train` and `runs watch` print the same words. No torch, no Textual.
