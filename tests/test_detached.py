@@ -170,9 +170,9 @@ async def test_a_second_app_attaches_shows_the_whole_curve_and_stops_it(
         screen = second.screen
         assert isinstance(screen, TrainScreen)
         attached_line = f"attached to run {run_id} (started "
-        await async_wait_until(  # painted on the screen's repaint tick
+        await async_wait_until(  # painted when the watcher posts
             lambda: (
-                screen.chart.point_counts()["train"] >= recorded > 0
+                screen.chart.point_counts().get("train", 0) >= recorded > 0
                 and status_line(second).startswith(attached_line)
                 and "Epoch 1, Loss " in log_text(second)
             ),
