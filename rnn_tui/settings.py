@@ -32,6 +32,7 @@ class Settings:
     log_y: bool = False
     x_axis: str = "step"
     marks: list[int] = field(default_factory=list)  # run ids marked on the Runs screen
+    store: str | None = None  # the run store (path or URL) when neither --store nor env names one
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": VERSION, **asdict(self)}
@@ -81,7 +82,12 @@ def settings_from_dict(data: object) -> Settings:
         isinstance(m, int) and not isinstance(m, bool) for m in marks
     ):
         raise DamagedSettings("'marks' is not a list of run ids")
-    return Settings(form=dict(form), theme=theme, log_y=log_y, x_axis=x_axis, marks=list(marks))
+    store = data.get("store")
+    if store is not None and not isinstance(store, str):
+        raise DamagedSettings("'store' is not a text")
+    return Settings(
+        form=dict(form), theme=theme, log_y=log_y, x_axis=x_axis, marks=list(marks), store=store
+    )
 
 
 class UnreadableSettings(OSError):

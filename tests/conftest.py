@@ -49,3 +49,39 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("RNN_TUI_CONFIG_DIR", str(tmp_path / "config"))
     return tmp_path
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL cluster for this test session (see pg_server.py); the tests
+    that need it fail, not skip, when PostgreSQL is not installed."""
+    from pg_server import MISSING, PgServer, find_bin_dir
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.fail(MISSING, pytrace=False)
+    server = PgServer(bin_dir)
+    try:
+        server.init()
+    except Exception:
+        server.destroy()
+        raise
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, empty database on the test cluster, as a store URL with its password."""
+    return pg_server.url(pg_server.new_database())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path: Path) -> str:
+    """A new run store on each backend: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "data" / "runs.sqlite3")
+    return request.getfixturevalue("pg_url")

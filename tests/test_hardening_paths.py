@@ -142,6 +142,11 @@ def test_the_engine_refuses_owned_paths_and_allows_others(store, tmp_path):
                  tmp_path / "config" / "settings.json", tmp_path / "link-to-db"]:  # fmt: skip
         with pytest.raises(RnnTuiError, match="choose another"):
             refuse_owned(path, db_path=db)
+    from rnn_tui.runs.study import journal_path
+
+    for path in (journal_path(db), f"{journal_path(db)}.lock"):
+        with pytest.raises(RnnTuiError, match="studies journal"):
+            refuse_owned(path, db_path=db)
     outside = tmp_path / "elsewhere" / "last.pt"
     refuse_owned(tmp_path / "export.json", db_path=db)
     refuse_owned(outside, db_path=db)

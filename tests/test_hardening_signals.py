@@ -149,3 +149,20 @@ def _proc_start_ticks(pid: int) -> str:
     with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
         text = handle.read()
     return text[text.rfind(")") + 2 :].split()[19]
+
+
+def test_signal_if_ours_sends_only_to_a_confirmed_run_process(processes):
+    from rnn_tui.runs.processes import signal_if_ours
+
+    other = processes(["sleep", "60"])
+    assert not signal_if_ours(other.pid, process_token(other.pid))  # not an rnn-tui command
+    assert not signal_if_ours(other.pid, None)
+    ours = processes(["bash", "-c", "exec -a rnn-tui sleep 60"])
+    deadline = time.monotonic() + 10
+    while not is_run_command(_cmdline(ours.pid)):
+        assert time.monotonic() < deadline, "the process never took its name"
+        time.sleep(0.02)
+    assert not signal_if_ours(ours.pid, "t:1000.000")  # an earlier process's start time
+    assert signal_if_ours(ours.pid, process_token(ours.pid))
+    assert _wait_exit(ours) == -signal.SIGTERM
+    assert other.poll() is None

@@ -262,3 +262,9 @@ async def test_the_tui_runs_screen_shows_damaged_rows_with_their_reason(tmp_path
             await pilot.press("down")
             await pilot.pause()
         assert screen.is_current
+        # Its settings are refused, not taken for the defaults (edit, resume, compare).
+        from rnn_tui.errors import RnnTuiError
+        from rnn_tui.ui.screens.runs_snapshot import stored_config
+
+        with pytest.raises(RnnTuiError, match="damaged"):
+            stored_config(screen.table.run_by_id(beta))

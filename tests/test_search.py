@@ -259,3 +259,12 @@ def test_a_refused_trial_is_told_as_failed_with_its_reason(tmp_path, tiny_corpus
     assert trial.state.name == "FAIL"
     assert str(tiny_corpus) in trial.user_attrs[REASON_ATTR]
     assert f"trial 0 failed: {trial.user_attrs[REASON_ATTR]}" in done.stdout
+
+
+def test_a_study_journal_that_cannot_be_opened_is_one_line(tmp_path):
+    journal = default_db_path().with_name("runs.studies.journal")
+    journal.mkdir(parents=True)  # a folder where the journal file belongs
+    done = call_cli(["sweep", "list"], cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"rnn-tui: error: cannot open the study journal {journal}: ")
+    assert done.stderr.count("\n") == 1

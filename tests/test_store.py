@@ -1,5 +1,6 @@
-"""The SQLite run store: schema and migrations, runs and metrics, batching, crash recovery,
-concurrent processes, export and the errors a bad database gives."""
+"""The run store on both backends (SQLite and a real PostgreSQL server): schema and
+versions, runs and metrics, batching, crash recovery, concurrent processes, export and the
+errors a bad database gives. Tests that use `db` run on each backend."""
 
 from __future__ import annotations
 
@@ -35,9 +36,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch):
+def db(tmp_path, monkeypatch, store_url):
     monkeypatch.setenv("RNN_TUI_DATA_DIR", str(tmp_path / "data"))
-    with RunStore() as store:
+    with RunStore(store_url) as store:
         yield store
 
 
@@ -87,41 +88,54 @@ def test_data_dir_follows_env(tmp_path, monkeypatch):
         assert (tmp_path / "d" / "runs" / "7").is_dir()
 
 
-def test_new_database_is_wal_at_current_version(db):
-    assert db.user_version() == schema_version() == len(store_module.MIGRATIONS) >= 1
+def test_new_database_is_wal_at_current_version(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite3") as db:
+        assert db.user_version() == schema_version() == store_module.SCHEMA_VERSION == 3
     conn = sqlite3.connect(db.path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"runs", "sweeps", "step_metrics", "epoch_metrics"} <= tables
+    assert {"runs", "sweeps", "step_metrics", "epoch_metrics", "rnn_tui_meta"} <= tables
+    assert conn.execute("SELECT value FROM rnn_tui_meta").fetchall() == [("3",)]
     conn.close()
 
 
-def test_empty_version_0_database_is_migrated(tmp_path):
-    path = tmp_path / "old.sqlite3"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE unrelated (x)")  # a file at user_version 0
-    conn.commit()
-    conn.close()
+def test_one_schema_on_both_backends(db):
+    """The same tables and columns, from the one definition, whichever the backend."""
+    from sqlalchemy import inspect
+
+    with db._read() as conn:
+        found = inspect(conn.connection)
+        names = found.get_table_names()
+        tables = {name: [c["name"] for c in found.get_columns(name)] for name in names}
+    defined = store_module.schema.metadata.sorted_tables
+    expected = {table.name: [c.name for c in table.columns] for table in defined}
+    assert tables == expected
+    assert "heartbeat" in tables["runs"] and "stop_requested" in tables["runs"]
+
+
+def test_empty_file_becomes_a_store_and_a_foreign_one_is_refused(tmp_path):
+    path = tmp_path / "empty.sqlite3"
+    path.touch()  # an empty file is a SQLite database with nothing in it yet
     with RunStore(path) as store:
         assert store.user_version() == schema_version()
-        assert store.list_runs() == []
         run_id = store.create_run(config())
     with RunStore(path) as store:  # reopening at the current version keeps the data
-        assert store.user_version() == schema_version()
         assert [r.id for r in store.list_runs()] == [run_id]
-
-
-def test_migrations_apply_in_order(tmp_path, monkeypatch):
-    path = tmp_path / "runs.sqlite3"
-    with RunStore(path) as store:
-        run_id = store.create_run(config(), name="kept")
-    later = [*store_module.MIGRATIONS, ("ALTER TABLE runs ADD COLUMN notes TEXT DEFAULT 'n'",)]
-    monkeypatch.setattr(store_module.schema, "MIGRATIONS", later)
-    with RunStore(path) as store:
-        assert store.user_version() == len(later)
-        run = store.get_run(run_id)
-        assert run.name == "kept"
-        assert run.extra == {"notes": "n"}
+    other = tmp_path / "other.sqlite3"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE unrelated (x)")  # someone else's database, user_version 0
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError) as info:
+        RunStore(other)
+    assert str(info.value) == (
+        f"run database {other} is not an rnn-tui store: it holds other tables (unrelated); "
+        "give rnn-tui a database of its own"
+    )
+    conn = sqlite3.connect(other)
+    assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["unrelated"]
+    conn.close()
 
 
 def test_newer_schema_is_refused(tmp_path):
@@ -131,11 +145,13 @@ def test_newer_schema_is_refused(tmp_path):
     conn.execute(f"PRAGMA user_version = {schema_version() + 5}")
     conn.commit()
     conn.close()
-    with pytest.raises(StoreError) as info:
-        RunStore(path)
-    message = str(info.value)
-    assert str(path) in message and "newer than this rnn-tui knows" in message
-    assert "\n" not in message
+    for readonly in (False, True):
+        with pytest.raises(StoreError) as info:
+            RunStore(path, readonly=readonly)
+        assert str(info.value) == (
+            f"run database {path} has schema version {schema_version() + 5}, written by a "
+            f"newer rnn-tui (this one knows up to {schema_version()}); upgrade rnn-tui to use it"
+        )
 
 
 # --------------------------------------------------------------------------- bad databases
@@ -305,7 +321,7 @@ def test_progress_is_visible_while_running(db):
 def test_steps_are_batched_until_a_flush(db):
     run_id = db.create_run(config())
     recorder = db.recorder(run_id, flush_every=100, flush_seconds=3600)
-    with RunStore(db.path) as other:
+    with RunStore(db.url) as other:
         for n in range(1, 100):
             recorder(step(n))
         assert other.step_metrics(run_id) == []  # 99 buffered steps: nothing written yet
@@ -532,7 +548,8 @@ def test_sigkilled_run_is_marked_interrupted(tmp_path):
         assert reader.recover() == 0
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(timeout=10) == -signal.SIGKILL
-        assert reader.get_run(run_id).status == "running"  # until someone recovers
+        # Reads show it interrupted at once; recover() writes it (a reader never writes).
+        assert reader.get_run(run_id).status == "interrupted"
         assert reader.recover() == 1
         assert reader.get_run(run_id).status == "interrupted"
         assert reader.recover() == 0

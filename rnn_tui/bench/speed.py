@@ -152,11 +152,17 @@ def training_speed(
 
 
 def store_overhead(
-    corpus: Corpus, config: TrainConfig, steps: int, rounds: int, device: str
+    corpus: Corpus,
+    config: TrainConfig,
+    steps: int,
+    rounds: int,
+    device: str,
+    store_url: str | None = None,
 ) -> dict[str, Any]:
     """Training tokens/s with the run store recording every step, against none, alternately.
 
     Both runs write the same output folder (checkpoints, metrics.jsonl); only the store differs.
+    The store is a new SQLite file, or the PostgreSQL (or other) store at `store_url`.
     """
     import tempfile
 
@@ -164,7 +170,10 @@ def store_overhead(
     from rnn_tui.store import RunStore
 
     base = config.replace(device=device, sample_length=0, epoch_steps=None, steps=steps)
-    with tempfile.TemporaryDirectory() as tmp, RunStore(f"{tmp}/runs.sqlite3") as store:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        RunStore(store_url or f"{tmp}/runs.sqlite3") as store,
+    ):
         recorded, bare = [], []
         for index in range(rounds):
             with_store = RunSession(base, store=store, corpus=corpus)
@@ -178,6 +187,7 @@ def store_overhead(
         "cost_percent": (1 - statistics.median(ratios)) * 100,
         "steps_per_round": steps,
         "rounds": rounds,
+        "store": store.location,
     }
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.store import RunRow
+from rnn_tui.store import RunRow, check_on_this_host
 
 
 def sample_checkpoint(run: RunRow, *, prefer: str = "best") -> str:
@@ -21,6 +21,7 @@ def sample_checkpoint(run: RunRow, *, prefer: str = "best") -> str:
     candidates = [c for c in (order if prefer == "best" else order[::-1]) if c]
     if not candidates:
         raise RnnTuiError(f"run {run.id} has no checkpoint yet (one is saved every epoch)")
+    check_on_this_host(run.id, run.hostname, "sample")  # its files are on that host's disk
     for path in candidates:
         if Path(path).is_file():
             return path

@@ -68,6 +68,7 @@ def _bench(args: argparse.Namespace) -> int:
     )
     from rnn_tui.config import preset
     from rnn_tui.data.corpus import load_corpus
+    from rnn_tui.store import mask_url
 
     console = Console()
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -98,13 +99,20 @@ def _bench(args: argparse.Namespace) -> int:
         f"(min {sampling['ms_min']:.0f}, max {sampling['ms_max']:.0f})"
     )
     if args.store_overhead:
-        overhead = store_overhead(corpus, seed, speed["steps_per_round"], args.rounds, args.device)
-        result["store_overhead"] = overhead
-        say(
-            f"  run store: {overhead['with_store_tokens_per_s']:,.0f} tok/s recorded vs "
-            f"{overhead['without_store_tokens_per_s']:,.0f} without, cost "
-            f"{overhead['cost_percent']:.1f}%"
-        )
+        stores = {"store_overhead": None}
+        if args.store_url:
+            stores["store_overhead_url"] = args.store_url
+        for key, url in stores.items():
+            overhead = store_overhead(
+                corpus, seed, speed["steps_per_round"], args.rounds, args.device, url
+            )
+            result[key] = overhead
+            say(
+                f"  run store {mask_url(overhead['store']) if url else '(new SQLite file)'}: "
+                f"{overhead['with_store_tokens_per_s']:,.0f} tok/s recorded vs "
+                f"{overhead['without_store_tokens_per_s']:,.0f} without, cost "
+                f"{overhead['cost_percent']:.1f}%"
+            )
     if args.ui:
         result["ui"] = ui_figures(args.seconds, args.rounds)
         u = result["ui"]

@@ -47,7 +47,12 @@ def _main(argv: list[str]) -> int:
     if extra:  # name the subcommand whose --help lists the right flags
         command_parser = parser.subcommands.get(args.command, parser)
         command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command is None and (args.attach is not None or args.fresh):
+    try:
+        choose_store(args.global_store or getattr(args, "store", None))
+    except RnnTuiError as exc:
+        print(f"rnn-tui: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    if args.command is None and (args.attach is not None or args.fresh or args.global_store):
         return _open_tui(attach=args.attach, fresh=args.fresh)
     if args.command is None:
         parser.print_help()
@@ -65,17 +70,29 @@ def _main(argv: list[str]) -> int:
         return 130
 
 
-def _open_tui(attach: int | None = None, fresh: bool = False) -> int:
-    """The TUI (on run `attach`, or from defaults with `fresh`); each refusal is one line."""
-    if attach is not None:
-        from rnn_tui.store import RunStore
+def choose_store(flag: str | None) -> None:
+    """`--store` chooses the store for this process and the runs it starts: it goes into
+    $RNN_TUI_STORE (a relative path made absolute), so a password stays out of any argv."""
+    if flag is None:
+        return
+    from rnn_tui.store import ENV_STORE, parse_store_url
 
-        try:
-            with RunStore() as store:
+    location = parse_store_url(flag)
+    os.environ[ENV_STORE] = flag if location.is_postgres else location.text
+
+
+def _open_tui(attach: int | None = None, fresh: bool = False) -> int:
+    """The TUI (on run `attach`, or from defaults with `fresh`); each refusal is one line:
+    a store that cannot be opened (unreachable, refused, someone else's, newer) among them."""
+    from rnn_tui.store import RunStore
+
+    try:
+        with RunStore() as store:  # the TUI writes: it may create or upgrade the store
+            if attach is not None:
                 store.get_run(attach)
-        except RnnTuiError as exc:
-            print(f"rnn-tui: error: {exc}", file=sys.stderr)
-            return EXIT_USER_ERROR
+    except RnnTuiError as exc:
+        print(f"rnn-tui: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         print(NO_TERMINAL_MESSAGE, file=sys.stderr)
         return EXIT_USER_ERROR

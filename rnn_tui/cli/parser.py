@@ -44,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fresh", action="store_true", help="open the TUI from defaults, not the last session"
     )
+    parser.add_argument(
+        "--store",
+        dest="global_store",
+        metavar="URL",
+        help="the run store: a SQLite file (path or sqlite:///path) or postgresql://user@host/db "
+        "(else $RNN_TUI_STORE, the settings' store, the default file); give a password in "
+        "$RNN_TUI_STORE, PGPASSWORD or ~/.pgpass",
+    )
     commands = parser.add_subparsers(dest="command", parser_class=OneLineParser)
 
     train = commands.add_parser(
@@ -178,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--store-overhead",
         action="store_true",
         help="also time training with and without the run store",
+    )
+    bench.add_argument(
+        "--store-url",
+        metavar="URL",
+        help="with --store-overhead: also time recording into this store (a postgresql:// URL)",
     )
     bench.add_argument(
         "--search",

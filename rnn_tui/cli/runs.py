@@ -105,7 +105,9 @@ def add_runs_parser(subparsers: Any) -> None:
 
 def run_runs_command(args: argparse.Namespace) -> int:
     command = args.runs_command
-    with RunStore() as store:
+    # Reading commands never write: no upgrade, no recovery, no store created.
+    readonly = command in ("list", "show", "compare", "export", "watch")
+    with RunStore(readonly=readonly) as store:
         if command == "list":
             return _list(store, args)
         if command == "show":
@@ -176,13 +178,13 @@ def _list(store: RunStore, args: argparse.Namespace) -> int:
     console = _console()
     if not runs:
         where = f" matching {args.filter!r}" if args.filter else ""
-        console.print(f"no runs{where} in {store.path}", highlight=False, markup=False)
+        console.print(f"no runs{where} in {store.location}", highlight=False, markup=False)
         return 0
     from rich import box
     from rich.table import Table
 
     wide = console.width >= 110  # narrow terminals drop train ppl, tokens/s and start time
-    title = f"runs in {_esc(str(store.path))}"
+    title = f"runs in {_esc(store.location)}"
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("ID", justify="right", no_wrap=True)
     table.add_column("Name", no_wrap=True, min_width=12, overflow="ellipsis")

@@ -43,6 +43,6 @@ def _checkpoint_path(value: str, best: bool = False) -> str:
     from rnn_tui.checkpoints.choice import sample_checkpoint
     from rnn_tui.store import RunStore
 
-    with RunStore() as store:
+    with RunStore(readonly=True) as store:
         run = store.get_run(parse_run_id(value))
     return sample_checkpoint(run, prefer="best" if best else "last")

@@ -7,10 +7,10 @@ below imports none of it.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from typing import Any
 
+from rnn_tui import strict_json
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.plural import plural
 
@@ -93,7 +93,7 @@ def _list(store: Any, storage: Any, as_json: bool) -> int:
              "best_val_ppl": best}
         )  # fmt: skip
     if as_json:
-        print(json.dumps(rows, indent=2))
+        print(strict_json.dumps(rows, indent=2))
         return 0
     if not rows:
         print("no studies (rnn-tui train --sampler tpe --hidden 64..512 --trials 12 starts one)")
@@ -116,7 +116,7 @@ def _show(name: str, store: Any, storage: Any, as_json: bool) -> int:
     study, _ = load_study(name, storage, wait_s=0)
     if as_json:
         rows = [row.to_dict() for row in leaderboard(study, store)]
-        print(json.dumps({"trials": rows, "importances": importances(study)}, indent=2))
+        print(strict_json.dumps({"trials": rows, "importances": importances(study)}, indent=2))
         return 0
     print_leaderboard(study, store)
     found = importances(study)

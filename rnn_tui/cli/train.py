@@ -19,7 +19,7 @@ from rnn_tui.reports.plot import has_matplotlib, text_chart
 from rnn_tui.runs.processes import LOG_NAME, check_not_alive, redirect_output
 from rnn_tui.runs.session import RunSession, check_out_dir
 from rnn_tui.runs.sweep import sweep_label, varied_fields
-from rnn_tui.store import looks_like_run_id, parse_run_id
+from rnn_tui.store import check_on_this_host, looks_like_run_id, parse_run_id
 from rnn_tui.training.events import RunEnd
 
 EXIT_CODES = {"finished": 0, "stopped": 1, "diverged": 3, "error": 2}
@@ -42,6 +42,7 @@ def _resume_target(args: argparse.Namespace, store) -> tuple[str | None, int | N
             raise RnnTuiError("--resume RUN_ID needs the run store (drop --no-store)")
         run = store.get_run(parse_run_id(args.resume))
         check_not_alive(store, run.id)  # two writers never share a run
+        check_on_this_host(run.id, run.hostname, "resume")  # its checkpoint is on that disk
         if not run.checkpoint:
             raise RnnTuiError(f"run {run.id} has no checkpoint to resume from")
         return run.checkpoint, run.id

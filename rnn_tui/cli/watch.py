@@ -70,7 +70,15 @@ def watch(
 
 def stop(store: RunStore, run_id: int, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    if stop_run(store, run_id) == "stopping":
+    outcome = stop_run(store, run_id)
+    if outcome == "requested":
+        host = store.get_run(run_id).hostname
+        print(
+            f"run {run_id} runs on {host}: asked it to stop through the store; it saves a "
+            f"checkpoint and ends at its next heartbeat (rnn-tui runs watch {run_id})",
+            file=out,
+        )
+    elif outcome == "stopping":
         print(
             f"run {run_id} is stopping: it saves a checkpoint and ends "
             f"(rnn-tui runs watch {run_id} follows it)",

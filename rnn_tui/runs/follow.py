@@ -68,13 +68,21 @@ class RunFollower:
         store = self.store
         run = store.get_run(self.run_id)
         interrupted = False
+        # Whether the writer lives costs two reads and a /proc read: at most every
+        # writer_check_s for a viewer that polls several times a second.
         now = time.monotonic()
-        due = now - self._writer_checked >= self.writer_check_s
-        if run.status == "running" and self.check_writer and due:
+        check_alive = run.status == "running" and now - self._writer_checked >= self.writer_check_s
+        if check_alive:
             self._writer_checked = now
-            if not run_is_alive(store, run.id):
-                interrupted = store.mark_interrupted(run.id)
-                run = store.get_run(self.run_id)
+        # A store reads a run whose writer is gone as interrupted before anyone writes it; a
+        # viewer that may write records it (a no-op unless the row still says running).
+        if (
+            self.check_writer
+            and not store.readonly
+            and (run.status == "interrupted" or (check_alive and not run_is_alive(store, run.id)))
+        ):
+            interrupted = store.mark_interrupted(run.id)
+            run = store.get_run(self.run_id)
         # The rows after the run's row: a run that ended has flushed them all before.
         steps = store.step_metrics(self.run_id, after_step=self.last_step)
         epochs = store.epoch_metrics(self.run_id, after_epoch=self.last_epoch)

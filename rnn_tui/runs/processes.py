@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from rnn_tui.config import FIELDS, flag
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.store import ENV_DATA_DIR, RunRow, RunStore, process_alive, process_token
+from rnn_tui.store import ENV_DATA_DIR, RunRow, RunStore, is_this_host, process_alive, process_token
 from rnn_tui.store.liveness import identify
 
 LOG_NAME = "train.log"  # the child's stdout and stderr, in each run's folder
@@ -177,8 +176,8 @@ def run_is_alive(store: RunStore, run_id: int) -> bool:
     if run.status != "running":
         return False
     pid, token, host = store.writer(run_id)
-    if host and host != socket.gethostname():
-        return True  # another machine's: we cannot tell, so trust the row
+    if not is_this_host(host):
+        return True  # another machine's, and its heartbeat is fresh (else: interrupted)
     return process_alive(pid, token)
 
 
@@ -192,18 +191,35 @@ def check_not_alive(store: RunStore, run_id: int) -> None:
         )
 
 
+def signal_if_ours(pid: int | None, token: str | None) -> bool:
+    """Send the stop signal to `pid` only when it is confirmed as the rnn-tui run process
+    that started at `token` (see store.liveness.identify); True when it was sent."""
+    if pid is None or pid == os.getpid() or identify(pid, token).state != "ours":
+        return False
+    try:
+        os.kill(pid, STOP_SIGNAL)
+    except OSError:
+        return False
+    return True
+
+
 def stop_run(store: RunStore, run_id: int) -> str:
-    """Ask the run's process to stop cleanly (it saves a checkpoint): 'stopping'. When the
+    """Ask the run's process to stop cleanly (it saves a checkpoint): 'stopping'; a run of
+    another host is asked through the store, which its heartbeat reads: 'requested'. When the
     process is gone (or its pid now belongs to another program), mark the run interrupted:
-    'interrupted'. RnnTuiError when the run is not running, runs on another machine, or its
-    process cannot be confirmed as this run: a signal goes only to a process whose pid
-    lives, whose start time matches the recorded one and whose command line is rnn-tui's."""
+    'interrupted'. RnnTuiError when the run is not running, or its process cannot be
+    confirmed as this run: a signal goes only to a process whose pid lives, whose start time
+    matches the recorded one and whose command line is rnn-tui's."""
     run = store.get_run(run_id)
+    # Its writer is gone and the row still says running (a read shows it interrupted).
+    if run.status == "interrupted" and store.mark_interrupted(run_id):
+        return "interrupted"
     if run.status != "running":
         raise RnnTuiError(f"run {run_id} is not running (it {run.status})")
     pid, token, host = run.pid, run.pid_start, run.hostname
-    if host and host != socket.gethostname():
-        raise RnnTuiError(f"run {run_id} runs on {host}; stop it there")
+    if not is_this_host(host):
+        store.request_stop(run_id)
+        return "requested"
     if pid == os.getpid():
         raise RnnTuiError(f"run {run_id} runs in this process")
     identity = identify(pid, token)

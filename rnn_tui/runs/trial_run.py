@@ -20,8 +20,8 @@ CHECKPOINT_SUFFIX = ".pt"
 def start_trial_run(values: dict[str, str], store: RunStore, *, name: str) -> Launch:
     """Start `rnn-tui train` on one trial's values (every field as the flags give it),
     recording into `store`, its output in the run's folder. RnnTuiError if it cannot start."""
-    argv = train_argv(values, store_path=store.path, name=name)
-    return launch(argv, store.path.parent)
+    argv = train_argv(values, store_path=store.url.text, name=name)  # no password in argv
+    return launch(argv, store.files_dir)
 
 
 def wait_for_run(store: RunStore, child: Launch, timeout: float = 600.0) -> int | None:

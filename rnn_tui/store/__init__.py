@@ -1,14 +1,20 @@
-"""The run store: every training run, its metrics, samples and checkpoint paths, in SQLite.
+"""The run store: every training run, its metrics, samples and checkpoint paths, in SQLite
+or PostgreSQL.
 
-One module per job: `location` (where the database lives), `schema` (migrations, columns,
-statuses), `rows` (a run as returned, run ids), `connection` (the connection, transactions
-and their errors), `liveness` (whether a writer process lives), `runs` (`RunStore`),
-`recorder` (the trainer's callback, with its retries) and `export` (CSV and JSON).
+One module per job: `location` (the data folder), `url` (which store: --store,
+$RNN_TUI_STORE, settings, default; passwords masked), `schema` (one SQLAlchemy definition for
+both backends, columns, statuses), `migrate` (versions: create, upgrade, refuse), `rows` (a
+run as returned, run ids), `connection` (the engine, transactions), `errors` (driver errors as
+one line), `liveness` (whether a writer process lives), `host` (this machine's name),
+`heartbeat` (liveness across machines, stop requests), `runs` (`RunStore`), `recorder` (the
+trainer's callback, with its retries) and `export` (CSV and JSON).
 
 This package must not import torch: the CLI and the TUI import it at start-up.
 """
 
 from rnn_tui.store.connection import BUSY_TIMEOUT_S
+from rnn_tui.store.heartbeat import grace_period, heartbeat_interval
+from rnn_tui.store.host import ENV_HOSTNAME, check_on_this_host, is_this_host, this_host
 from rnn_tui.store.liveness import process_alive, process_token
 from rnn_tui.store.location import DB_NAME, ENV_DATA_DIR, data_dir, default_db_path
 from rnn_tui.store.recorder import RETRY_FOR_S, RunRecorder
@@ -18,11 +24,19 @@ from rnn_tui.store.schema import (
     EPOCH_COLUMNS,
     INTERRUPTED_MESSAGE,
     KEY_CONFIG_FIELDS,
-    MIGRATIONS,
     RUN_STATUSES,
+    SCHEMA_VERSION,
     STEP_COLUMNS,
     SUMMARY_FIELDS,
     schema_version,
+)
+from rnn_tui.store.url import (
+    ENV_STORE,
+    StoreURL,
+    mask_url,
+    parse_store_url,
+    resolve_store_url,
+    sqlalchemy_url_string,
 )
 
 __all__ = [
@@ -33,8 +47,20 @@ __all__ = [
     "INTERRUPTED_MESSAGE",
     "KEY_CONFIG_FIELDS",
     "MAX_RUN_ID",
-    "MIGRATIONS",
+    "ENV_HOSTNAME",
+    "ENV_STORE",
     "RETRY_FOR_S",
+    "SCHEMA_VERSION",
+    "StoreURL",
+    "check_on_this_host",
+    "grace_period",
+    "heartbeat_interval",
+    "is_this_host",
+    "mask_url",
+    "parse_store_url",
+    "resolve_store_url",
+    "sqlalchemy_url_string",
+    "this_host",
     "RUN_STATUSES",
     "STEP_COLUMNS",
     "SUMMARY_FIELDS",

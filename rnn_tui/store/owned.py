@@ -3,8 +3,8 @@
 Every writer of a user-chosen path (an export, a plot, a `--out` folder, a plan) asks
 `refuse_owned` first, before anything is opened for writing. A path that resolves (symbolic
 links, `..`, `~`) to the run database or its WAL, shared-memory and journal files, the runs
-folder or anything in it, a checkpoint the store records, or the settings file is refused
-in one line that names what it would destroy.
+folder or anything in it, the searches' journal, a checkpoint the store records, or the
+settings file is refused in one line that names what it would destroy.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 DB_COMPANIONS = ("-wal", "-shm", "-journal")  # SQLite's files beside the database
 RUNS_FOLDER = "runs"  # beside the database: each run's checkpoints and log
+STUDIES_JOURNAL = ".studies.journal"  # beside the database: the searches' Optuna journal
 
 
 class OwnedPathError(RnnTuiError):
@@ -41,6 +42,9 @@ def owned_files(db_path: Path | str | None = None) -> list[tuple[Path, str]]:
     owned = [(db, "the run database")]
     owned += [(db.with_name(db.name + suffix), f"the run database's {suffix[1:]} file")
               for suffix in DB_COMPANIONS]  # fmt: skip
+    journal = db.with_name(db.stem + STUDIES_JOURNAL)  # runs.study.journal_path's name
+    owned.append((journal, "the studies journal"))
+    owned.append((journal.with_name(journal.name + ".lock"), "the studies journal's lock"))
     owned.append((db.parent / RUNS_FOLDER, "the runs folder"))
     owned.append((_resolved(settings_path()), "the settings file"))
     return owned

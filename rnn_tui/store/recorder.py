@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rnn_tui.errors import StoreError, StoreFull
+from rnn_tui.store.heartbeat import Heartbeat
 from rnn_tui.training.events import EpochEnd, RunEnd, RunStart, StepEnd
 
 if TYPE_CHECKING:
@@ -22,6 +23,41 @@ if TYPE_CHECKING:
 
 # How long a training run keeps its rows in memory and retries while the store is unavailable.
 RETRY_FOR_S = 60.0
+
+
+def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    """INSERT that replaces the row with the same key; the same SQL for SQLite and PostgreSQL."""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    )
+
+
+_UPSERT_STEPS = _upsert(
+    "step_metrics",
+    ("run_id", "step", "epoch", "loss", "ppl", "lr", "tokens", "elapsed", "tokens_per_s"),
+    ("run_id", "step"),
+)
+_UPSERT_EPOCHS = _upsert(
+    "epoch_metrics",
+    (
+        "run_id",
+        "epoch",
+        "step",
+        "train_loss",
+        "train_ppl",
+        "val_loss",
+        "val_ppl",
+        "tokens",
+        "elapsed",
+        "tokens_per_s",
+        "sample",
+        "is_best",
+        "checkpoint",
+    ),  # fmt: skip
+    ("run_id", "epoch"),
+)
 
 
 class Backoff:
@@ -84,6 +120,8 @@ class RunRecorder:
         retry_for: float = RETRY_FOR_S,
         on_give_up: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        heartbeat: bool = True,
+        on_stop_request: Callable[[], None] | None = None,
     ):
         self.store = store
         self.run_id = run_id
@@ -101,6 +139,10 @@ class RunRecorder:
         self._progress: dict[str, Any] = {}
         self._last_flush = clock()
         self._lock = threading.Lock()
+        # The run's heartbeat in the store, from its start to its end (see heartbeat.py).
+        self._beats = heartbeat
+        self._on_stop_request = on_stop_request
+        self._heartbeat: Heartbeat | None = None
 
     def __call__(self, event: object) -> None:
         if type(event) is StepEnd:  # the hot path: a tuple appended to a list
@@ -169,6 +211,16 @@ class RunRecorder:
     def _on_start(self, event: RunStart) -> None:
         if not self._with_retries(lambda: self._write_start(event)):
             raise StoreError(str(self.error))
+        if self._beats and self._heartbeat is None:
+            options = (
+                {} if self._on_stop_request is None else {"on_stop_request": self._on_stop_request}
+            )
+            self._heartbeat = self.store.heartbeat(self.run_id, **options)
+
+    def stop_heartbeat(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
 
     def _write_start(self, event: RunStart) -> None:
         self.flush()
@@ -227,6 +279,7 @@ class RunRecorder:
 
         Never raises: the other listeners (the metrics file, the console) still see the end.
         """
+        self.stop_heartbeat()
         if self.error is not None:  # gave up already: the run folder's files hold the rest
             if self.disk_full:  # one try at the end row: its few bytes may still fit
                 with contextlib.suppress(StoreError):
@@ -275,20 +328,9 @@ class RunRecorder:
             try:
                 with self.store._write(busy_timeout) as conn:
                     if steps:
-                        conn.executemany(
-                            "INSERT OR REPLACE INTO step_metrics (run_id, step, epoch, loss, "
-                            "ppl, lr, tokens, elapsed, tokens_per_s) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            steps,
-                        )
+                        conn.executemany(_UPSERT_STEPS, steps)
                     if epochs:
-                        conn.executemany(
-                            "INSERT OR REPLACE INTO epoch_metrics (run_id, epoch, step, "
-                            "train_loss, train_ppl, val_loss, val_ppl, tokens, elapsed, "
-                            "tokens_per_s, sample, is_best, checkpoint) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            epochs,
-                        )
+                        conn.executemany(_UPSERT_EPOCHS, epochs)
                     if progress:
                         assignments = ", ".join(f"{key} = ?" for key in progress)
                         conn.execute(

@@ -1,23 +1,29 @@
-"""The run store: every training run, its metrics, samples and checkpoint paths, in SQLite.
+"""The run store: every training run, its metrics, samples and checkpoint paths, in SQLite
+or PostgreSQL.
 
-One database file (`runs.sqlite3` in the user data directory, or `$RNN_TUI_DATA_DIR`).
-Checkpoints stay as files beside it, in `runs/<run_id>/`; the database holds their paths.
+By default one database file (`runs.sqlite3` in the user data directory, or
+`$RNN_TUI_DATA_DIR`); `--store` or `$RNN_TUI_STORE` names another (see `url`). Checkpoints
+stay as files on the disk of the host that wrote them, in `runs/<run_id>/` beside the SQLite
+file (or under the data folder for a PostgreSQL store); the database holds their paths.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from rnn_tui.errors import DamagedRun, NoSuchRun, StoreError
 from rnn_tui.store.connection import Database
 from rnn_tui.store.export import export as export_runs
+from rnn_tui.store.heartbeat import Heartbeat, grace_period
+from rnn_tui.store.host import is_this_host, this_host
 from rnn_tui.store.liveness import process_alive, process_token, same_token
+from rnn_tui.store.location import data_dir
 from rnn_tui.store.recorder import RunRecorder
 from rnn_tui.store.rows import (
     MAX_RUN_ID,
@@ -54,21 +60,23 @@ class RunStore(Database):
     """The run database. Open one per process (or share one between threads)."""
 
     def _opened(self) -> None:
-        self.recover()
+        if not self.readonly:
+            self.recover()
 
     def recover(self) -> int:
-        """Mark runs whose writer process died (on this host) as interrupted; returns how
-        many. Opening a store does this; a long-lived reader calls it now and then."""
-        host = socket.gethostname()
+        """Mark runs whose writer died as interrupted: a dead process on this host, or a
+        heartbeat older than the grace period on any host; returns how many. Opening a store
+        for writing does this; a long-lived writer calls it now and then. A read-only store
+        writes nothing: its reads show such runs as interrupted all the same."""
+        if self.readonly:
+            return 0
         with self._read() as conn:
-            rows = conn.execute("SELECT * FROM runs WHERE status = 'running'").fetchall()
-        runs = [read_run(row) for row in rows]  # a damaged row is left as it is
+            rows = conn.execute("SELECT * FROM runs WHERE status = 'running'").mappings().fetchall()
+        now = self.db_now() if rows else 0.0
         dead = [
             run.id
-            for run in runs
-            if run.status == "running"
-            and run.hostname in (host, "")
-            and not process_alive(run.pid, run.pid_start)
+            for run, row in zip(map(read_run, rows), rows, strict=True)  # damaged: left alone
+            if run.status == "running" and self._writer_dead(run, row, now)
         ]
         if dead:
             with self._write() as conn:
@@ -76,6 +84,67 @@ class RunStore(Database):
                     _MARK_INTERRUPTED, [(INTERRUPTED_MESSAGE, time.time(), i) for i in dead]
                 )
         return len(dead)
+
+    def _writer_dead(self, run: RunRow, row: Mapping[str, Any], now: float) -> bool:
+        """Whether a `running` run's writer is gone: its heartbeat (database clock) is older
+        than the grace period, or (on this host) its process died."""
+        beat = row.get("heartbeat")
+        if isinstance(beat, (int, float)) and now - float(beat) > grace_period():
+            return True
+        return is_this_host(run.hostname) and not process_alive(run.pid, run.pid_start)
+
+    def _runs(self, rows: Sequence[Mapping[str, Any]]) -> list[RunRow]:
+        """Rows as runs (see store.validate); a `running` one whose writer is gone reads as
+        interrupted."""
+        now = self.db_now() if any(row.get("status") == "running" for row in rows) else 0.0
+        runs = []
+        for row in rows:
+            run = read_run(row)
+            for private in ("heartbeat", "stop_requested"):  # liveness, read here only
+                run.extra.pop(private, None)
+            if run.status == "running" and self._writer_dead(run, row, now):
+                run.status = "interrupted"
+                run.message = run.message or INTERRUPTED_MESSAGE
+            runs.append(run)
+        return runs
+
+    def _select_runs(
+        self, where: str = "", args: tuple[Any, ...] = (), order: str = "id"
+    ) -> list[RunRow]:
+        with self._read() as conn:
+            rows = (
+                conn.execute(f"SELECT * FROM runs {where} ORDER BY {order}", args)
+                .mappings()
+                .fetchall()
+            )
+        return self._runs(rows)
+
+    # -- liveness across hosts
+
+    def beat(self, run_id: int) -> bool:
+        """Record that the run lives, by the database's clock; True when a stop was asked."""
+        with self._write() as conn:
+            row = conn.execute(
+                f"UPDATE runs SET heartbeat = {self.now_sql()} WHERE id = ? "
+                "RETURNING stop_requested",
+                (int(run_id),),
+            ).fetchone()
+        return row is not None and row[0] is not None
+
+    def heartbeat(self, run_id: int, **options: Any) -> Heartbeat:
+        """Start beating for a run this process writes (see `heartbeat.Heartbeat`)."""
+        return Heartbeat(self, run_id, **options).start()
+
+    def request_stop(self, run_id: int) -> bool:
+        """Ask a running run to stop through the store (its heartbeat reads it); False when it
+        was no longer running."""
+        with self._write() as conn:
+            cursor = conn.execute(
+                f"UPDATE runs SET stop_requested = {self.now_sql()} "
+                "WHERE id = ? AND status = 'running'",
+                (int(run_id),),
+            )
+            return cursor.rowcount > 0
 
     # -- runs
 
@@ -92,10 +161,11 @@ class RunStore(Database):
     ) -> int:
         pid = os.getpid()
         with self._write() as conn:
-            cursor = conn.execute(
+            run_id = conn.execute(
                 "INSERT INTO runs (name, status, config, created, device, torch_version, params, "
-                "pid, pid_start, hostname, sweep_id, sweep_index) "
-                "VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "pid, pid_start, hostname, sweep_id, sweep_index, heartbeat) "
+                f"VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {self.now_sql()}) "
+                "RETURNING id",
                 (
                     storable(name or ""),
                     dumps(config),
@@ -105,12 +175,12 @@ class RunStore(Database):
                     int(params),
                     pid,
                     process_token(pid),
-                    socket.gethostname(),
+                    this_host(),
                     sweep_id,
                     sweep_index,
                 ),
-            )
-            run_id = int(cursor.lastrowid)  # type: ignore[arg-type]
+            ).scalar()
+            run_id = int(run_id)
             if not name:
                 conn.execute(
                     "UPDATE runs SET name = ? WHERE id = ?", (default_name(config, run_id), run_id)
@@ -131,7 +201,17 @@ class RunStore(Database):
         return self._run_dir_path(run_id)
 
     def _run_dir_path(self, run_id: int) -> Path:
-        return self.path.parent / "runs" / str(int(run_id))
+        return self.files_dir / "runs" / str(int(run_id))
+
+    @property
+    def files_dir(self) -> Path:
+        """Where this host keeps the store's run folders: beside a SQLite file, else a folder
+        of the data folder named after the PostgreSQL database."""
+        if self.path is not None:
+            return self.path.parent
+        url = self.url
+        name = f"{url.host or 'local'}-{url.port or 5432}-{url.database}"
+        return data_dir() / "postgresql" / re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
     def recorder(self, run_id: int, **options: Any) -> RunRecorder:
         self.get_run(run_id)  # fail now, not at the first flush
@@ -174,8 +254,9 @@ class RunStore(Database):
             with self._write() as conn:
                 cursor = conn.execute(
                     "UPDATE runs SET status = 'running', ended = NULL, message = '', pid = ?, "
-                    "pid_start = ?, hostname = ? WHERE id = ?",
-                    (pid, process_token(pid), socket.gethostname(), run_id),
+                    f"pid_start = ?, hostname = ?, heartbeat = {self.now_sql()}, "
+                    "stop_requested = NULL WHERE id = ?",
+                    (pid, process_token(pid), this_host(), run_id),
                 )
                 if cursor.rowcount == 0:
                     raise StoreError(f"no run with id {run_id}")
@@ -187,8 +268,9 @@ class RunStore(Database):
         pid = os.getpid()
         with self._write() as conn:
             conn.execute(
-                "UPDATE runs SET pid = ?, pid_start = ?, hostname = ? WHERE id = ?",
-                (pid, process_token(pid), socket.gethostname(), run_id),
+                "UPDATE runs SET pid = ?, pid_start = ?, hostname = ?, "
+                f"heartbeat = {self.now_sql()} WHERE id = ?",
+                (pid, process_token(pid), this_host(), run_id),
             )
 
     def writer(self, run_id: int) -> tuple[int | None, str | None, str]:
@@ -199,10 +281,8 @@ class RunStore(Database):
     def runs_by_pid(self, pid: int, token: str | None = None) -> list[RunRow]:
         """The runs whose writer is (or was) process `pid` on this host, oldest first;
         with `token`, only that process, not an earlier one given the same pid."""
-        query = "SELECT * FROM runs WHERE pid = ? AND hostname IN (?, '') ORDER BY id"
-        with self._read() as conn:
-            rows = conn.execute(query, (int(pid), socket.gethostname())).fetchall()
-        runs = [run for run in map(read_run, rows) if not is_damaged(run)]
+        query = "WHERE pid = ? AND hostname IN (?, '')"
+        runs = [r for r in self._select_runs(query, (int(pid), this_host())) if not is_damaged(r)]
         if token is None:
             return runs
         return [run for run in runs if same_token(run.pid_start, token)]
@@ -218,9 +298,7 @@ class RunStore(Database):
         """Newest first. Each word of the filter must appear (any case) in the run's name,
         tags, status, cell or corpus. A row that cannot be used is a `damaged` run whose
         message says why (see store.validate)."""
-        with self._read() as conn:
-            rows = conn.execute("SELECT * FROM runs ORDER BY created DESC, id DESC").fetchall()
-        runs = [read_run(row) for row in rows]
+        runs = self._select_runs(order="created DESC, id DESC")
         words = text_filter.lower().split()
         if not words:
             return runs
@@ -231,11 +309,10 @@ class RunStore(Database):
         store.validate) unless `damaged`, which returns it as a `damaged` run instead."""
         if not 0 <= int(run_id) <= MAX_RUN_ID:  # SQLite would overflow: no such run
             raise NoSuchRun(f"no run with id {run_id}")
-        with self._read() as conn:
-            row = conn.execute("SELECT * FROM runs WHERE id = ?", (int(run_id),)).fetchone()
-        if row is None:
+        runs = self._select_runs("WHERE id = ?", (int(run_id),))
+        if not runs:
             raise NoSuchRun(f"no run with id {run_id}")
-        run = read_run(row)
+        run = runs[0]
         if is_damaged(run) and not damaged:
             raise DamagedRun(f"run {run_id} is damaged in the store ({run.message})")
         return run
@@ -277,7 +354,7 @@ class RunStore(Database):
     def delete_run(self, run_id: int) -> None:
         """Remove the run's rows and its folder (checkpoints). Refuses a live run."""
         run = self.get_run(run_id, damaged=True)  # a damaged row may be deleted
-        if run.status == "running" and run.hostname in (socket.gethostname(), ""):
+        if run.status == "running" and is_this_host(run.hostname):
             if process_alive(run.pid, run.pid_start):
                 raise StoreError(f"run {run_id} is still running (pid {run.pid}); stop it first")
         with self._write() as conn:
@@ -298,11 +375,11 @@ class RunStore(Database):
 
     def create_sweep(self, name: str, configs: list[dict[str, Any]]) -> int:
         with self._write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO sweeps (name, created, configs) VALUES (?, ?, ?)",
+            sweep_id = conn.execute(
+                "INSERT INTO sweeps (name, created, configs) VALUES (?, ?, ?) RETURNING id",
                 (storable(name), time.time(), dumps(configs)),
-            )
-            return int(cursor.lastrowid)  # type: ignore[arg-type]
+            ).scalar()
+        return int(sweep_id)
 
     def sweep_name(self, sweep_id: int) -> str:
         with self._read() as conn:
@@ -323,11 +400,7 @@ class RunStore(Database):
 
     def sweep_runs(self, sweep_id: int) -> list[RunRow]:
         """The sweep's runs in sweep order."""
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT * FROM runs WHERE sweep_id = ? ORDER BY sweep_index, id", (sweep_id,)
-            ).fetchall()
-        return [read_run(row) for row in rows]
+        return self._select_runs("WHERE sweep_id = ?", (sweep_id,), "sweep_index, id")
 
     def export(self, run_ids: Sequence[int], fmt: str) -> str:
         """The runs as CSV (one row per epoch) or JSON (everything)."""

@@ -1,19 +1,27 @@
-"""The database schema: its migrations, its columns and the statuses a run may have.
-
-The schema is a list of migrations applied in order; `PRAGMA user_version` says how many
-have been applied. Never edit a released migration: append a new one.
+"""The database schema, one SQLAlchemy Core definition for SQLite and PostgreSQL: its tables,
+its version, its columns and the statuses a run may have. `migrate` upgrades older stores.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+)
 
 from rnn_tui.errors import StoreError
+from rnn_tui.store.legacy import MIGRATIONS, STATUS_CHECK  # noqa: F401 - versions 1 and 2
 
-# The statuses of schema 1 (frozen: migration 1 names them); later ones come with their migration.
+# The statuses of schema 1; `pruned` (schema 2): a search trial stopped early because its
+# curve was worse than the others'. Schema 3 checks statuses in code, not in a CHECK.
 _STATUSES_1 = ("running", "finished", "stopped", "diverged", "interrupted", "error")
-# `pruned`: a search trial stopped early because its curve was worse than the others' (migration 2).
 RUN_STATUSES = (*_STATUSES_1, "pruned")
 INTERRUPTED_MESSAGE = "process died; data kept up to the last flush"
 
@@ -24,108 +32,121 @@ KEY_CONFIG_FIELDS = (
 )  # fmt: skip
 
 
-STATUS_CHECK = ", ".join(f"'{s}'" for s in _STATUSES_1)
+# The schema version this code writes; the store records it (SQLite: also PRAGMA user_version,
+# which is all that versions 1 and 2 recorded). Version 1: the first release (SQLite only).
+# Version 2: `pruned` in the status CHECK. Version 3: one definition for SQLite and
+# PostgreSQL, run heartbeats timed by the database's clock, stop requests through the store,
+# no CHECK on status (statuses grow: the code checks them).
+SCHEMA_VERSION = 3
+META_TABLE = "rnn_tui_meta"
 
+metadata = MetaData()
+# SQLite's rowid alias must be spelled INTEGER; PostgreSQL needs 64 bits for the same range.
+_ID = BigInteger().with_variant(Integer(), "sqlite")
 
-def _allow_pruned(conn: sqlite3.Connection) -> None:
-    """Add `pruned` to the runs table's status CHECK in place.
+sweeps = Table(
+    "sweeps",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False, server_default=""),
+    Column("created", Float, nullable=False),
+    Column("configs", Text, nullable=False, server_default="[]"),
+    sqlite_autoincrement=True,  # ids are never reused: a run folder never meets a stranger
+)
 
-    SQLite cannot alter a CHECK; rebuilding the table would cascade-delete every run's
-    metrics (foreign keys are on and cannot be switched off inside the migration's
-    transaction). Widening a CHECK changes no stored row, which is the case SQLite documents
-    for editing the schema text (https://sqlite.org/lang_altertable.html#otheralter).
-    """
-    version = conn.execute("PRAGMA schema_version").fetchone()[0]
-    conn.execute("PRAGMA writable_schema = ON")
-    try:
-        conn.execute(
-            "UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' "
-            "AND name = 'runs'",
-            ("'error')", "'error', 'pruned')"),
-        )
-        conn.execute(f"PRAGMA schema_version = {int(version) + 1}")  # reload the schema
-    finally:
-        conn.execute("PRAGMA writable_schema = OFF")
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False, server_default=""),
+    Column("status", Text, nullable=False),
+    Column("config", Text, nullable=False, server_default="{}"),
+    Column("tags", Text, nullable=False, server_default="[]"),
+    Column("created", Float, nullable=False),
+    Column("ended", Float),
+    Column("device", Text, nullable=False, server_default=""),
+    Column("torch_version", Text, nullable=False, server_default=""),
+    Column("params", BigInteger, nullable=False, server_default="0"),
+    Column("pid", BigInteger),
+    Column("pid_start", Text),
+    Column("hostname", Text, nullable=False, server_default=""),
+    Column("sweep_id", _ID, ForeignKey("sweeps.id", ondelete="SET NULL")),
+    Column("sweep_index", BigInteger),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("best_val_ppl", Float),
+    Column("final_train_ppl", Float),
+    Column("final_val_ppl", Float),
+    Column("tokens_per_s", Float),
+    Column("steps", BigInteger, nullable=False, server_default="0"),
+    Column("epochs", BigInteger, nullable=False, server_default="0"),
+    Column("seconds", Float),
+    Column("checkpoint", Text),
+    Column("best_checkpoint", Text),
+    # Version 2: seconds since the epoch by the DATABASE's clock (hosts' clocks differ).
+    Column("heartbeat", Float),
+    Column("stop_requested", Float),  # when someone asked the run to stop (database clock)
+    Index("runs_status", "status"),
+    Index("runs_sweep", "sweep_id", "sweep_index"),
+    sqlite_autoincrement=True,
+)
 
+step_metrics = Table(
+    "step_metrics",
+    metadata,
+    Column("run_id", _ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("step", BigInteger, primary_key=True, autoincrement=False),
+    Column("epoch", BigInteger, nullable=False),
+    Column("loss", Float),
+    Column("ppl", Float),
+    Column("lr", Float),
+    Column("tokens", BigInteger),
+    Column("elapsed", Float),
+    Column("tokens_per_s", Float),
+    sqlite_with_rowid=False,
+)
 
-Migration = tuple[str | Callable[[sqlite3.Connection], None], ...]
+epoch_metrics = Table(
+    "epoch_metrics",
+    metadata,
+    Column("run_id", _ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("epoch", BigInteger, primary_key=True, autoincrement=False),
+    Column("step", BigInteger, nullable=False),
+    Column("train_loss", Float),
+    Column("train_ppl", Float),
+    Column("val_loss", Float),
+    Column("val_ppl", Float),
+    Column("tokens", BigInteger),
+    Column("elapsed", Float),
+    Column("tokens_per_s", Float),
+    Column("sample", Text, nullable=False, server_default=""),
+    Column("is_best", Integer, nullable=False, server_default="0"),
+    Column("checkpoint", Text),
+    sqlite_with_rowid=False,
+)
 
-# Migration N (1-based) brings a database from user_version N-1 to N. Append only.
-MIGRATIONS: list[Migration] = [
-    (
-        """CREATE TABLE sweeps (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            name TEXT NOT NULL DEFAULT '',
-            created REAL NOT NULL,
-            configs TEXT NOT NULL DEFAULT '[]'
-        )""",
-        f"""CREATE TABLE runs (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            name TEXT NOT NULL DEFAULT '',
-            status TEXT NOT NULL CHECK (status IN ({STATUS_CHECK})),
-            config TEXT NOT NULL DEFAULT '{{}}',
-            tags TEXT NOT NULL DEFAULT '[]',
-            created REAL NOT NULL,
-            ended REAL,
-            device TEXT NOT NULL DEFAULT '',
-            torch_version TEXT NOT NULL DEFAULT '',
-            params INTEGER NOT NULL DEFAULT 0,
-            pid INTEGER,
-            pid_start TEXT,
-            hostname TEXT NOT NULL DEFAULT '',
-            sweep_id INTEGER REFERENCES sweeps (id) ON DELETE SET NULL,
-            sweep_index INTEGER,
-            message TEXT NOT NULL DEFAULT '',
-            best_val_ppl REAL,
-            final_train_ppl REAL,
-            final_val_ppl REAL,
-            tokens_per_s REAL,
-            steps INTEGER NOT NULL DEFAULT 0,
-            epochs INTEGER NOT NULL DEFAULT 0,
-            seconds REAL,
-            checkpoint TEXT,
-            best_checkpoint TEXT
-        )""",
-        "CREATE INDEX runs_status ON runs (status)",
-        "CREATE INDEX runs_sweep ON runs (sweep_id, sweep_index)",
-        """CREATE TABLE step_metrics (
-            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-            step INTEGER NOT NULL,
-            epoch INTEGER NOT NULL,
-            loss REAL,
-            ppl REAL,
-            lr REAL,
-            tokens INTEGER,
-            elapsed REAL,
-            tokens_per_s REAL,
-            PRIMARY KEY (run_id, step)
-        ) WITHOUT ROWID""",
-        """CREATE TABLE epoch_metrics (
-            run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-            epoch INTEGER NOT NULL,
-            step INTEGER NOT NULL,
-            train_loss REAL,
-            train_ppl REAL,
-            val_loss REAL,
-            val_ppl REAL,
-            tokens INTEGER,
-            elapsed REAL,
-            tokens_per_s REAL,
-            sample TEXT NOT NULL DEFAULT '',
-            is_best INTEGER NOT NULL DEFAULT 0,
-            checkpoint TEXT,
-            PRIMARY KEY (run_id, epoch)
-        ) WITHOUT ROWID""",
-    ),
-    # 2: a search's pruned trial ends with status `pruned`. (A store without a CHECK on
-    # status needs no such step: the code checks statuses.)
-    (_allow_pruned,),
-]
+meta = Table(
+    META_TABLE,
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+STORE_TABLES = ("sweeps", "runs", "step_metrics", "epoch_metrics", META_TABLE)
+# A database that holds other tables is someone else's, except for the tables of the Optuna
+# study that shares a PostgreSQL database with the store.
+OPTUNA_TABLES = frozenset(
+    {
+        "alembic_version", "version_info", "studies", "study_directions",
+        "study_user_attributes", "study_system_attributes", "trials", "trial_params",
+        "trial_values", "trial_intermediate_values", "trial_user_attributes",
+        "trial_system_attributes", "trial_heartbeats",
+    }
+)  # fmt: skip
 
 
 def schema_version() -> int:
-    """The user_version a database has once this code has migrated it."""
-    return len(MIGRATIONS)
+    """The version a store has once this code has created or upgraded it."""
+    return SCHEMA_VERSION
 
 
 STEP_COLUMNS = ("step", "epoch", "loss", "ppl", "lr", "tokens", "elapsed", "tokens_per_s")

@@ -313,8 +313,6 @@ def _check_config(config: dict[str, Any]) -> None:
             raise DamagedRow(f"config setting {name} is {_show(value)}, not {_KIND_NAMES[kind]}")
         if kind is float and not math.isfinite(value) and name != "time_budget":
             raise DamagedRow(f"config setting {name} is {value}, not a finite number")
-        if kind is str and len(value) > MAX_PATH:
-            raise DamagedRow(f"config setting {name} is {len(value):,} characters long")
 
 
 def _config_kinds() -> dict[str, type]:

@@ -18,6 +18,7 @@ from textual.geometry import Size
 
 from rnn_tui.config import TrainConfig
 from rnn_tui.runs.follow import ago, attached_line
+from rnn_tui.store import StoreURL, default_db_path
 from rnn_tui.ui.blink import BlinkLimit
 from rnn_tui.ui.live_messages import (
     LiveChanged,
@@ -53,6 +54,9 @@ SCREEN_KEYS = {
     "params": ("f4", "Params"),
     "runs": ("f5", "Runs"),
 }
+# Searches' view: a key of its own, not in the footer (the palette's "Sweeps" and the
+# Runs screen's `u` lead there too). A priority key: a TextArea binds F6 to "select line".
+SWEEPS_KEY = "f6"
 
 
 def _sample_screen() -> Screen:
@@ -71,6 +75,12 @@ def _runs_screen() -> Screen:
     from rnn_tui.ui.screens.runs import RunsScreen
 
     return RunsScreen()
+
+
+def _sweeps_screen() -> Screen:
+    from rnn_tui.ui.screens.sweeps import SweepsScreen
+
+    return SweepsScreen()
 
 
 def _commands() -> type[Provider]:
@@ -92,6 +102,7 @@ class RnnTuiApp(HasState, App):
         "sample": _sample_screen,
         "params": _params_screen,
         "runs": _runs_screen,
+        "sweeps": _sweeps_screen,
     }
     DEFAULT_MODE = "train"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -99,6 +110,14 @@ class RnnTuiApp(HasState, App):
             Binding(key, f"switch_mode({mode!r})", label, id=f"screen.{mode}")
             for mode, (key, label) in SCREEN_KEYS.items()
         ),
+        Binding(
+            SWEEPS_KEY,
+            "switch_mode('sweeps')",
+            "Sweeps",
+            id="screen.sweeps",
+            show=False,
+            priority=True,
+        ),  # fmt: skip
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+c", "quit", "Quit", id="app.quit", priority=True, show=False),
         Binding("f10", "quit", "Quit", id="app.quit_f10"),
@@ -125,6 +144,7 @@ class RnnTuiApp(HasState, App):
         self._blink = BlinkLimit(self)  # a text cursor blinks a while after a key, then rests
         self._confirming_quit = False
         self._confirming_stop = False
+        self.sub_title = store_title(self.controller.location)
 
     # -- the state (screens post these messages; the app owns the change)
 
@@ -386,6 +406,15 @@ class RnnTuiApp(HasState, App):
         assert isinstance(screen, SampleScreen)
         screen.open_checkpoint(checkpoint)
 
+    async def show_study(self, name: str) -> None:
+        """Show the Sweeps screen on study `name`."""
+        from rnn_tui.ui.screens.sweeps import SweepsScreen
+
+        await self.switch_mode("sweeps")
+        screen = self.screen
+        assert isinstance(screen, SweepsScreen)
+        screen.show_study(name)
+
     def action_help(self) -> None:
         """Show every key of the app and of the current screen (F1 or ? again closes it)."""
         from rnn_tui.ui.screens.help import HelpScreen
@@ -445,6 +474,14 @@ class RnnTuiApp(HasState, App):
         if any(isinstance(screen, TooSmallScreen) for screen in self.screen_stack):
             return
         self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
+
+
+def store_title(location: StoreURL) -> str:
+    """The header's line naming the store, when it is not the default file (the default's
+    path is in `rnn-tui runs list`), so nobody writes to another store unawares."""
+    if location.path is not None and location.path == default_db_path():
+        return ""
+    return f"store {location.display}"
 
 
 def run_app(attach: int | None = None, *, fresh: bool = False) -> int:

@@ -9,10 +9,8 @@ a run started elsewhere (`RunAppeared`). torch is never imported here.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from contextlib import suppress
-from pathlib import Path
 from typing import Any
 
 from textual.message import Message
@@ -35,9 +33,10 @@ from rnn_tui.runs.processes import (
     run_is_alive,
     run_log_path,
     runs_of_process,
+    signal_if_ours,
     stop_run,
 )
-from rnn_tui.store import RunRow, RunStore, process_alive
+from rnn_tui.store import RunRow, RunStore, StoreURL, process_alive
 from rnn_tui.ui.live_messages import (
     LiveChanged,
     LiveSnapshot,
@@ -54,9 +53,9 @@ BUSY_TIMEOUT_S = 0.2  # a locked store costs the thread this much, then one mess
 class QueueFollower:
     """The queue shown, followed: one start of this app's, or one run attached to."""
 
-    def __init__(self, post: Callable[[Message], Any], db_path: Path) -> None:
+    def __init__(self, post: Callable[[Message], Any], location: StoreURL) -> None:
         self._post_message = post
-        self.db_path = db_path
+        self.location = location
         self.posts = 0  # LiveChanged messages posted (a test counts them)
         self._store: RunStore | None = None
         self._store_error: str | None = None
@@ -96,7 +95,7 @@ class QueueFollower:
     def _open(self) -> RunStore | None:
         if self._store is None:
             try:
-                self._store = RunStore(self.db_path, busy_timeout=BUSY_TIMEOUT_S)
+                self._store = RunStore(self.location, busy_timeout=BUSY_TIMEOUT_S)
             except StoreError as exc:
                 self._trouble(exc)
                 return None
@@ -350,6 +349,5 @@ class QueueFollower:
         child = self._launch
         if child is not None and child.returncode is None:
             child.process.send_signal(STOP_SIGNAL)
-        elif self._writer is not None and self._writer[0] and process_alive(*self._writer):
-            with suppress(OSError):
-                os.kill(self._writer[0], STOP_SIGNAL)
+        elif self._writer is not None:
+            signal_if_ours(*self._writer)

@@ -25,7 +25,7 @@ from textual.message import Message
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.runs.follow import LogLine, Update, WatchedRun
 from rnn_tui.runs.processes import Launch, launch, train_argv
-from rnn_tui.store import default_db_path
+from rnn_tui.store import data_dir, resolve_store_url
 from rnn_tui.ui.live_messages import LiveSnapshot, QueueEnded
 from rnn_tui.ui.state import ShownRunChanged
 from rnn_tui.ui.training_queue import ShownQueue
@@ -51,8 +51,11 @@ class TrainingController(ShownQueue):
     ) -> None:
         super().__init__()
         self._post = post
-        self._db_path = Path(store_path) if store_path else default_db_path()
-        self.watcher = LiveWatcher(post, self._db_path)
+        # The store chosen at start (--store, $RNN_TUI_STORE, settings, default), normalized;
+        # its text carries no password, so it may go on a child's command line.
+        self.location = resolve_store_url(store_path)
+        self._db_path = self.location.path
+        self.watcher = LiveWatcher(post, self.location)
         self.log_version = 0
         self.summary_on_end = True
         self.generation = 0  # goes up with each start or attach: older snapshots are dropped
@@ -61,8 +64,14 @@ class TrainingController(ShownQueue):
         self._child_exit: int | None = None
 
     @property
-    def db_path(self) -> Path:
+    def db_path(self) -> Path | None:
+        """The SQLite file, or None for a PostgreSQL store."""
         return self._db_path
+
+    @property
+    def launch_dir(self) -> Path:
+        """Where the children's logs go before they have a run: beside a SQLite store."""
+        return self._db_path.parent if self._db_path is not None else data_dir()
 
     def open(self, attach: int | None = None) -> None:
         """Start watching: run `attach`, else the newest live run, then new runs."""
@@ -105,10 +114,10 @@ class TrainingController(ShownQueue):
         if self.running:
             raise RnnTuiError("a run is already going: stop it first (k)")
         resumed = options.get("resume_run_id")
-        argv = train_argv(values, store_path=self.db_path, resume=resumed)
+        argv = train_argv(values, store_path=self.location.text, resume=resumed)
         if options.get("confirmed", False):
             argv.append("--yes")
-        started = launch(argv, self.db_path.parent)
+        started = launch(argv, self.launch_dir)
         count = options.get("count", 1)
         self._show(
             ShownQueue(launch=started, queue_total=count, resumed_run=resumed, queue_done=False)

@@ -20,12 +20,12 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from textual.message import Message
 
 from rnn_tui.runs.processes import Launch
+from rnn_tui.store import StoreURL
 from rnn_tui.ui.queue_follower import QueueFollower
 
 # A step reaches the screen within POLL_S plus the screen's repaint interval (0.25 s):
@@ -40,7 +40,7 @@ class LiveWatcher:
     def __init__(
         self,
         post: Callable[[Message], Any],
-        db_path: Path,
+        location: StoreURL,
         *,
         poll_s: float = POLL_S,
         idle_s: float = IDLE_S,
@@ -52,7 +52,7 @@ class LiveWatcher:
         self._wake = threading.Event()
         self._cancelled = threading.Event()
         self._thread: threading.Thread | None = None
-        self.follower = QueueFollower(post, db_path)  # the thread's, never the UI's
+        self.follower = QueueFollower(post, location)  # the thread's, never the UI's
 
     # -- the UI thread's side
 

@@ -16,6 +16,7 @@ from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError, StoreError
 from rnn_tui.reports.curves import RunMetrics
 from rnn_tui.store import RunRow, RunStore
+from rnn_tui.store.validate import is_damaged
 
 RECOVER_S = 5.0  # how often runs whose writer died are marked interrupted
 
@@ -42,6 +43,8 @@ class Snapshot:
 
 def stored_config(run: RunRow) -> TrainConfig:
     """The run's settings as a TrainConfig; RnnTuiError when they no longer load."""
+    if is_damaged(run):
+        raise RnnTuiError(f"run {run.id} is damaged in the store ({run.message})")
     try:
         return TrainConfig.from_dict(run.config)
     except (TypeError, ValueError) as exc:
