@@ -309,6 +309,9 @@ class QueueFollower:
         elif child is not None and self._child_exit == 0:
             with suppress(OSError):
                 child.log_path.unlink()
+            with suppress(OSError):  # each run keeps its own plan.json in its folder
+                if child.plan_path is not None:
+                    child.plan_path.unlink()
         self._emit(error=error, log=[LogLine(error, "error")] if error else [])
         self._post_message(QueueEnded(self._sweep_id, self._queue_total, error))
         self.look_from_now()

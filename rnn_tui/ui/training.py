@@ -1,7 +1,8 @@
 """The TUI's side of training: launch a run process, show what the watcher read, stop it.
 
-A run is a process of its own (`rnn_tui.runs.processes`): Start launches `rnn-tui train` with
-the form's values, and the run goes on when the app ends or the terminal hangs up. The
+A run is a process of its own (`rnn_tui.runs.processes`): Start asks the planner for a
+RunPlan in a worker thread (`plan_in_thread`), then launches the run process on it
+(`start_plan`), and the run goes on when the app ends or the terminal hangs up. The
 store is the channel: the watcher thread (rnn_tui.ui.watcher) reads it and posts
 `LiveSnapshot`s; the app hands each to `apply()` here, on the UI thread, which keeps the
 queue shown (`current`, `log`, ...) that the screens paint from. The same path shows a run
@@ -21,11 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
+from textual.worker import Worker, WorkerFailed
 
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.runs.follow import LogLine, Update, WatchedRun
-from rnn_tui.runs.processes import Launch, launch, train_argv
-from rnn_tui.store import data_dir, resolve_store_url
+from rnn_tui.runs.plan import RunPlan
+from rnn_tui.runs.planner import Question, plan_resume, plan_start
+from rnn_tui.runs.processes import Launch, launch_plan
+from rnn_tui.store import RunStore, data_dir, resolve_store_url
 from rnn_tui.ui.live_messages import LiveSnapshot, QueueEnded
 from rnn_tui.ui.state import ShownRunChanged
 from rnn_tui.ui.training_queue import ShownQueue
@@ -47,10 +51,14 @@ class TrainingController(ShownQueue):
     """
 
     def __init__(
-        self, post: Callable[[Message], Any], store_path: str | Path | None = None
+        self,
+        post: Callable[[Message], Any],
+        run_worker: Callable[..., Worker[Any]],
+        store_path: str | Path | None = None,
     ) -> None:
         super().__init__()
         self._post = post
+        self._run_worker = run_worker  # the app's: the planner runs in a worker thread
         # The store chosen at start (--store, $RNN_TUI_STORE, settings, default), normalized;
         # its text carries no password, so it may go on a child's command line.
         self.location = resolve_store_url(store_path)
@@ -108,17 +116,55 @@ class TrainingController(ShownQueue):
 
     # -- control
 
+    async def plan_in_thread(
+        self, planner: Callable[[], RunPlan | Question]
+    ) -> RunPlan | Question | RnnTuiError:
+        """The planner's answer, computed in a worker thread (it reads the corpus and the
+        store), awaited without blocking the event loop; a refusal comes back as the error."""
+
+        def plan() -> RunPlan | Question | RnnTuiError:
+            try:
+                return planner()
+            except RnnTuiError as exc:
+                return exc
+
+        worker = self._run_worker(
+            plan, name="planning", group="planning", thread=True, exit_on_error=False
+        )
+        try:
+            answer = await worker.wait()
+        except WorkerFailed as exc:  # a bug, not a user error: say it in one line
+            return RnnTuiError(f"planning failed: {exc.error!r}")
+        assert answer is not None
+        return answer
+
     def start(self, values: dict[str, str] | None, **options: Unpack[StartOptions]) -> Launch:
-        """Launch `rnn-tui train` with the form's `values`, or resume a run under its own
-        id (see StartOptions). RnnTuiError when a run is going or the process cannot start."""
+        """Plan here (in the caller's thread) and launch: for callers that are not on the
+        event loop (the UI benchmark). A screen plans with `plan_in_thread`, then calls
+        `start_plan`. RnnTuiError when the planner refuses or the process cannot start."""
         if self.running:
             raise RnnTuiError("a run is already going: stop it first (k)")
         resumed = options.get("resume_run_id")
-        argv = train_argv(values, store_path=self.location.text, resume=resumed)
-        if options.get("confirmed", False):
-            argv.append("--yes")
-        started = launch(argv, self.launch_dir)
-        count = options.get("count", 1)
+        if resumed is not None:
+            with RunStore(self.location) as store:
+                planned: RunPlan | Question = plan_resume(store, resumed, values)
+        else:
+            planned = plan_start(
+                values or {}, store=self.location.text, confirmed=options.get("confirmed", False)
+            )
+        if isinstance(planned, Question):
+            raise RnnTuiError(planned.text)
+        return self.start_plan(planned)
+
+    def start_plan(self, plan: RunPlan) -> Launch:
+        """Launch a run process that executes `plan` (a run, a sweep, or a resume under the
+        run's own id); the watcher follows it. RnnTuiError when a run is going or it cannot
+        start."""
+        if self.running:
+            raise RnnTuiError("a run is already going: stop it first (k)")
+        started = launch_plan(plan, self.launch_dir)
+        resumed = plan.resume.run_id if plan.resume is not None else None
+        count = len(plan.configs)
         self._show(
             ShownQueue(launch=started, queue_total=count, resumed_run=resumed, queue_done=False)
         )

@@ -31,7 +31,6 @@ from rnn_tui.reports.curves import X_AXES
 from rnn_tui.store import RunRow
 from rnn_tui.ui.live_messages import QueueUpdated
 from rnn_tui.ui.screens.runs_actions import RunActions
-from rnn_tui.ui.screens.runs_actions import resume_plan as resume_plan  # the app resumes with it
 from rnn_tui.ui.screens.runs_info import detail_line, info_line, queue_line
 from rnn_tui.ui.screens.runs_snapshot import (
     RunCurves,

@@ -34,10 +34,8 @@ from rnn_tui.ui.widgets.live_panel import LivePanel
 from rnn_tui.ui.widgets.run_log import RunLog
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
+    from rnn_tui.runs.plan import RunPlan
     from rnn_tui.ui.training import TrainingController
-    from rnn_tui.ui.training_queue import StartOptions
     from rnn_tui.ui.widgets.ppl_chart import PplChart
 
 REPAINT_S = 0.25  # at most 4 repaints a second, and only when the watcher posted
@@ -336,13 +334,13 @@ class TrainScreen(Screen):
 
     # -- Start and Stop (the app's actions and the Runs screen's resume come here)
 
-    def start_training(self) -> bool:
+    async def start_training(self) -> bool:
         """Start the form's run or sweep; False (with a notification) when it cannot."""
-        return self.starter.start_training()
+        return await self.starter.start_training()
 
-    def start_queue(self, values: dict[str, str] | None, **options: Unpack[StartOptions]) -> bool:
-        """Launch the run (or sweep) and show it from a clean log."""
-        return self.starter.start_queue(values, **options)
+    def start_plan(self, plan: RunPlan) -> bool:
+        """Launch a planned run (or sweep, or resume) and show it from a clean log."""
+        return self.starter.start_plan(plan)
 
     def stop_training(self) -> None:
         """Write that the run is stopping (the app's action sent the signal)."""

@@ -1,6 +1,7 @@
 """The form's live "parameters: N" line (`ParamCount`): the model shapes of its configs and
-the vocabulary size of its corpus, measured once per (corpus, preprocess) in a thread worker
-and cached. The form tells it what to count (`show`); it measures and paints by itself."""
+the vocabulary size of its corpus, measured in a thread worker into the engine's one cache
+of corpus measurements (`rnn_tui.data.corpus.corpus_stats`), which the planner reads too.
+The form tells it what to count (`show`); it measures and paints by itself."""
 
 from __future__ import annotations
 
@@ -11,12 +12,10 @@ from textual.message import Message
 from textual.widgets import Static
 
 from rnn_tui.config import TrainConfig
+from rnn_tui.data.corpus import forget_corpus_stats, measured_corpus_stats
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.model.params import report_for_config
 from rnn_tui.ui.widgets.form_fields import MODEL_FIELDS, build_configs
-
-# (corpus, preprocess) -> vocabulary size, or the reason it is unknown. Shared by every form.
-_VOCAB_SIZES: dict[tuple[str | None, str], int | str] = {}
 
 
 @dataclass
@@ -59,6 +58,7 @@ class ParamCount(Static):
         super().__init__("parameters: …", id=id, markup=False)
         self._may_measure = False
         self._pending_vocab: tuple[str | None, str] | None = None
+        self._vocab_problem: tuple[tuple[str | None, str], str] | None = None  # why unknown
         self._shown: tuple[tuple[str | None, str], list[TrainConfig] | None] | None = None
 
     @property
@@ -84,7 +84,8 @@ class ParamCount(Static):
     def forget_vocab(self) -> None:
         """Measure the corpus again (after the file changed)."""
         if self._shown is not None:
-            _VOCAB_SIZES.pop(self._shown[0], None)
+            forget_corpus_stats(*self._shown[0])
+            self._vocab_problem = None
             self._pending_vocab = None
             self._paint(*self._shown)
 
@@ -92,7 +93,7 @@ class ParamCount(Static):
         if configs is None:
             self.update("parameters: – (fix the model fields)")
             return
-        size = _VOCAB_SIZES.get(key)
+        size = self._known_vocab(key)
         if size is None:
             self.update("parameters: …")
             if self._may_measure and self._pending_vocab != key:
@@ -105,6 +106,13 @@ class ParamCount(Static):
         counts = sorted({report_for_config(c, size).total_pytorch for c in configs})
         text = f"{counts[0]:,}" if len(counts) == 1 else f"{counts[0]:,} – {counts[-1]:,}"
         self.update(f"parameters: {text}  (vocab {size})")
+
+    def _known_vocab(self, key: tuple[str | None, str]) -> int | str | None:
+        """The corpus's vocabulary size if measured as it is now, why it cannot be, or None."""
+        if self._vocab_problem is not None and self._vocab_problem[0] == key:
+            return self._vocab_problem[1]
+        stats = measured_corpus_stats(*key)
+        return None if stats is None else stats.vocab_size
 
     @work(thread=True, exclusive=True, group="vocab", exit_on_error=False)
     def _measure_vocab(self, key: tuple[str | None, str]) -> None:
@@ -120,7 +128,11 @@ class ParamCount(Static):
 
     def on_vocab_measured(self, message: VocabMeasured) -> None:
         message.stop()
-        _VOCAB_SIZES[message.key] = message.result
+        # A size is in the engine's cache now; a reason is kept here until the key changes.
+        if isinstance(message.result, str):
+            self._vocab_problem = (message.key, message.result)
+        elif self._vocab_problem is not None and self._vocab_problem[0] == message.key:
+            self._vocab_problem = None
         if self._pending_vocab == message.key:
             self._pending_vocab = None
         if self.is_mounted and self._shown is not None:
