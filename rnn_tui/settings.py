@@ -1,8 +1,9 @@
 """What the app remembers between launches: a small JSON file in the user config directory.
 
 The Train form's values (the corpus path among them), the theme, the chart options and the
-Runs screen's marks. `$RNN_TUI_CONFIG_DIR` overrides the directory (tests use it). The file
-is written atomically; a damaged one is ignored with a notice and never stops the app.
+Runs screen's marks and sort order. `$RNN_TUI_CONFIG_DIR` overrides the directory (tests use
+it). The file is written atomically; a damaged one is ignored with a notice and never stops
+the app.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Settings:
     log_y: bool = False
     x_axis: str = "step"
     marks: list[int] = field(default_factory=list)  # run ids marked on the Runs screen
+    runs_sort: str | None = None  # the Runs screen's sort column (None: its default)
+    runs_sort_reverse: bool = False
     store: str | None = None  # the run store (path or URL) when neither --store nor env names one
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,11 +85,24 @@ def settings_from_dict(data: object) -> Settings:
         isinstance(m, int) and not isinstance(m, bool) for m in marks
     ):
         raise DamagedSettings("'marks' is not a list of run ids")
+    runs_sort = data.get("runs_sort")
+    if runs_sort is not None and not isinstance(runs_sort, str):
+        raise DamagedSettings("'runs_sort' is not a text")
+    runs_sort_reverse = data.get("runs_sort_reverse", False)
+    if not isinstance(runs_sort_reverse, bool):
+        raise DamagedSettings("'runs_sort_reverse' is not true or false")
     store = data.get("store")
     if store is not None and not isinstance(store, str):
         raise DamagedSettings("'store' is not a text")
     return Settings(
-        form=dict(form), theme=theme, log_y=log_y, x_axis=x_axis, marks=list(marks), store=store
+        form=dict(form),
+        theme=theme,
+        log_y=log_y,
+        x_axis=x_axis,
+        marks=list(marks),
+        runs_sort=runs_sort,
+        runs_sort_reverse=runs_sort_reverse,
+        store=store,
     )
 
 

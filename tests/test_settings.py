@@ -17,7 +17,7 @@ def test_round_trip_and_defaults(isolated_dirs: Path) -> None:
     assert path.parent == isolated_dirs / "config"
     assert load_settings() == (Settings(), None)  # no file: defaults, no notice
     settings = Settings(form={"hidden": "64,128"}, theme="nord", log_y=True, x_axis="epoch",
-                        marks=[3, 1])  # fmt: skip
+                        marks=[3, 1], runs_sort="best", runs_sort_reverse=True)  # fmt: skip
     assert save_settings(settings) is None
     assert load_settings() == (settings, None)
     assert not [p for p in path.parent.iterdir() if p.name != path.name]  # no temp file left
@@ -26,7 +26,8 @@ def test_round_trip_and_defaults(isolated_dirs: Path) -> None:
 def test_a_damaged_file_gives_defaults_and_a_notice(isolated_dirs: Path) -> None:
     path = settings_path()
     path.parent.mkdir(parents=True)
-    for text in ("{not json", "[1, 2]", json.dumps({"version": 1, "marks": ["a"]}), "\xff"):
+    for text in ("{not json", "[1, 2]", json.dumps({"version": 1, "marks": ["a"]}),
+                 json.dumps({"version": 1, "runs_sort_reverse": "yes"}), "\xff"):  # fmt: skip
         path.write_text(text, encoding="latin-1")
         settings, notice = load_settings()
         assert settings == Settings()

@@ -45,3 +45,8 @@ def test_params_screen_worked_example(snap_compare, size: tuple[int, int]) -> No
 @pytest.mark.parametrize("size", SIZES)
 def test_help_screen(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(make_app("params"), terminal_size=size, run_before=_after("f1"))
+
+
+def test_sample_screen_prompt_focused_80x24(snap_compare) -> None:
+    """The focused field stands out from the others (a compact Input has no border)."""
+    assert snap_compare(make_app("sample"), terminal_size=(80, 24), run_before=_after("p"))

@@ -70,13 +70,16 @@ def test_train_screen_while_a_run_goes_120x40(snap_compare, isolated_dirs: Path)
 
 
 def test_train_log_maximized_80x24(snap_compare, isolated_dirs: Path) -> None:
+    """The log's lines wrap again at the whole width (they kept the narrow one)."""
     from fake_runs import fake_live_run
 
     fake_live_run()
 
     async def zoomed(pilot) -> None:
         await _attached(pilot)
+        pilot.app.screen.query_one("#log").focus()
         await pilot.press("g")
+        await pilot.pause()
         await pilot.pause()
 
     assert snap_compare(RnnTuiApp(), terminal_size=(80, 24), run_before=zoomed)

@@ -9,7 +9,7 @@ from textual.widgets import Input, Label
 
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.train import TrainScreen
-from rnn_tui.ui.widgets.choice_field import ChoiceField
+from rnn_tui.ui.widgets.choice_field import CHANGE_HINT, ChoiceField
 from rnn_tui.ui.widgets.config_form import ConfigForm
 from rnn_tui.ui.widgets.field_jump import JumpScreen
 
@@ -40,21 +40,28 @@ async def test_letters_typed_on_a_choice_field_start_nothing(
         assert cell.value in ("rnn", "gru", "lstm")
 
 
-async def test_a_letter_picks_a_choice_and_arrows_step(isolated_dirs: Path) -> None:
+async def test_a_letter_changes_no_choice_and_says_how_to(isolated_dirs: Path) -> None:
     app = RnnTuiApp()
     async with app.run_test(size=(120, 40)) as pilot:
         form = form_of(app)
-        cell = form.query_one("#field-cell", ChoiceField)
+        cell = form.query_one("#field-preprocess", ChoiceField)
+        before = cell.value
         cell.focus()
-        await pilot.press("l")
+        await pilot.press(*"raw")
         await pilot.pause()
-        assert form.values()["cell"] == "lstm"
+        assert form.values()["preprocess"] == before  # a letter never changes it unseen
+        assert cell.hinting and CHANGE_HINT.strip() in str(cell.render())
         await pilot.press("right")
         await pilot.pause()
-        assert form.values()["cell"] == cell.choices[0]  # wraps round
-        await pilot.press("left")
+        index = cell.choices.index(before)
+        assert form.values()["preprocess"] == cell.choices[(index + 1) % len(cell.choices)]
+        assert not cell.hinting  # the hint goes once the choice changed
+        await pilot.press("left", "space")
         await pilot.pause()
-        assert form.values()["cell"] == "lstm"
+        assert form.values()["preprocess"] == cell.choices[(index + 1) % len(cell.choices)]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert form.values()["preprocess"] == cell.choices[(index + 2) % len(cell.choices)]
 
 
 async def test_jump_mode_reaches_a_folded_field_in_two_keys(isolated_dirs: Path) -> None:

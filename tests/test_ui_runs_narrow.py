@@ -79,14 +79,17 @@ async def test_runs_at_80_columns_show_best_val_and_status(tmp_path: Path) -> No
         await pilot.press("home")
         assert table.highlighted_run.name == "bigger lstm"
 
-        # Marks are remembered for the next launch.
+        # Marks and the sort order are remembered for the next launch.
         await pilot.press("space")
         await fresh(pilot, screen)
+        order = names(screen)
         app = pilot.app
         app.exit()
     saved = json.loads(settings_path().read_text())
     assert len(saved["marks"]) == 1
+    assert (saved["runs_sort"], saved["runs_sort_reverse"]) == ("best", False)
 
     async with RnnTuiApp().run_test(size=(80, 24)) as pilot:
         screen = await open_runs(pilot)
         assert screen.table.marked == set(saved["marks"])
+        assert screen.table.sort_column == "best" and names(screen) == order

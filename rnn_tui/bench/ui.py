@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from rnn_tui.bench.viewer import RunCpuSampler, tui_cpu_percent, wait_for_steps
 from rnn_tui.config import TrainConfig
 
 
@@ -154,14 +155,47 @@ def startup_seconds(runs: int = 5, size: tuple[int, int] = (120, 40)) -> float:
     return statistics.median(first_frame_seconds(size) for _ in range(runs))
 
 
-def _form_values(config: TrainConfig) -> dict[str, str]:
+def form_values(config: TrainConfig) -> dict[str, str]:
+    """The form's texts for `config`: what the TUI launches it with."""
     from rnn_tui.config import FIELDS
     from rnn_tui.ui.widgets.config_form import format_value
 
     return {name: format_value(getattr(config, name)) for name in FIELDS}
 
 
-def tui_run(config: TrainConfig, data: Path) -> dict[str, float]:
+def tui_cpu_figures(seconds: float = 20.0, run_seconds: float = 40.0) -> dict[str, float]:
+    """The TUI's CPU idle (no run in its store) and while it shows a live run (the seed
+    preset trained by `rnn-tui train` beside it, which the TUI attaches to)."""
+    from rnn_tui.config import preset
+    from rnn_tui.runs.processes import train_argv
+    from rnn_tui.store import ENV_DATA_DIR
+
+    with tempfile.TemporaryDirectory(prefix="rnn-tui-bench-") as tmp:
+        base = dict(os.environ, RNN_TUI_CONFIG_DIR=str(Path(tmp) / "config"))
+        idle = tui_cpu_percent({**base, ENV_DATA_DIR: str(Path(tmp) / "idle")}, seconds)
+        data = Path(tmp) / "live"
+        config = preset("seed").replace(
+            epoch_steps=200, epochs=100_000, sample_length=0, time_budget=run_seconds
+        )
+        argv = train_argv(form_values(config), store_path=data / "runs.sqlite3")
+        argv.remove("--log-to-run")
+        run = subprocess.Popen(
+            argv,
+            env={**base, ENV_DATA_DIR: str(data)},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_steps(data / "runs.sqlite3", run, timeout=60)
+            live = tui_cpu_percent({**base, ENV_DATA_DIR: str(data)}, seconds, settle=3.0)
+        finally:
+            run.terminate()
+            run.wait(timeout=60)
+    return {"tui_cpu_idle_percent": idle, "tui_cpu_live_percent": live}
+
+
+def tui_run(config: TrainConfig, data: Path) -> dict[str, float | None]:
     """One run of `config` started from the real app (headless, 120×40, Train screen, chart
     and log live) as a user starts it: a child process followed through the store.
 
@@ -195,7 +229,7 @@ def tui_run(config: TrainConfig, data: Path) -> dict[str, float]:
         # Every paint of the live run goes through the Train screen's repaint_live.
         TrainScreen.repaint_live = measured_paint  # type: ignore[method-assign]
         async with app.run_test(size=(120, 40)):
-            app.controller.start(_form_values(config))
+            app.controller.start(form_values(config))
             while app.controller.running:
                 await asyncio.sleep(0.1)
             await app.controller.wait()
@@ -204,9 +238,12 @@ def tui_run(config: TrainConfig, data: Path) -> dict[str, float]:
             run_ids.append(app.controller.current.run_id)
 
     paint = TrainScreen.repaint_live
+    sampler = RunCpuSampler(data / "runs.sqlite3")
+    sampler.start()
     try:
         asyncio.run(run())
     finally:
+        sampler.stop()
         TrainScreen.repaint_live = paint  # type: ignore[method-assign]
     with RunStore(data / "runs.sqlite3") as store:
         row = store.get_run(run_ids[0])
@@ -214,40 +251,60 @@ def tui_run(config: TrainConfig, data: Path) -> dict[str, float]:
         raise RuntimeError(f"the TUI's run ended {row.status}: {row.message}")
     return {
         "tokens_per_s": row.tokens_per_s,
+        "cpu_s_per_step": sampler.cpu_per_step(),
         "latency_median_s": statistics.median(latencies),
         "latency_max_s": max(latencies),
         "repaints": len(latencies),
     }
 
 
-def headless_run(config: TrainConfig, data: Path) -> float:
-    """The same run as `rnn-tui train` with the same flags in a shell: its tokens/s."""
+def headless_run(
+    config: TrainConfig, data: Path, extra_env: dict[str, str] | None = None
+) -> dict[str, float | None]:
+    """The same run as `rnn-tui train` with the same flags in a shell: its tokens/s and its
+    CPU seconds per step. `extra_env`: added to its environment."""
     from rnn_tui.runs.processes import train_argv
     from rnn_tui.store import ENV_DATA_DIR, RunStore
 
     db = data / "runs.sqlite3"
-    argv = train_argv(_form_values(config), store_path=db)
+    argv = train_argv(form_values(config), store_path=db)
     argv.remove("--log-to-run")
-    env = {**os.environ, ENV_DATA_DIR: str(data)}
-    subprocess.run(argv, env=env, check=True, stdin=subprocess.DEVNULL, capture_output=True)
+    env = {**os.environ, ENV_DATA_DIR: str(data), **(extra_env or {})}
+    sampler = RunCpuSampler(db)
+    sampler.start()
+    try:
+        subprocess.run(argv, env=env, check=True, stdin=subprocess.DEVNULL, capture_output=True)
+    finally:
+        sampler.stop()
     with RunStore(db) as store:
         row = store.list_runs()[0]
     if row.status != "finished" or not row.tokens_per_s:
         raise RuntimeError(f"the headless run ended {row.status}: {row.message}")
-    return row.tokens_per_s
+    return {"tokens_per_s": row.tokens_per_s, "cpu_s_per_step": sampler.cpu_per_step()}
 
 
 def tui_against_headless(config: TrainConfig, rounds: int) -> dict[str, list[float]]:
-    """The TUI's run and the headless one, alternately, `rounds` times each."""
-    tui: list[float] = []
-    headless: list[float] = []
-    latencies: list[float] = []
-    latency_max: list[float] = []
+    """The TUI's run and the headless one, alternately, `rounds` times each: tokens/s, CPU
+    seconds per step (None where too few samples were taken) and step-to-screen latency.
+
+    A third run per round is headless with the environment the TUI gives its runs
+    (processes.beside_a_viewer_env): what that environment costs a run nobody watches.
+    """
+    from rnn_tui.runs.processes import beside_a_viewer_env
+
+    keys = ("tui", "headless", "tui_cpu", "headless_cpu", "latency", "latency_max", "tui_env")
+    result: dict[str, list] = {key: [] for key in keys}
+    tui_env = beside_a_viewer_env(os.environ)
     with tempfile.TemporaryDirectory(prefix="rnn-tui-bench-") as tmp:
         for index in range(rounds):
-            result = tui_run(config, Path(tmp) / f"tui-{index}")
-            tui.append(result["tokens_per_s"])
-            latencies.append(result["latency_median_s"])
-            latency_max.append(result["latency_max_s"])
-            headless.append(headless_run(config, Path(tmp) / f"cli-{index}"))
-    return {"tui": tui, "headless": headless, "latency": latencies, "latency_max": latency_max}
+            tui = tui_run(config, Path(tmp) / f"tui-{index}")
+            result["tui"].append(tui["tokens_per_s"])
+            result["tui_cpu"].append(tui["cpu_s_per_step"])
+            result["latency"].append(tui["latency_median_s"])
+            result["latency_max"].append(tui["latency_max_s"])
+            headless = headless_run(config, Path(tmp) / f"cli-{index}")
+            result["headless"].append(headless["tokens_per_s"])
+            result["headless_cpu"].append(headless["cpu_s_per_step"])
+            same_env = headless_run(config, Path(tmp) / f"env-{index}", tui_env)
+            result["tui_env"].append(same_env["tokens_per_s"])
+    return result

@@ -129,9 +129,7 @@ def launch(argv: list[str], data_dir: Path) -> Launch:
         raise RnnTuiError(f"cannot create a log file in {folder}: {exc.strerror or exc}") from None
     # Unbuffered, and lines as wide as they come: the log is read after the fact.
     env = {**os.environ, ENV_DATA_DIR: str(data_dir), "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
-    # torch's threads keep their default (spinning) wait policy, as in `rnn-tui train`:
-    # OMP_WAIT_POLICY=PASSIVE measured 2.5x faster on a 2-core machine busy with other work,
-    # but 0.24x headless speed on a quiet one (0.91x without it), and quiet is the usual case.
+    env.update(beside_a_viewer_env(os.environ))
     started = time.time()
     try:
         with os.fdopen(handle, "ab") as log:
@@ -147,6 +145,24 @@ def launch(argv: list[str], data_dir: Path) -> Launch:
     except OSError as exc:
         raise RnnTuiError(f"cannot start the training process: {exc.strerror or exc}") from None
     return Launch(process, Path(name), started)
+
+
+# How long an idle torch thread spins before it sleeps, in GNU OpenMP's spin iterations
+# (about 25 ns each on the 2-core test machine). libgomp's default, 300,000 (several ms),
+# assumes the cores are the run's alone. Beside a viewer they are not: when the viewer takes
+# one torch thread's core, the other thread spins for the whole time and keeps its core from
+# the preempted one; both cores are lost while a few percent of one is used. 20,000 spins
+# still bridge the microsecond gaps between a step's parallel regions. Never 0 (passive):
+# that wakes a thread for every region, 0.24x speed on a quiet 2-core machine.
+SPIN_BESIDE_VIEWER = "20000"
+
+
+def beside_a_viewer_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """What a run started by the TUI adds to its environment: a bounded OpenMP spin, unless
+    the user set the wait policy or the spin count (theirs wins)."""
+    if "GOMP_SPINCOUNT" in environ or "OMP_WAIT_POLICY" in environ:
+        return {}
+    return {"GOMP_SPINCOUNT": SPIN_BESIDE_VIEWER}
 
 
 def log_tail(path: Path | str | None, lines: int = 5) -> list[str]:

@@ -17,6 +17,8 @@ from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from rnn_tui.ui.widgets.text_field import TextField
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -136,7 +138,7 @@ class TextPrompt(ModalScreen["str | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-dialog"):
             yield Label(self.prompt_title, id="prompt-title", markup=False)
-            yield Input(self.value, id="prompt-input")
+            yield TextField(self.value, id="prompt-input")
             yield Static(self.hint or "enter saves · escape cancels", id="prompt-hint")
 
     def on_mount(self) -> None:

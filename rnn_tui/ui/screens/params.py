@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
 from rnn_tui.config import CELLS, TrainConfig
 from rnn_tui.model.params import BIAS_NOTE, ParamReport
@@ -31,6 +31,8 @@ from rnn_tui.ui.screens.params_table import (
     table_rows,
 )
 from rnn_tui.ui.typed_app import app_of
+from rnn_tui.ui.widgets.app_footer import AppFooter
+from rnn_tui.ui.widgets.text_field import TextField
 
 DEFAULT_VOCAB = 28  # The Time Machine after "clean"/"d2l" preprocessing: 26 letters, space, …
 
@@ -137,7 +139,7 @@ class ParamsScreen(Screen):
                     with Vertical(classes="field"):
                         yield Label(label)
                         value = getattr(WORKED_EXAMPLE, field_id)
-                        yield Input(
+                        yield TextField(
                             "" if value is None else str(value),
                             placeholder="one-hot" if field_id == "embedding" else "",
                             compact=True,
@@ -153,7 +155,7 @@ class ParamsScreen(Screen):
                 yield Static(id="params-status", markup=False)
                 yield DataTable(id="params-table", cursor_type="row", zebra_stripes=True)
                 yield Static(id="params-detail", markup=False)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from rnn_tui.reports.curves import X_AXES
 from rnn_tui.store import RunRow
@@ -40,8 +40,10 @@ from rnn_tui.ui.screens.runs_snapshot import (
     known_rows,
 )
 from rnn_tui.ui.typed_app import app_of, remember
+from rnn_tui.ui.widgets.app_footer import AppFooter
 from rnn_tui.ui.widgets.runs_chart import RunsChart
 from rnn_tui.ui.widgets.runs_table import RunsTable, sort_chooser
+from rnn_tui.ui.widgets.text_field import TextField
 
 REFRESH_S = 1.0  # at most one read of the store this often while the queue shown changes
 
@@ -149,22 +151,27 @@ class RunsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="runs-top"):
-            yield Input(placeholder="/ filter: name, tag, status…", id="runs-filter",
-                        compact=True)  # fmt: skip
+            yield TextField(placeholder="/ filter: name, tag, status…", id="runs-filter",
+                            compact=True)  # fmt: skip
             yield Static("", id="runs-info", markup=False)
         yield Static("", id="runs-error", markup=False)
         with VerticalScroll(id="runs-body"):
             yield RunsTable(id="runs-table")
             yield Static("", id="runs-detail", markup=False)
             yield RunsChart(id="runs-chart", title="validation perplexity", x_label="step")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
-        self.table.marked.update(app_of(self).state.settings.marks)  # the last session's marks
+        settings = app_of(self).state.settings
+        self.table.marked.update(settings.marks)  # the last session's marks and order
+        self.table.restore_sort(settings.runs_sort, settings.runs_sort_reverse)
         self.request_load()
 
     def _remember_marks(self) -> None:
         remember(self, marks=sorted(self.table.marked))
+
+    def on_runs_table_sort_changed(self, event: RunsTable.SortChanged) -> None:
+        remember(self, runs_sort=event.column, runs_sort_reverse=event.reverse)
 
     def on_screen_resume(self) -> None:
         self.request_load()

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static, TextArea
+from textual.widgets import Button, Header, Input, Label, Static, TextArea
 from textual.worker import get_current_worker
 
 from rnn_tui.plural import plural
@@ -27,7 +27,9 @@ from rnn_tui.ui.screens.sample_model import (
     unknown_chars_message,
 )
 from rnn_tui.ui.screens.sample_worker import Chunk, Failed, Finished, generate_sample
+from rnn_tui.ui.widgets.app_footer import AppFooter
 from rnn_tui.ui.widgets.checkpoint_picker import NO_CHECKPOINT, CheckpointPicker
+from rnn_tui.ui.widgets.text_field import TextField
 
 __all__ = ["NO_CHECKPOINT", "SampleScreen"]
 
@@ -62,6 +64,9 @@ class SampleScreen(Screen):
         .row Label.wide { width: 11; margin: 0 1 0 0; }
         .row Input { background: $boost; }
         .row Input.-invalid { background: $error 25%; }
+        /* the focused field stands out: a compact Input has no border to light */
+        .row Input:focus { background: $accent 35%; text-style: bold; }
+        .row Input.-invalid:focus { background: $error 45%; }
         #length { width: 8; }
         #temperature { width: 6; }
         #top_k { width: 6; }
@@ -97,25 +102,25 @@ class SampleScreen(Screen):
             yield CheckpointPicker(id="checkpoint-row", classes="row")
             with Horizontal(classes="row"):
                 yield Label("prompt", classes="wide")
-                yield Input("the time traveller", compact=True, id="prompt")
+                yield TextField("the time traveller", compact=True, id="prompt")
             with Horizontal(classes="row"):
                 yield Label("length", classes="wide")
-                yield Input("200", compact=True, id="length")
+                yield TextField("200", compact=True, id="length")
                 yield Label(
                     "temperature",
                 )
-                yield Input("0.8", compact=True, id="temperature")
+                yield TextField("0.8", compact=True, id="temperature")
                 yield Label("top-k")
-                yield Input(placeholder="off", compact=True, id="top_k")
+                yield TextField(placeholder="off", compact=True, id="top_k")
                 yield Label("seed")
-                yield Input(placeholder="random", compact=True, id="seed")
+                yield TextField(placeholder="random", compact=True, id="seed")
                 yield Button("Generate", compact=True, variant="primary", id="generate")
             yield Static(id="sample-errors", markup=False)
             yield Static("", id="prompt-note", markup=False)
         yield Static(NO_CHECKPOINT, id="model-info", classes="-missing", markup=False)
         yield TextArea("", read_only=True, soft_wrap=True, show_line_numbers=False, id="output")
         yield Static("", id="sample-status", markup=False)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#output", TextArea).border_title = "output"

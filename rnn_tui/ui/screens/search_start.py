@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.runs.processes import Launch, launch
 from rnn_tui.runs.search_spec import search_argv
-from rnn_tui.runs.trial_run import files_dir, store_argument
 from rnn_tui.store import RunStore
 from rnn_tui.ui.typed_app import app_of
 
@@ -38,7 +37,7 @@ def start_search(screen: Screen, spec: StudySpec, name: str | None = None) -> La
     name = name or new_study_name()
     try:
         with RunStore(app.state.store_path) as store:
-            where, files = store_argument(store), files_dir(store)  # as a trial's are
+            where, files = store.url.text, store.files_dir  # as a trial's are: no password
         child = launch(search_argv(spec, name=name, store_path=where), files)
     except RnnTuiError as exc:
         app.notify(str(exc), severity="error", title="cannot start", markup=False)

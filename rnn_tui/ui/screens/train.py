@@ -23,12 +23,13 @@ from textual.containers import Horizontal
 from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Header
+from textual.widgets import Button, Header
 
 from rnn_tui.ui.live_messages import QueueUpdated
 from rnn_tui.ui.screens.train_start import TrainStarter
 from rnn_tui.ui.state import SettingsChanged, state_of
 from rnn_tui.ui.typed_app import app_of
+from rnn_tui.ui.widgets.app_footer import AppFooter
 from rnn_tui.ui.widgets.config_form import ConfigForm
 from rnn_tui.ui.widgets.live_panel import LivePanel
 from rnn_tui.ui.widgets.run_log import RunLog
@@ -126,6 +127,10 @@ class TrainScreen(Screen):
             min-height: 3;
             border-top: hkey $panel;
             background: $surface;
+            /* room for the scrollbar from the first line: lines written before it showed
+               were cut by its width */
+            scrollbar-gutter: stable;
+            scrollbar-size-vertical: 1;
         }
         &.-narrow #train-body {
             layout: vertical;
@@ -214,7 +219,7 @@ class TrainScreen(Screen):
         with Horizontal(id="train-body"):
             yield ConfigForm(state.form_config if state is not None else None, id="form")
             yield LivePanel(x_axis=x_axis, id="live")
-        yield Footer()
+        yield AppFooter()
 
     @property
     def controller(self) -> TrainingController:

@@ -20,6 +20,7 @@ from textual.widgets import Input, Label
 from rnn_tui.ui.screens.sample_model import ModelCache, ModelInfo, info_of
 from rnn_tui.ui.screens.sample_worker import LatestFound, Loaded, LoadFailed
 from rnn_tui.ui.state import state_of
+from rnn_tui.ui.widgets.text_field import TextField
 
 NO_CHECKPOINT = "Train a model first (F2) or enter a checkpoint path"
 PRELOAD_AFTER_S = 0.4  # a typed path is loaded once typing pauses this long
@@ -48,7 +49,7 @@ class CheckpointPicker(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("checkpoint", classes="wide")
-        yield Input(placeholder="path to a .pt file", compact=True, id="checkpoint")
+        yield TextField(placeholder="path to a .pt file", compact=True, id="checkpoint")
 
     @property
     def field(self) -> Input:

@@ -3,8 +3,9 @@
 A Select is three widgets (the current value, an overlay and its option list) and lets
 letters it does not use bubble up to the screen's bindings, so typing a path while it had
 focus could start a run. A ChoiceField is one widget that renders `‹ value ›`; left/right
-(or space, or a click) step through the choices, a letter picks the next choice that
-starts with it, and every printable key stops here.
+(or space, enter, or a click) step through the choices, and every printable key stops here.
+A letter changes nothing (picking by first letter turned preprocess into `raw` unseen while
+a path was typed into the wrong field): it shows how to change the choice instead.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
+
+from rnn_tui.ui.widgets.key_order import forward_paste, run_in_order
+
+CHANGE_HINT = "  ←/→ or space to change"
 
 
 class ChoiceField(Widget, can_focus=True):
@@ -49,6 +54,8 @@ class ChoiceField(Widget, can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"choice-field--prompt"}
 
     value: reactive[str | None] = reactive(None, init=False)
+    # A letter was typed here: the field says how it changes, until it changes or loses focus.
+    hinting: reactive[bool] = reactive(False, init=False)
 
     @dataclass
     class Changed(Message):
@@ -85,10 +92,15 @@ class ChoiceField(Widget, can_focus=True):
     def render(self) -> Text:
         if self.value is None:
             style = self.get_component_rich_style("choice-field--prompt", partial=True)
-            return Text(f"‹ {self.prompt or ''} ›", style=style, no_wrap=True, end="")
-        return Text(f"‹ {self.value} ›", no_wrap=True, end="")
+            text = Text(f"‹ {self.prompt or ''} ›", style=style, no_wrap=True, end="")
+        else:
+            text = Text(f"‹ {self.value} ›", no_wrap=True, end="")
+        if self.hinting:
+            text.append(CHANGE_HINT, style=self.get_component_rich_style("choice-field--prompt"))
+        return text
 
     def watch_value(self, value: str | None) -> None:
+        self.hinting = False
         self.post_message(self.Changed(self, value))
 
     def validate_value(self, value: str | None) -> str | None:
@@ -103,27 +115,23 @@ class ChoiceField(Widget, can_focus=True):
             index = (self.choices.index(self.value) + delta) % len(self.choices)
         self.value = self.choices[index]
 
-    def pick_by_letter(self, letter: str) -> bool:
-        """Choose the next choice (after the current one) that starts with `letter`."""
-        letter = letter.lower()
-        start = self.choices.index(self.value) + 1 if self.value is not None else 0
-        ordered = self.choices[start:] + self.choices[:start]
-        for choice in ordered:
-            if choice.lower().startswith(letter):
-                self.value = choice
-                return True
-        return False
-
     async def _on_key(self, event: events.Key) -> None:
         # Printable keys end here: a stray letter never reaches a screen's bindings.
-        if event.is_printable and event.key != "space":
-            event.stop()
-            event.prevent_default()
-            if event.character:
-                self.pick_by_letter(event.character)
+        typed = event.is_printable and event.key != "space"
+        if await run_in_order(self, event, consumed=typed) or not typed:
+            return
+        event.stop()
+        event.prevent_default()
+        self.hinting = True
 
     def _on_paste(self, event: events.Paste) -> None:
+        if forward_paste(self, event):
+            return
         event.stop()
+        self.hinting = True
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self.hinting = False
 
     def _on_click(self, event: events.Click) -> None:
         event.stop()

@@ -78,7 +78,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
         }
         & .form-grid {
             grid-size: 2;
-            grid-columns: 14 1fr;
+            grid-columns: 15 1fr;  /* the longest name (weight_dropout) and a space */
             grid-rows: auto;
             height: auto;
         }
@@ -94,7 +94,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
         & .field-error {
             column-span: 2;
             color: $error;
-            padding-left: 14;
+            padding-left: 15;
         }
         & .field-error.-fixed {
             display: none;
@@ -185,7 +185,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
         if self._folded:
             yield Collapsible(title=folded_title(self._folded), collapsed=True, id="more")
         yield SearchGroup(id="search")
-        yield Static("tab: next field · ctrl+o: jump to a field · a,b,… sweeps", id="field-help")
+        yield Static("tab next field · ctrl+o jump · a,b,… sweeps", id="field-help")
 
     def _restore_session(self) -> None:
         """Start from the values the last session left (the app's settings), where they fit."""

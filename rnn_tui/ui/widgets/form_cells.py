@@ -9,6 +9,7 @@ from textual.widgets import Input, Label, Static
 
 from rnn_tui.config import FIELDS, SWEEPABLE
 from rnn_tui.ui.widgets.choice_field import ChoiceField
+from rnn_tui.ui.widgets.text_field import TextField
 
 
 def field_cells(name: str, text: str, error: str | None) -> list[Widget]:
@@ -24,7 +25,7 @@ def field_cells(name: str, text: str, error: str | None) -> list[Widget]:
         )
     else:
         sweep = " (a,b,… for a sweep)" if name in SWEEPABLE else ""
-        widget = Input(
+        widget = TextField(
             text,
             placeholder=spec.help if spec.optional else "",
             compact=True,

@@ -99,7 +99,8 @@ class LivePanel(Vertical):
         """Paint what changed; `now`: the chart too, without waiting for CHART_S."""
         live = queue.current
         self.set_text("#queue", queue.queue_position())
-        self.set_text("#status", status_text(queue, starting=running))
+        width = self.query_one("#status").content_size.width or None
+        self.set_text("#status", status_text(queue, starting=running, width=width))
         self.log_view.show(queue.log, getattr(queue, "log_version", len(queue.log)))
         if live is None:
             return

@@ -10,13 +10,14 @@ import re
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widgets import RichLog
 
 from rnn_tui.runs.follow import LogLine
+from rnn_tui.ui.widgets.reflow_log import ReflowLog
 
 
-class RunLog(RichLog):
-    """A RichLog that keeps its lines as Text, to highlight a search in them."""
+class RunLog(ReflowLog):
+    """A log that keeps its lines as Text, to highlight a search in them, and wraps them
+    again when its width changes (ReflowLog)."""
 
     DEFAULT_CSS = """
     RunLog {
@@ -85,6 +86,7 @@ class RunLog(RichLog):
             self.write(self._highlighted(line))
         self.auto_scroll = not self.search  # a search holds the log still
         if not self.search:
+            self.border_title = None
             self.scroll_end(animate=False)
             return 0
         return self.next_match()
@@ -95,13 +97,15 @@ class RunLog(RichLog):
             return 0
         needle = self.search.lower()
         matches = [y for y, strip in enumerate(self.lines) if needle in strip.text.lower()]
+        # Told in the log's top border: a toast would cover the very line it found.
         if not matches:
-            self.notify(f"not in the log: {self.search}", severity="warning", markup=False)
+            self.border_title = Text(f"not in the log: {self.search}", style="bold")
             return 0
         later = [y for y in matches if y > self.match_line]
         self.match_line = later[0] if later else matches[0]
         self.scroll_to(y=max(self.match_line - 1, 0), animate=False)
-        self.notify(f"match {matches.index(self.match_line) + 1} of {len(matches)}", timeout=2)
+        where = f"match {matches.index(self.match_line) + 1} of {len(matches)}"
+        self.border_title = Text(f"{where}: {self.search} · n: next", style="bold")
         return len(matches)
 
     def _highlighted(self, line: Text) -> Text:

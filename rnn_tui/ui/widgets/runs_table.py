@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable
 
 from rnn_tui.reports.compare import fmt_count, fmt_ppl, fmt_rate
@@ -278,6 +279,20 @@ class RunsTable(DataTable):
         for run_id in list(self.marked):
             self.toggle_mark(run_id)
 
+    class SortChanged(Message):
+        """The user sorted the table another way (the screen remembers it)."""
+
+        def __init__(self, column: str, reverse: bool) -> None:
+            super().__init__()
+            self.column = column
+            self.reverse = reverse
+
+    def restore_sort(self, column: str | None, reverse: bool) -> None:
+        """The order a past session left (ignored when that column no longer exists);
+        before the first rows arrive."""
+        if column in COLUMNS or column == "mark":
+            self.sort_column, self.sort_reverse = column, reverse
+
     def sort_by(self, column: str, reverse: bool | None = None) -> None:
         """Sort by a column; with `reverse` None, the same column again flips the order."""
         if column not in COLUMNS and column != "mark":
@@ -285,6 +300,7 @@ class RunsTable(DataTable):
         if reverse is None:
             reverse = not self.sort_reverse if column == self.sort_column else False
         self.sort_column, self.sort_reverse = column, reverse
+        self.post_message(self.SortChanged(column, reverse))
         keep, runs = self.highlighted_id, self.runs
         if self._fit_columns(sort_runs(runs, column, reverse, self.marked)):
             return

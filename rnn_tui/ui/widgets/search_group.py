@@ -25,6 +25,7 @@ from rnn_tui.runs.search_spec import (
 from rnn_tui.runs.study import StudySpec
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 from rnn_tui.ui.widgets.form_cells import show_field_error
+from rnn_tui.ui.widgets.text_field import TextField
 
 PREFIX = "search-"  # widget ids: search-sampler, label-search-sampler, error-search-sampler
 OFF_TITLE = "Search: off (or a range: 64..512)"
@@ -63,7 +64,7 @@ def _cells(spec: FieldSpec, text: str) -> list[Widget]:
         value = text if text in spec.choices else spec.choices[0]
         widget = ChoiceField(spec.choices, value=value, id=PREFIX + spec.name, tooltip=spec.help)
     else:
-        widget = Input(
+        widget = TextField(
             text, placeholder="auto", compact=True, id=PREFIX + spec.name, tooltip=spec.help,
             validate_on=(),
         )  # fmt: skip

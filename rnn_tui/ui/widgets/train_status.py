@@ -22,37 +22,66 @@ def fmt_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-def status_text(queue: ShownQueue, *, starting: bool = False) -> str:
+def status_text(queue: ShownQueue, *, starting: bool = False, width: int | None = None) -> str:
     """The one-line status: run k/n (or 'attached to run 7 (started 12 min ago)'), state,
-    device, tokens/s, best val ppl, elapsed."""
+    device, tokens/s, best val ppl, elapsed; within `width` columns when given (see `tries`;
+    elapsed is always kept)."""
     live = queue.current
     if live is None:
         if queue.error:
-            return queue.error
+            return queue.error  # whole, as the CLI prints it (the log wraps it)
         if starting:
             return "starting the training process…"
         return "idle: set the hyperparameters, then press ctrl+r to start"
     run = live.run
     last = live.last_step
-    parts = []
+    who = [f"run {run.id}"]
     if live.attached and not live.ended:
-        parts.append(attached_line(run))
+        who = [attached_line(run), f"attached to run {run.id}"]
     elif queue.queue_position():
-        parts.append(f"{queue.queue_position()} (#{run.id})")
-    else:
-        parts.append(f"run {run.id}")
-    parts.append(run.status)
-    if run.device and not live.attached:
-        parts.append(run.device)
+        who = [f"{queue.queue_position()} (#{run.id})"]
+    device = run.device if run.device and not live.attached else None
     tokens = run.tokens_per_s if live.ended else (last["tokens_per_s"] if last else None)
-    if tokens is not None:
-        parts.append(f"{tokens:,.0f} tok/s")
     best = live.best_val_ppl
-    parts.append(f"best val ppl {best:.3f}" if best is not None else "best val ppl –")
+    best_text = f"{best:.3f}" if best is not None else "–"
     elapsed = run.seconds if live.ended else (last["elapsed"] if last else None)
-    if elapsed is not None and not live.attached:
-        parts.append(f"elapsed {fmt_duration(elapsed)}")
-    return " · ".join(parts)  # one line of ~70 columns beside the form
+    shown_elapsed = fmt_duration(elapsed) if elapsed is not None and not live.attached else None
+
+    def line(short: bool, with_device: bool, with_tokens: bool, short_who: bool) -> str:
+        parts = [who[-1] if short_who else who[0], run.status]
+        if device and with_device:
+            parts.append(device)
+        if tokens is not None and with_tokens:
+            parts.append(f"{tokens:,.0f} tok/s")
+        parts.append(f"best {best_text}" if short else f"best val ppl {best_text}")
+        if shown_elapsed is not None:
+            parts.append(shown_elapsed if short else f"elapsed {shown_elapsed}")
+        return " · ".join(parts)
+
+    # From the whole line to the shortest: shorter words, no device, no tokens/s (the log
+    # has them), then the attach time goes instead.
+    tries = [
+        (False, True, True, False),
+        (True, True, True, False),
+        (True, False, True, False),
+        (True, False, False, False),
+        (True, False, True, True),
+        (True, False, False, True),
+    ]
+    if width is None:
+        return line(*tries[0])
+    for args in tries:
+        text = line(*args)
+        if len(text) <= width:
+            return text
+    return _fit(text, width)
+
+
+def _fit(text: str, width: int | None) -> str:
+    """`text` cut to `width` columns with an ellipsis (whole when it fits or no width)."""
+    if width is None or len(text) <= width or width < 2:
+        return text
+    return text[: width - 1] + "…"
 
 
 def eta_text(live: WatchedRun) -> str:
