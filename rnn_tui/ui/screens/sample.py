@@ -26,7 +26,14 @@ from rnn_tui.ui.screens.sample_model import (
     prompt_note,
     unknown_chars_message,
 )
-from rnn_tui.ui.screens.sample_worker import Chunk, Failed, Finished, generate_sample
+from rnn_tui.ui.screens.sample_worker import (
+    Chunk,
+    Failed,
+    Finished,
+    Loaded,
+    LoadFailed,
+    generate_sample,
+)
 from rnn_tui.ui.widgets.app_footer import AppFooter
 from rnn_tui.ui.widgets.checkpoint_picker import NO_CHECKPOINT, CheckpointPicker
 from rnn_tui.ui.widgets.text_field import TextField
@@ -145,6 +152,12 @@ class SampleScreen(Screen):
 
     def action_latest(self) -> None:
         self.picker.use_latest()
+
+    @on(Loaded)
+    @on(LoadFailed)
+    def _sample_worker_loaded(self, message: Loaded | LoadFailed) -> None:
+        """The sample worker loaded the model itself (generate before the picker did)."""
+        self.picker.loaded(message)
 
     @on(CheckpointPicker.ModelShown)
     def _model_shown(self, message: CheckpointPicker.ModelShown) -> None:

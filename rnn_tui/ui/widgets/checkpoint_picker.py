@@ -191,11 +191,22 @@ class CheckpointPicker(Horizontal):
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         message.stop()
-        if message.info.path == self.path:
-            self.show_info(message.info)
+        self.loaded(message)
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
         message.stop()
-        if message.path == self.path:
+        self.loaded(message)
+
+    def loaded(self, message: Loaded | LoadFailed) -> None:
+        """What a load found (this picker's, or the sample worker's: the screen hands it
+        over), if it is about the path shown now."""
+        path = message.info.path if isinstance(message, Loaded) else message.path
+        if path != self.path:
+            return
+        if self._preload_timer is not None:
+            self._preload_timer.stop()  # loaded already: no second load when typing pauses
+        if isinstance(message, Loaded):
+            self.show_info(message.info)
+        else:
             self.show_info(None, message.error)
