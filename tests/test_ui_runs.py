@@ -23,6 +23,7 @@ from rnn_tui.config import TrainConfig
 from rnn_tui.store import RunStore
 from rnn_tui.training.events import EpochEnd, RunEnd, StepEnd
 from rnn_tui.ui.app import RnnTuiApp
+from rnn_tui.ui.live_messages import LiveSnapshot, QueueUpdated
 from rnn_tui.ui.screens import runs as runs_module
 from rnn_tui.ui.screens.dialogs import ConfirmModal, TextPrompt
 from rnn_tui.ui.screens.runs import RunsScreen
@@ -557,6 +558,8 @@ async def test_u_opens_the_sweep_and_the_queue_shows_in_the_info_line(tmp_path: 
             current=SimpleNamespace(run_id=2),
         )
         pilot.app.controller = fake
+        # What the app posts to the screen on top once it has applied a watcher's snapshot.
+        screen.post_message(QueueUpdated(LiveSnapshot(generation=0)))
         await wait_until(
             pilot,
             lambda: "sweep run 2/3 (#2)" in str(screen.query_one("#runs-info").render()),
@@ -564,6 +567,7 @@ async def test_u_opens_the_sweep_and_the_queue_shows_in_the_info_line(tmp_path: 
         )
         loads = screen.loads
         fake.running = False
+        screen.post_message(QueueUpdated(LiveSnapshot(generation=0, queue_done=True)))
         await wait_until(
             pilot,
             lambda: "sweep run" not in str(screen.query_one("#runs-info").render()),

@@ -16,11 +16,12 @@ from textual.widgets import Button, Input, RichLog, Static
 from rnn_tui.config import TrainConfig
 from rnn_tui.model.params import report_for_config
 from rnn_tui.ui.app import RnnTuiApp
+from rnn_tui.ui.live_messages import QueueEnded
 from rnn_tui.ui.screens.dialogs import ConfirmModal
 from rnn_tui.ui.screens.train import TrainScreen
-from rnn_tui.ui.screens.train_status import fmt_duration
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 from rnn_tui.ui.widgets.config_form import ConfigForm, build_configs, field_error
+from rnn_tui.ui.widgets.train_status import fmt_duration
 
 TINY = {**TINY_VALUES, "epochs": "2", "sample_length": "20"}  # with an epoch-end sample
 # A run that must still go when the test stops it: the most epochs a config allows, hours on
@@ -231,7 +232,8 @@ async def test_sweep_runs_in_turn_and_is_recorded(app: RnnTuiApp, tiny_corpus: P
         )
         assert app.screen.sweep_id == controller.sweep_id
         await pilot.press("escape")
-        controller._queue_ended(controller.launch)  # a second end hook shows nothing
+        # A second end of the same sweep shows nothing.
+        app.post_message(QueueEnded(controller.sweep_id, controller.queue_total, None))
         await pilot.pause()
         assert app.screen is train_screen
         train_screen.repaint_live()

@@ -14,8 +14,8 @@ from rnn_tui.store import RunStore, default_db_path
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.dialogs import ConfirmModal
 from rnn_tui.ui.screens.train import TrainScreen
-from rnn_tui.ui.screens.train_status import bar_progress
 from rnn_tui.ui.widgets.choice_field import ChoiceField
+from rnn_tui.ui.widgets.train_status import bar_progress
 
 
 def run_status(run_id: int) -> str:
@@ -133,7 +133,7 @@ async def test_the_log_search_jumps_to_a_match(isolated_dirs: Path) -> None:
         screen = await attached(pilot)
         assert screen.search_log("traveller 2") == 1
         log = screen.query_one("#log", RichLog)
-        assert "traveller 2" in log.lines[screen._match_line].text
+        assert "traveller 2" in log.lines[screen.log_view.match_line].text
         assert not log.auto_scroll
         assert screen.search_log("") == 0 and log.auto_scroll
 

@@ -207,17 +207,17 @@ def tui_run(config: TrainConfig, data: Path) -> dict[str, float | None]:
     """
     from rnn_tui.store import RunStore
     from rnn_tui.ui.app import RnnTuiApp
+    from rnn_tui.ui.screens.train import TrainScreen
 
     latencies: list[float] = []
     run_ids: list[int] = []
 
     async def run() -> None:
         app = RnnTuiApp(store_path=str(data / "runs.sqlite3"))
-        tick = app._live_tick
         shown = [0]
 
-        def measured_tick() -> None:
-            tick()
+        def measured_paint(screen: TrainScreen, **options: bool) -> None:
+            paint(screen, **options)
             current = app.controller.current
             if current is None or current.last_step is None:
                 return
@@ -226,7 +226,8 @@ def tui_run(config: TrainConfig, data: Path) -> dict[str, float | None]:
                 shown[0] = step["step"]
                 latencies.append(time.time() - current.run.created - step["elapsed"])
 
-        app._live_tick = measured_tick  # type: ignore[method-assign]
+        # Every paint of the live run goes through the Train screen's repaint_live.
+        TrainScreen.repaint_live = measured_paint  # type: ignore[method-assign]
         async with app.run_test(size=(120, 40)):
             app.controller.start(form_values(config))
             while app.controller.running:
@@ -236,12 +237,14 @@ def tui_run(config: TrainConfig, data: Path) -> dict[str, float | None]:
                 raise RuntimeError(f"the run did not start: {app.controller.error}")
             run_ids.append(app.controller.current.run_id)
 
+    paint = TrainScreen.repaint_live
     sampler = RunCpuSampler(data / "runs.sqlite3")
     sampler.start()
     try:
         asyncio.run(run())
     finally:
         sampler.stop()
+        TrainScreen.repaint_live = paint  # type: ignore[method-assign]
     with RunStore(data / "runs.sqlite3") as store:
         row = store.get_run(run_ids[0])
     if row.status != "finished" or not row.tokens_per_s:

@@ -1,9 +1,10 @@
 """Follow a run through the store: the one reader behind every live view.
 
 `RunFollower(store, run_id).poll()` returns the step and epoch rows recorded since the
-last poll, with the run's row (status, message, summary). The Train screen calls it on
-its repaint tick, `rnn-tui runs watch` in a loop. A run whose writer process died is
-marked interrupted here, so a viewer sees it within one poll.
+last poll, with the run's row (status, message, summary). The TUI's watcher thread
+calls it (rnn_tui.ui.watcher), `rnn-tui runs watch` in a loop. A run whose writer process
+died is marked interrupted here, so a viewer sees it within one poll (or within
+`writer_check_s`, when a viewer polls often and asks less often).
 
 The lines people read (a run's start, each epoch, its end) are made in rnn_tui.reports.lines, so
 the TUI's log, `rnn-tui train` and `runs watch` print the same words. No torch, no Textual.
@@ -11,6 +12,7 @@ the TUI's log, `rnn-tui train` and `runs watch` print the same words. No torch, 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,10 +43,21 @@ class Update:
 class RunFollower:
     """Reads one run's new rows, poll after poll. The first poll returns the whole run."""
 
-    def __init__(self, store: RunStore, run_id: int, *, check_writer: bool = True) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        run_id: int,
+        *,
+        check_writer: bool = True,
+        writer_check_s: float = 0.0,
+    ) -> None:
         self.store = store
         self.run_id = run_id
         self.check_writer = check_writer
+        # A viewer polling several times a second asks whether the writer lives at most
+        # this often (it costs two reads and a /proc read); 0: at every poll.
+        self.writer_check_s = writer_check_s
+        self._writer_checked = float("-inf")
         self.last_step = 0
         self.last_epoch = 0
 
@@ -55,15 +68,18 @@ class RunFollower:
         store = self.store
         run = store.get_run(self.run_id)
         interrupted = False
+        # Whether the writer lives costs two reads and a /proc read: at most every
+        # writer_check_s for a viewer that polls several times a second.
+        now = time.monotonic()
+        check_alive = run.status == "running" and now - self._writer_checked >= self.writer_check_s
+        if check_alive:
+            self._writer_checked = now
         # A store reads a run whose writer is gone as interrupted before anyone writes it; a
         # viewer that may write records it (a no-op unless the row still says running).
         if (
             self.check_writer
             and not store.readonly
-            and (
-                run.status == "interrupted"
-                or (run.status == "running" and not run_is_alive(store, run.id))
-            )
+            and (run.status == "interrupted" or (check_alive and not run_is_alive(store, run.id)))
         ):
             interrupted = store.mark_interrupted(run.id)
             run = store.get_run(self.run_id)

@@ -13,15 +13,23 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.css.query import NoMatches
-from textual.events import Resize
+from textual.events import Event, Key, MouseDown, Resize
 from textual.geometry import Size
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.runs.follow import ago
+from rnn_tui.runs.follow import ago, attached_line
 from rnn_tui.store import StoreURL, default_db_path
+from rnn_tui.ui.blink import BlinkLimit
+from rnn_tui.ui.live_messages import (
+    LiveChanged,
+    QueueEnded,
+    QueueUpdated,
+    RunAppeared,
+    RunEnded,
+    StoreTrouble,
+)
 from rnn_tui.ui.screens.quit import LEAVE, STOP, quit_question
-from rnn_tui.ui.screens.train import REPAINT_S, STOP_ASKS_AFTER_S, TrainScreen
+from rnn_tui.ui.screens.train import STOP_ASKS_AFTER_S, TrainScreen
 from rnn_tui.ui.state import (
     AppState,
     CheckpointSaved,
@@ -127,9 +135,13 @@ class RnnTuiApp(HasState, App):
         settings, self._settings_notice = (Settings(), None) if fresh else load_settings()
         self._remember_settings = not fresh  # --fresh never writes the remembered settings
         self.state = AppState(settings=settings, store_path=store_path, attach_to=attach)
-        # Starts run processes and follows them (or a run started elsewhere) in the store.
-        self.controller = TrainingController(self, store_path)
-        self._training = self.controller  # what the tick follows, even if a test swaps it
+        # Starts run processes; its watcher thread follows them (or a run started
+        # elsewhere) in the store and posts what changed (LiveChanged).
+        self.controller = TrainingController(self.post_message, self.run_worker, store_path)
+        self._training = self.controller  # what is closed at the end, even if a test swaps it
+        self.offered_run: int | None = None  # a run started elsewhere that `a` attaches to
+        self._announced_run: int | None = None  # attached to with its own notice
+        self._blink = BlinkLimit(self)  # a text cursor blinks a while after a key, then rests
         self._confirming_quit = False
         self._confirming_stop = False
         store = store_title(self.controller.location)
@@ -234,6 +246,14 @@ class RnnTuiApp(HasState, App):
         """Fill the Train form from a preset (seed, d2l, best, quick)."""
         (await self._train_screen()).form.apply_preset(name)
 
+    def action_attach_offered(self) -> None:
+        """Show the run started elsewhere that a notice offered."""
+        run_id = self.offered_run
+        if run_id is None or self.controller.running:
+            return
+        self.offered_run = None
+        self.controller.attach(run_id)
+
     async def action_quit(self) -> None:
         """Quit; while a run is going, ask once: leave it running (it goes on without this
         app), stop it (and wait for its checkpoint), or cancel."""
@@ -255,10 +275,14 @@ class RnnTuiApp(HasState, App):
                 controller.summary_on_end = False
                 controller.stop()
                 self.notify("stopping: saving the checkpoint…", timeout=30)
-                await controller.wait()
-                self.exit()
+                # In a worker: the app goes on taking the watcher's messages meanwhile.
+                self.run_worker(self._exit_when_stopped(), group="quit")
 
         self.push_screen(quit_question(run_id), answered)
+
+    async def _exit_when_stopped(self) -> None:
+        await self.controller.wait()
+        self.exit()
 
     def _left_running_line(self) -> str:
         """What quitting prints when the run goes on without the app."""
@@ -272,29 +296,75 @@ class RnnTuiApp(HasState, App):
         pid = f" (pid {child.pid})" if child is not None else ""
         return f"the training process{pid} goes on in the background; see: rnn-tui runs list"
 
-    # -- following runs (one tick for every live view)
+    # -- following runs (the watcher posts these; the app owns the queue shown)
 
-    def _live_tick(self) -> None:
-        controller = self._training
-        if controller.launch is None and controller.current is None:
+    def on_live_changed(self, message: LiveChanged) -> None:
+        snapshot = message.snapshot
+        if not self.controller.apply(snapshot):
+            return  # an older queue's
+        self.state.live = snapshot
+        run = snapshot.run
+        if snapshot.new_run and snapshot.attached and run is not None:
+            if run.status == "running" and run.id != self._announced_run:
+                self.notify(attached_line(run), title="attached", timeout=6)
+        if self.screen_stack:  # none while the app ends
+            self.screen.post_message(QueueUpdated(snapshot))
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        run, checkpoint = message.run, message.checkpoint
+        if checkpoint:
+            self.state.latest_checkpoint = checkpoint
+        severity = {"finished": "information", "stopped": "warning"}.get(run.status, "error")
+        where = f"\ncheckpoint: {checkpoint}" if checkpoint else "\nno checkpoint saved"
+        self.notify(
+            f"{run.message}{where}",
+            title=f"{message.position} run {run.id}: {run.status}".lstrip(),
+            severity=severity,  # type: ignore[arg-type]
+            timeout=8,
+            markup=False,
+        )
+
+    def on_queue_ended(self, message: QueueEnded) -> None:
+        if message.error:
+            self.notify(
+                message.error, severity="error", title="training did not start", markup=False
+            )
             return
-        controller.tick()
-        if not self.screen_stack:
-            return  # the app is ending: a tick may still come after its last screen went
-        screen = self.screen
-        if isinstance(screen, TrainScreen):
-            try:
-                screen.repaint_live()
-            except NoMatches:
-                pass  # the screen is being built or taken down (the app is ending)
+        controller = self.controller
+        if message.sweep_id is not None and message.runs > 1 and controller.summary_on_end:
+            from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
 
-    def _attach_at_start(self) -> None:
-        if self.state.attach_to is not None:
-            attached = self.controller.attach(self.state.attach_to)
-        else:
-            attached = self.controller.attach_newest()
-        if attached and isinstance(self.screen, TrainScreen):
-            self.screen.clear_live()
+            show_sweep_summary(self, message.sweep_id, once=True)
+
+    def on_run_appeared(self, message: RunAppeared) -> None:
+        """A run started elsewhere: show it, unless a run shows here or the user has
+        started editing the form (then a notice offers `a`)."""
+        run = message.run
+        if self.controller.running:
+            return
+        train = next((s for s in self.screen_stack if isinstance(s, TrainScreen)), None)
+        if train is not None and train.form_edited:
+            self.offered_run = run.id
+            self.notify(
+                f"run {run.id} started outside this app: press a to show it here",
+                title="a run started",
+                timeout=10,
+            )
+            return
+        self._announced_run = run.id
+        self.controller.attach(run.id)
+        self.notify(
+            f"attached to run {run.id}, started by the command line", title="attached", timeout=6
+        )
+
+    def on_store_trouble(self, message: StoreTrouble) -> None:
+        self.notify(
+            message.error,
+            severity=message.severity,  # type: ignore[arg-type]
+            title=message.title,
+            timeout=8,
+            markup=False,
+        )
 
     # -- the Runs screen's actions
 
@@ -369,9 +439,8 @@ class RnnTuiApp(HasState, App):
         if self._settings_notice:
             self.notify(self._settings_notice, severity="warning", timeout=10, markup=False)
         self._check_size(self.size)
-        self.set_interval(REPAINT_S, self._live_tick)
         # After the first frame: reading the store is not needed to show it.
-        self.call_after_refresh(self._attach_at_start)
+        self.call_after_refresh(self._training.open, self.state.attach_to)
 
     def on_unmount(self) -> None:
         self._training.close()
@@ -393,6 +462,11 @@ class RnnTuiApp(HasState, App):
     def exit(self, *args: object, **kwargs: object) -> None:
         self.save_settings()
         super().exit(*args, **kwargs)  # type: ignore[arg-type]
+
+    async def on_event(self, event: Event) -> None:
+        if isinstance(event, (Key, MouseDown)):
+            self._blink.user_acted()
+        await super().on_event(event)
 
     def on_resize(self, event: Resize) -> None:
         self._check_size(event.size)

@@ -19,6 +19,8 @@ from rnn_tui.settings import Settings
 if TYPE_CHECKING:
     from textual.app import App
 
+    from rnn_tui.ui.live_messages import LiveSnapshot
+
 
 @dataclass
 class AppState:
@@ -35,6 +37,8 @@ class AppState:
     shown_run: int | None = None
     # The checkpoint the Sample screen opens by default: the latest run's best.
     latest_checkpoint: str | None = None
+    # The watcher's latest snapshot of the queue shown (app.controller holds its curve).
+    live: LiveSnapshot | None = None
 
 
 class HasState:

@@ -1,64 +1,48 @@
-"""The TUI's side of training: launch a run process, follow it through the store, stop it.
+"""The TUI's side of training: launch a run process, show what the watcher read, stop it.
 
 A run is a process of its own (`rnn_tui.runs.processes`): Start asks the planner for a
 RunPlan in a worker thread (`plan_in_thread`), then launches the run process on it
 (`start_plan`), and the run goes on when the app ends or the terminal hangs up. The
-store is the channel (`rnn_tui.runs.follow`): the app's repaint tick calls `tick()`, which
-reads the rows new since the last tick into `WatchedRun`, and the screens paint from it.
-The same path shows a run this app started and one it attached to. A thread worker only
-waits on the child, and says when it ended.
+store is the channel: the watcher thread (rnn_tui.ui.watcher) reads it and posts
+`LiveSnapshot`s; the app hands each to `apply()` here, on the UI thread, which keeps the
+queue shown (`current`, `log`, ...) that the screens paint from. The same path shows a run
+this app started and one it attached to.
 
-torch is never imported here, nor by the planner.
+No SQLite call and no /proc read happens here (the watcher does them), no screen is
+imported and nothing is notified: what the user should hear about is posted to the app as
+a message (rnn_tui.ui.live_messages, rnn_tui.ui.state). torch is never imported here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from textual.worker import Worker, WorkerFailed, get_current_worker
+from textual.message import Message
+from textual.worker import Worker, WorkerFailed
 
-from rnn_tui.checkpoints.choice import sample_checkpoint
-from rnn_tui.errors import RnnTuiError, StoreError
-from rnn_tui.runs.follow import (
-    LogLine,
-    RunFollower,
-    WatchedRun,
-    attached_line,
-    end_lines,
-    epoch_lines,
-    newest_live_run,
-    start_line,
-)
+from rnn_tui.errors import RnnTuiError
+from rnn_tui.runs.follow import LogLine, Update, WatchedRun
 from rnn_tui.runs.plan import RunPlan
 from rnn_tui.runs.planner import Question, plan_resume, plan_start
-from rnn_tui.runs.processes import (
-    Launch,
-    launch_plan,
-    log_tail,
-    run_log_path,
-    runs_of_process,
-    signal_if_ours,
-    stop_run,
-)
-from rnn_tui.store import RunRow, RunStore, data_dir, process_alive, resolve_store_url
-from rnn_tui.ui.state import CheckpointSaved, ShownRunChanged
+from rnn_tui.runs.processes import Launch, launch_plan
+from rnn_tui.store import RunStore, data_dir, resolve_store_url
+from rnn_tui.ui.live_messages import LiveSnapshot, QueueEnded
+from rnn_tui.ui.state import ShownRunChanged
 from rnn_tui.ui.training_queue import ShownQueue
+from rnn_tui.ui.watcher import LiveWatcher
 
 if TYPE_CHECKING:
-    from textual.app import App
     from typing_extensions import Unpack
 
     from rnn_tui.ui.training_queue import StartOptions
 
-UI_BUSY_TIMEOUT_S = 0.2  # a locked store costs the UI thread this much, then one message
-
 
 class TrainingController(ShownQueue):
-    """Starts, follows and stops runs; one per app (`app.controller`).
+    """Starts and stops runs and keeps the queue shown; one per app (`app.controller`).
 
     Its ShownQueue fields are the queue shown now, read by the screens (UI thread):
     `current` (the WatchedRun shown), `log` (lines for the Train screen's log;
@@ -66,20 +50,26 @@ class TrainingController(ShownQueue):
     `stopping`, `error`, `launch` (the child this app started); and `running`.
     """
 
-    def __init__(self, app: App, store_path: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        post: Callable[[Message], Any],
+        run_worker: Callable[..., Worker[Any]],
+        store_path: str | Path | None = None,
+    ) -> None:
         super().__init__()
-        self.app = app
+        self._post = post
+        self._run_worker = run_worker  # the app's: the planner runs in a worker thread
         # The store chosen at start (--store, $RNN_TUI_STORE, settings, default), normalized;
         # its text carries no password, so it may go on a child's command line.
         self.location = resolve_store_url(store_path)
         self._db_path = self.location.path
-        self.worker: Worker[None] | None = None
+        self.watcher = LiveWatcher(post, self.location)
         self.log_version = 0
         self.summary_on_end = True
-        self._store: RunStore | None = None
-        self._store_error: str | None = None
-
-    # -- the store
+        self.generation = 0  # goes up with each start or attach: older snapshots are dropped
+        self.latest: LiveSnapshot | None = None  # the last snapshot applied
+        self._writer_alive = False
+        self._child_exit: int | None = None
 
     @property
     def db_path(self) -> Path | None:
@@ -91,44 +81,26 @@ class TrainingController(ShownQueue):
         """Where the children's logs go before they have a run: beside a SQLite store."""
         return self._db_path.parent if self._db_path is not None else data_dir()
 
-    def store(self) -> RunStore | None:
-        """The app's reading connection; None (after one message) while it cannot open."""
-        if self._store is None:
-            try:
-                self._store = RunStore(self.location, busy_timeout=UI_BUSY_TIMEOUT_S)
-            except StoreError as exc:
-                self._store_failed(exc)
-                return None
-        return self._store
-
-    def _store_failed(self, exc: StoreError) -> None:
-        if str(exc) != self._store_error:
-            self._store_error = str(exc)
-            self.app.notify(
-                f"{exc}; retrying", severity="warning", title="run store", timeout=8, markup=False
-            )
+    def open(self, attach: int | None = None) -> None:
+        """Start watching: run `attach`, else the newest live run, then new runs."""
+        self.watcher.start(attach)
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        self.watcher.cancel()
 
     # -- state
 
     @property
     def running(self) -> bool:
         """Whether a queue is going: this app's child lives, or the watched run (or the
-        process behind it, between a sweep's runs) does."""
-        if self.launch is not None and self.launch.returncode is None:
+        process behind it, between a sweep's runs) does, as the watcher last saw it."""
+        if self.launch is not None and self._child_exit is None:
             return True
         if self.current is not None and not self.current.ended:
             return True
-        return not self.queue_done and self._writer_alive()
+        return not self.queue_done and self._writer_alive
 
-    def _writer_alive(self) -> bool:
-        return self.writer is not None and process_alive(*self.writer)
-
-    def _add_log(self, lines: list[LogLine]) -> None:
+    def _add_log(self, lines: list[LogLine] | tuple[LogLine, ...]) -> None:
         if lines:
             self.log.extend(lines)
             self.log_version += 1
@@ -136,6 +108,10 @@ class TrainingController(ShownQueue):
     def _show(self, queue: ShownQueue) -> None:
         """Forget the queue shown so far, its log with it: `queue`'s fields replace it."""
         vars(self).update(vars(queue))
+        self.generation += 1
+        self.latest = None
+        self._writer_alive = False
+        self._child_exit = None
         self.log_version += 1
 
     # -- control
@@ -152,7 +128,7 @@ class TrainingController(ShownQueue):
             except RnnTuiError as exc:
                 return exc
 
-        worker = self.app.run_worker(
+        worker = self._run_worker(
             plan, name="planning", group="planning", thread=True, exit_on_error=False
         )
         try:
@@ -182,28 +158,17 @@ class TrainingController(ShownQueue):
 
     def start_plan(self, plan: RunPlan) -> Launch:
         """Launch a run process that executes `plan` (a run, a sweep, or a resume under the
-        run's own id) and follow it. RnnTuiError when a run is going or it cannot start."""
+        run's own id); the watcher follows it. RnnTuiError when a run is going or it cannot
+        start."""
         if self.running:
             raise RnnTuiError("a run is already going: stop it first (k)")
         started = launch_plan(plan, self.launch_dir)
         resumed = plan.resume.run_id if plan.resume is not None else None
+        count = len(plan.configs)
         self._show(
-            ShownQueue(
-                launch=started,
-                queue_total=len(plan.configs),
-                resumed_run=resumed,
-                queue_done=False,
-            )
+            ShownQueue(launch=started, queue_total=count, resumed_run=resumed, queue_done=False)
         )
-        self.worker = self.app.run_worker(
-            lambda: self._supervise(started),
-            name="training",
-            group="training",
-            description=f"training process {started.pid}",
-            thread=True,
-            exclusive=True,
-            exit_on_error=False,
-        )
+        self.watcher.follow_launch(self.generation, started, count, resumed)
         return started
 
     def refuse(self, error: str) -> None:
@@ -212,192 +177,57 @@ class TrainingController(ShownQueue):
             return
         self._show(ShownQueue(error=error))
         self._add_log([LogLine(error, "error")])
-        self.app.notify(error, severity="error", title="training did not start", markup=False)
+        self._post(QueueEnded(None, 0, error))
 
-    def _supervise(self, child: Launch) -> None:
-        """In a thread: wait for the child to end (or the app to go), then say so."""
-        worker = get_current_worker()
-        while child.process.poll() is None:
-            if worker.is_cancelled:
-                return  # the app is ending; the run goes on without it
-            time.sleep(0.05)
-        self.app.call_later(self.tick)
-
-    def attach(self, run_id: int) -> bool:
-        """Follow a run started elsewhere: its whole curve now, its new rows from here on."""
-        store = self.store()
-        if store is None:
-            return False
-        if self.launch is not None and self.launch.returncode is None:
+    def attach(self, run_id: int) -> None:
+        """Follow a run started elsewhere (the watcher reads it and says when it shows).
+        RnnTuiError while this app's own run goes."""
+        if self.launch is not None and self._child_exit is None:
             raise RnnTuiError("this app's run is going: it stays the one shown")
-        try:
-            run = store.get_run(run_id)
-        except StoreError as exc:
-            self.app.notify(str(exc), severity="error", title="cannot attach")
-            return False
-        self._show(ShownQueue(queue_done=run.status != "running"))  # an old run: no end to see
-        self._follow(store, run, attached=True)
-        self.tick()
-        if run.status == "running":
-            self.app.notify(attached_line(run), title="attached", timeout=6)
-        return True
-
-    def attach_newest(self) -> bool:
-        """Attach to the newest run whose process lives; False when there is none."""
-        store = self.store()
-        if store is None or self.running:
-            return False
-        try:
-            run = newest_live_run(store)
-        except StoreError as exc:
-            self._store_failed(exc)
-            return False
-        return run is not None and self.attach(run.id)
+        self._show(ShownQueue())
+        self.watcher.attach(self.generation, run_id)
 
     def stop(self) -> str | None:
         """Ask the run's process to stop cleanly (a checkpoint is saved); a sweep stops
-        with it. Returns what happened, None when nothing runs."""
+        with it. Returns 'stopping', or None when nothing runs."""
         if not self.running:
             return None
         self.stopping = True
-        child = self.launch
-        if self.current is None or self.current.ended:
-            # No run to stop yet (or between a sweep's runs): stop the process itself.
-            from rnn_tui.runs.processes import STOP_SIGNAL
-
-            if child is not None and child.returncode is None:
-                child.process.send_signal(STOP_SIGNAL)
-                return "stopping"
-            if self.writer is not None and signal_if_ours(*self.writer):
-                return "stopping"
-            return None
-        store = self.store()
-        if store is None or self.current is None:
-            return None
-        try:
-            return stop_run(store, self.current.run_id)
-        except RnnTuiError as exc:
-            self.app.notify(str(exc), severity="warning", title="cannot stop")
-            return None
+        self.watcher.stop()
+        return "stopping"
 
     async def wait(self, timeout: float = 60.0) -> None:
-        """Wait (on the UI loop) until the queue has ended, polling like the screen does."""
-        import asyncio
-
+        """Wait (on the UI loop) until the queue has ended, as the watcher reports it."""
         deadline = time.monotonic() + timeout
         while self.running and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-            self.tick()
-        self.tick()
 
-    # -- following (the repaint tick)
+    # -- what the watcher saw
 
-    def _follow(self, store: RunStore, run: RunRow, *, attached: bool) -> None:
-        self.current = WatchedRun(run, attached=attached)
-        self.app.post_message(ShownRunChanged(run.id))
-        self.follower = RunFollower(store, run.id)
-        pid, token, _host = store.writer(run.id)
-        self.writer = (pid, token)
-        if run.sweep_id is not None:
-            self.sweep_id = run.sweep_id
-            with suppress(StoreError):
-                self.queue_total = max(self.queue_total, len(store.sweep_configs(run.sweep_id)))
-            self.queue_index = run.sweep_index or 0
-        if self.queue_position():
-            self._add_log([LogLine(f"── {self.queue_position()}", "bold")])
-        if attached and run.status == "running":
-            self._add_log([LogLine(attached_line(run), "bold")])
-        resumed = self.resumed_run == run.id
-        self._add_log([LogLine(start_line(run, resumed=resumed), "bold")])
-
-    def tick(self) -> None:
-        """Read what is new in the store; follow the next run of a sweep; notice ends."""
-        store = self.store()
-        if store is not None:
-            try:
-                self._tick(store)
-                self._store_error = None
-                return
-            except StoreError as exc:
-                self._store_failed(exc)
-        # Without the store a child that failed to start is still reported.
-        child = self.launch
-        if not self.queue_done and self.current is None and child is not None:
-            if child.returncode is not None:
-                self._queue_ended(child)
-
-    def _tick(self, store: RunStore) -> None:
-        child = self.launch
-        if self.current is None or self.current.ended:
-            self._follow_next(store)
+    def apply(self, snapshot: LiveSnapshot) -> bool:
+        """Take a snapshot into the queue shown; False when it belongs to an older queue."""
+        if snapshot.generation != self.generation:
+            return False
+        self.latest = snapshot
+        run = snapshot.run
+        if snapshot.new_run and run is not None:
+            self.current = WatchedRun(run, attached=snapshot.attached)
+            self._post(ShownRunChanged(run.id))
         current = self.current
-        if current is not None and not current.ended and self.follower is not None:
-            update = self.follower.poll()
+        if current is not None and run is not None and current.run_id == run.id:
+            update = Update(run, list(snapshot.steps), list(snapshot.epochs), snapshot.ended)
             current.apply(update)
-            for row in update.epochs:
-                self._add_log(epoch_lines(row))
-            if update.ended:
-                self._run_ended(store, current)
-                self._follow_next(store)
-        if self.queue_done:
-            return
-        child_over = child is None or child.returncode is not None
-        if child_over and (self.current is None or self.current.ended):
-            if not self._writer_alive():
-                self._queue_ended(child)
-
-    def _follow_next(self, store: RunStore) -> None:
-        """Start following the child's (or the watched process's) next run, if it has one."""
-        after = self.current.run_id if self.current is not None else 0
-        runs: list[RunRow] = []
-        if self.launch is not None:
-            runs = runs_of_process(store, self.launch.pid, since=self.launch.started)
-        elif self.writer is not None and self.writer[0] is not None:
-            runs = store.runs_by_pid(self.writer[0], self.writer[1])
-        later = [run for run in runs if run.id > after]
-        if later:
-            self._follow(store, later[0], attached=self.launch is None)
-
-    def _run_ended(self, store: RunStore, watched: WatchedRun) -> None:
-        run = watched.run
-        self._add_log(end_lines(run))
-        if run.status in ("interrupted", "error"):
-            tail = log_tail(run_log_path(store, run.id), 5)
-            self._add_log([LogLine(f"  log: {line}", "dim") for line in tail])
-        try:
-            checkpoint: str | None = sample_checkpoint(run)
-        except RnnTuiError:  # none saved, or none left on disk: said in the notice
-            checkpoint = None
-        if checkpoint:
-            self.app.post_message(CheckpointSaved(checkpoint))
-        severity = {"finished": "information", "stopped": "warning"}.get(run.status, "error")
-        where = f"\ncheckpoint: {checkpoint}" if checkpoint else "\nno checkpoint saved"
-        self.app.notify(
-            f"{run.message}{where}",
-            title=f"{self.queue_position()} run {run.id}: {run.status}".lstrip(),
-            severity=severity,  # type: ignore[arg-type]
-            timeout=8,
-        )
-
-    def _queue_ended(self, child: Launch | None) -> None:
-        """The process is gone and its last run has ended: report a failed start, or show
-        a sweep's summary once."""
-        self.queue_done = True
-        self.stopping = False
-        if child is not None and self.current is None:
-            if child.returncode == 0:
-                return
-            self.error = child.error_line()
-            self._add_log([LogLine(self.error, "error")])
-            self.app.notify(self.error, severity="error", title="training did not start")
-            return
-        if child is not None and child.returncode == 0:
-            with suppress(OSError):
-                child.log_path.unlink()
-            with suppress(OSError):  # each run keeps its own plan.json in its folder
-                if child.plan_path is not None:
-                    child.plan_path.unlink()
-        if self.sweep_id is not None and self.queue_total > 1 and self.summary_on_end:
-            from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
-
-            show_sweep_summary(self.app, self.sweep_id, once=True)
+        self._add_log(snapshot.log)
+        self.queue_total = snapshot.queue_total
+        self.queue_index = snapshot.queue_index
+        self.sweep_id = snapshot.sweep_id
+        self._writer_alive = snapshot.writer_alive
+        self._child_exit = snapshot.child_exit
+        if snapshot.queue_done and not self.queue_done:
+            self.queue_done = True
+            self.stopping = False
+            if snapshot.error:
+                self.error = snapshot.error
+        elif not snapshot.queue_done:
+            self.queue_done = False
+        return True

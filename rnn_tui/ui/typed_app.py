@@ -1,8 +1,10 @@
 """The one typed way a screen or widget reaches rnn-tui's app (no getattr on the app).
 
 Screens read the app's state through `app_of(node).state`; a widget that may live in another
-App (under test) asks `rnn_tui_app`. Changes go to the app as messages (rnn_tui.ui.state),
-and the app, which owns the state, applies them: `remember` and `share_form_config` post them.
+App (under test) asks `rnn_tui.ui.state.state_of(app)`. Changes go to the app as messages
+(rnn_tui.ui.state), and the app, which owns the state, applies them: `remember` and
+`share_form_config` post them. Nothing here imports the app at run time (the app imports
+the screens, which import this).
 """
 
 from __future__ import annotations
@@ -21,14 +23,6 @@ if TYPE_CHECKING:
 def app_of(node: MessagePump) -> RnnTuiApp:
     """The app of a screen that only rnn-tui's app shows."""
     return cast("RnnTuiApp", node.app)
-
-
-def rnn_tui_app(node: MessagePump) -> RnnTuiApp | None:
-    """rnn-tui's app, or None where `node` lives in another App (a widget under test)."""
-    from rnn_tui.ui.app import RnnTuiApp
-
-    app = node.app
-    return app if isinstance(app, RnnTuiApp) else None
 
 
 def remember(node: MessagePump, **changes: Any) -> None:

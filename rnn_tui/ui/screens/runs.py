@@ -1,10 +1,11 @@
 """The Runs screen (F5): every stored run, their perplexity curves overlaid, and actions.
 
 Everything comes from the run database, so a run that `rnn-tui train` records in another
-process shows up live, and the TUI may come and go. A thread worker reads the store every
-`REFRESH_S` seconds (only while the screen is shown; see runs_snapshot.py). The UI thread
-then updates the table in place, so the cursor and the marks stay where they were. The
-actions on a run live in runs_actions.py.
+process shows up, and the TUI may come and go. A thread worker reads the store when the
+screen is shown, when the user acts, and when the app's watcher says the queue shown
+changed (`QueueUpdated`; at most once every `REFRESH_S` seconds, see runs_snapshot.py):
+nothing polls here. The UI thread then updates the table in place, so the cursor and the
+marks stay where they were. The actions on a run live in runs_actions.py.
 
 The chart overlays the marked runs (space), or the highlighted run when none is marked:
 validation perplexity per epoch, and with `t` the training perplexity of every recorded
@@ -13,6 +14,7 @@ step. `a` cycles the x axis (step, epoch, training tokens, training seconds).
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from textual import on
@@ -21,23 +23,32 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 
 from rnn_tui.reports.curves import X_AXES
 from rnn_tui.store import RunRow
+from rnn_tui.ui.live_messages import QueueUpdated
 from rnn_tui.ui.screens.runs_actions import RunActions
 from rnn_tui.ui.screens.runs_info import detail_line, info_line, queue_line
-from rnn_tui.ui.screens.runs_snapshot import Snapshot, apply_metrics, known_rows
+from rnn_tui.ui.screens.runs_snapshot import (
+    RunCurves,
+    RunsReader,
+    Snapshot,
+    apply_metrics,
+    known_rows,
+)
 from rnn_tui.ui.typed_app import app_of, remember
 from rnn_tui.ui.widgets.app_footer import AppFooter
 from rnn_tui.ui.widgets.runs_chart import RunsChart
 from rnn_tui.ui.widgets.runs_table import RunsTable, sort_chooser
 from rnn_tui.ui.widgets.text_field import TextField
 
-REFRESH_S = 1.0  # how often the store is read while the screen is shown
+REFRESH_S = 1.0  # at most one read of the store this often while the queue shown changes
 
 
-class RunsScreen(RunActions):
+class RunsScreen(Screen):
     """Runs table on top, their perplexity curves below; actions on the highlighted run."""
 
     AUTO_FOCUS = "#runs-table"
@@ -123,6 +134,11 @@ class RunsScreen(RunActions):
 
     def __init__(self) -> None:
         super().__init__()
+        self.reader = RunsReader()
+        self.curves: dict[int, RunCurves] = {}
+        self.actions = RunActions(self)
+        self._reload_timer: Timer | None = None
+        self._loaded_at = 0.0
         self.store_error: str | None = None
         self.loads = 0  # snapshots applied (tests wait on it)
         self._others: dict[int, RunRow] = {}
@@ -150,7 +166,6 @@ class RunsScreen(RunActions):
         self.table.marked.update(settings.marks)  # the last session's marks and order
         self.table.restore_sort(settings.runs_sort, settings.runs_sort_reverse)
         self.request_load()
-        self.set_interval(REFRESH_S, self._tick)
 
     def _remember_marks(self) -> None:
         remember(self, marks=sorted(self.table.marked))
@@ -165,6 +180,10 @@ class RunsScreen(RunActions):
         self.reader.close()
 
     # -- helpers
+
+    @property
+    def table(self) -> RunsTable:
+        return self.query_one("#runs-table", RunsTable)
 
     @property
     def chart(self) -> RunsChart:
@@ -187,8 +206,20 @@ class RunsScreen(RunActions):
 
     # -- reading the store
 
-    def _tick(self) -> None:
+    def on_queue_updated(self, message: QueueUpdated) -> None:
+        """The queue shown changed: its line now, and a read of the store at most once
+        every REFRESH_S (the followed run's rows, a run that started or ended)."""
         self._watch_queue()
+        if self._reload_timer is not None:
+            return  # a read is due already
+        wait = self._loaded_at + REFRESH_S - time.monotonic()
+        if wait <= 0:
+            self._timed_load()
+        else:
+            self._reload_timer = self.set_timer(wait, self._timed_load)
+
+    def _timed_load(self) -> None:
+        self._reload_timer = None
         if self.is_current:
             self.request_load()
 
@@ -197,6 +228,7 @@ class RunsScreen(RunActions):
         if self._loading:
             self._dirty = True
             return
+        self._loaded_at = time.monotonic()
         self._loading = True
         self._dirty = False
         wanted = set(self.chart_ids())
@@ -304,6 +336,37 @@ class RunsScreen(RunActions):
     @on(Input.Submitted, "#runs-filter")
     def _filter_submitted(self) -> None:
         self.table.focus()
+
+    # -- run actions (runs_actions.RunActions)
+
+    async def action_clone(self) -> None:
+        """Put the highlighted run's settings in the Train form."""
+        await self.actions.clone()
+
+    async def action_resume(self) -> None:
+        """Continue a stopped or interrupted run from its last checkpoint."""
+        await self.actions.resume()
+
+    async def action_open_sample(self) -> None:
+        """Sample from the highlighted run's best checkpoint (else its last)."""
+        await self.actions.open_sample()
+
+    def action_rename(self) -> None:
+        self.actions.rename()
+
+    def action_tag(self) -> None:
+        self.actions.tag()
+
+    def action_delete(self) -> None:
+        self.actions.delete()
+
+    def action_stop_run(self) -> None:
+        """Stop the highlighted run, whoever started it (it saves a checkpoint)."""
+        self.actions.stop_run()
+
+    def action_sweep_summary(self) -> None:
+        """The summary table of the highlighted run's sweep."""
+        self.actions.sweep_summary()
 
     # -- view actions
 

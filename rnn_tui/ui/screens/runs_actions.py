@@ -1,57 +1,53 @@
 """What the Runs screen does to a run: clone, resume, sample, rename, tag, delete, stop,
-open its sweep. Each acts on the highlighted run and writes through the run store."""
+open its sweep. Each acts on the highlighted run and writes through the run store.
+
+`RunActions` is a part the Runs screen holds (rnn_tui.ui.screens.runs), given the screen:
+the screen binds the keys and calls these; each reads the screen's table and asks it to
+read the store again after a write."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from textual.screen import Screen
+from typing import TYPE_CHECKING, Any
 
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.runs.planner import default_sample_checkpoint
 from rnn_tui.store import RunRow
 from rnn_tui.ui.screens.dialogs import TextPrompt, yes_no
-from rnn_tui.ui.screens.runs_snapshot import RunCurves, RunsReader
 from rnn_tui.ui.typed_app import app_of
-from rnn_tui.ui.widgets.runs_table import RunsTable
+
+if TYPE_CHECKING:
+    from rnn_tui.ui.screens.runs import RunsScreen
 
 
-class RunActions(Screen):
-    """The run actions of the Runs screen (which subclasses this and binds their keys)."""
+class RunActions:
+    """The actions on the Runs screen's highlighted run."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.reader = RunsReader()
-        self.curves: dict[int, RunCurves] = {}
+    def __init__(self, screen: RunsScreen) -> None:
+        self.screen = screen
 
-    @property
-    def table(self) -> RunsTable:
-        return self.query_one("#runs-table", RunsTable)
-
-    def request_load(self) -> None:
-        """Read the store again (the screen does it in a worker)."""
-        raise NotImplementedError
+    def notify(self, message: str, **options: Any) -> None:
+        self.screen.notify(message, **options)
 
     def _highlighted(self, action: str) -> RunRow | None:
-        run = self.table.highlighted_run
+        run = self.screen.table.highlighted_run
         if run is None:
             self.notify(f"no run to {action}", severity="warning")
         return run
 
-    async def action_clone(self) -> None:
+    async def clone(self) -> None:
         """Put the highlighted run's settings in the Train form."""
         run = self._highlighted("clone")
         if run is not None:
-            await app_of(self).clone_into_form(run)
+            await app_of(self.screen).clone_into_form(run)
 
-    async def action_resume(self) -> None:
+    async def resume(self) -> None:
         """Continue the highlighted run from its last checkpoint, if the planner's resume
         rule allows it (it says why not)."""
         run = self._highlighted("resume")
         if run is not None:
-            await app_of(self).resume_run(run.id)
+            await app_of(self.screen).resume_run(run.id)
 
-    async def action_open_sample(self) -> None:
+    async def open_sample(self) -> None:
         """Sample from the checkpoint the planner opens by default (the best, else the last)."""
         run = self._highlighted("sample from")
         if run is None:
@@ -61,9 +57,9 @@ class RunActions(Screen):
         except RnnTuiError as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
-        await app_of(self).open_in_sample(checkpoint)
+        await app_of(self.screen).open_in_sample(checkpoint)
 
-    def action_rename(self) -> None:
+    def rename(self) -> None:
         run = self._highlighted("rename")
         if run is None:
             return
@@ -73,9 +69,9 @@ class RunActions(Screen):
                 return
             self._store_action(lambda store: store.rename(run.id, name))
 
-        self.app.push_screen(TextPrompt(f"Rename run {run.id}", run.name), renamed)
+        self.screen.app.push_screen(TextPrompt(f"Rename run {run.id}", run.name), renamed)
 
-    def action_tag(self) -> None:
+    def tag(self) -> None:
         run = self._highlighted("tag")
         if run is None:
             return
@@ -86,7 +82,7 @@ class RunActions(Screen):
             tags = [t.strip() for t in text.split(",")]
             self._store_action(lambda store: store.set_tags(run.id, tags))
 
-        self.app.push_screen(
+        self.screen.app.push_screen(
             TextPrompt(
                 f"Tags of run {run.id}",
                 ", ".join(run.tags),
@@ -95,7 +91,7 @@ class RunActions(Screen):
             tagged,
         )
 
-    def action_delete(self) -> None:
+    def delete(self) -> None:
         run = self._highlighted("delete")
         if run is None:
             return
@@ -104,17 +100,17 @@ class RunActions(Screen):
             if not yes:
                 return
             if self._store_action(lambda store: store.delete_run(run.id)):
-                self.table.marked.discard(run.id)
-                self.curves.pop(run.id, None)
+                self.screen.table.marked.discard(run.id)
+                self.screen.curves.pop(run.id, None)
                 self.notify(f"run {run.id} deleted")
 
         question = (
             f"Delete run {run.id} ({run.name}), its metrics and its checkpoints? "
             "This cannot be undone."
         )
-        self.app.push_screen(yes_no(question, "Delete", "Keep"), answered)
+        self.screen.app.push_screen(yes_no(question, "Delete", "Keep"), answered)
 
-    def action_stop_run(self) -> None:
+    def stop_run(self) -> None:
         """Stop the highlighted run, whoever started it (it saves a checkpoint)."""
         run = self._highlighted("stop")
         if run is None:
@@ -128,7 +124,7 @@ class RunActions(Screen):
             else:
                 self.notify(f"run {run.id}'s process was gone: marked interrupted")
 
-    def action_sweep_summary(self) -> None:
+    def sweep_summary(self) -> None:
         """The highlighted run's sweep: a search's leaderboard, or a sweep's summary table."""
         run = self._highlighted("summarize")
         if run is None:
@@ -138,14 +134,14 @@ class RunActions(Screen):
             return
         from rnn_tui.ui.screens.sweep_open import open_sweep
 
-        open_sweep(self, run.sweep_id)
+        open_sweep(self.screen, run.sweep_id)
 
     def _store_action(self, do: Any) -> bool:
         """Run a store write on the UI thread (they take milliseconds); errors notify."""
         try:
-            do(self.reader.open(app_of(self).state.store_path))
+            do(self.screen.reader.open(app_of(self.screen).state.store_path))
         except RnnTuiError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return False
-        self.request_load()
+        self.screen.request_load()
         return True

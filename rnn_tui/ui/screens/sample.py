@@ -1,6 +1,7 @@
 """Sample screen: generate text from a checkpoint, streamed in as it is produced.
 
-Which checkpoint, and its model's info, is sample_checkpoint.py's part. The sample is drawn
+Which checkpoint, and its model's info, is the CheckpointPicker's part
+(widgets/checkpoint_picker.py). The sample is drawn
 in a thread worker (torch is imported there, never on the UI thread); the worker posts small
 messages with the text in chunks, a few times a second, so a long sample never blocks the UI.
 """
@@ -13,25 +14,34 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widgets import Button, Header, Input, Label, Static, TextArea
 from textual.worker import get_current_worker
 
 from rnn_tui.plural import plural
-from rnn_tui.ui.screens.sample_checkpoint import NO_CHECKPOINT, SampleCheckpoint
 from rnn_tui.ui.screens.sample_model import (
+    ModelInfo,
     SampleRequest,
     parse_sample_field,
     prompt_note,
     unknown_chars_message,
 )
-from rnn_tui.ui.screens.sample_worker import Chunk, Failed, Finished, generate_sample
+from rnn_tui.ui.screens.sample_worker import (
+    Chunk,
+    Failed,
+    Finished,
+    Loaded,
+    LoadFailed,
+    generate_sample,
+)
 from rnn_tui.ui.widgets.app_footer import AppFooter
+from rnn_tui.ui.widgets.checkpoint_picker import NO_CHECKPOINT, CheckpointPicker
 from rnn_tui.ui.widgets.text_field import TextField
 
 __all__ = ["NO_CHECKPOINT", "SampleScreen"]
 
 
-class SampleScreen(SampleCheckpoint):
+class SampleScreen(Screen):
     """Prompt, sampling options and checkpoint in; streamed text out."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,6 +97,7 @@ class SampleScreen(SampleCheckpoint):
     def __init__(self) -> None:
         super().__init__()
         self.generating = False
+        self.model_info: ModelInfo | None = None
         self._run = 0
         self._errors: dict[str, str] = {}
 
@@ -95,9 +106,7 @@ class SampleScreen(SampleCheckpoint):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="sample-form"):
-            with Horizontal(classes="row"):
-                yield Label("checkpoint", classes="wide")
-                yield TextField(placeholder="path to a .pt file", compact=True, id="checkpoint")
+            yield CheckpointPicker(id="checkpoint-row", classes="row")
             with Horizontal(classes="row"):
                 yield Label("prompt", classes="wide")
                 yield TextField("the time traveller", compact=True, id="prompt")
@@ -122,6 +131,41 @@ class SampleScreen(SampleCheckpoint):
 
     def on_mount(self) -> None:
         self.query_one("#output", TextArea).border_title = "output"
+        self._validate()
+
+    # -- the checkpoint (the picker's) --------------------------------------------------
+
+    @property
+    def picker(self) -> CheckpointPicker:
+        return self.query_one("#checkpoint-row", CheckpointPicker)
+
+    def _checkpoint_path(self) -> str:
+        return self.picker.path
+
+    def on_screen_resume(self) -> None:
+        self.picker.follow_latest()
+
+    def open_checkpoint(self, path: str) -> None:
+        """Show this checkpoint (chosen on the Runs screen): it stops following the latest."""
+        self.picker.open(path)
+        self._validate()
+
+    def action_latest(self) -> None:
+        self.picker.use_latest()
+
+    @on(Loaded)
+    @on(LoadFailed)
+    def _sample_worker_loaded(self, message: Loaded | LoadFailed) -> None:
+        """The sample worker loaded the model itself (generate before the picker did)."""
+        self.picker.loaded(message)
+
+    @on(CheckpointPicker.ModelShown)
+    def _model_shown(self, message: CheckpointPicker.ModelShown) -> None:
+        self.model_info = message.info  # the model whose line shows
+        widget = self.query_one("#model-info", Static)
+        widget.update(message.line)
+        widget.set_class(message.kind == "missing", "-missing")
+        widget.set_class(message.kind == "error", "-error")
         self._validate()
 
     # -- form -----------------------------------------------------------------------------
@@ -177,9 +221,7 @@ class SampleScreen(SampleCheckpoint):
             return typed
 
     @on(Input.Changed)
-    def _input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "checkpoint":
-            self._checkpoint_typed(event.value)
+    def _input_changed(self) -> None:
         self._validate()
 
     @on(Input.Submitted)
@@ -214,7 +256,7 @@ class SampleScreen(SampleCheckpoint):
             )
             return
         if not request.path:
-            self._set_info(None)
+            self.picker.show_info(None)
             self._set_status(NO_CHECKPOINT, kind="error")
             return
         self._run += 1
@@ -246,7 +288,8 @@ class SampleScreen(SampleCheckpoint):
     @work(thread=True, exclusive=True, exit_on_error=False, group="generate")
     def _generate(self, run: int, request: SampleRequest) -> None:
         worker = get_current_worker()
-        generate_sample(self.post_message, self.models, run, request, lambda: worker.is_cancelled)
+        models = self.picker.models
+        generate_sample(self.post_message, models, run, request, lambda: worker.is_cancelled)
 
     @on(Chunk)
     def _chunk(self, message: Chunk) -> None:

@@ -1,24 +1,43 @@
-"""Start and Stop on the Train screen: from the form to a launched run process.
+"""Start on the Train screen: from the form to a launched run process.
 
-`TrainStart` is the top layer under the Train screen (rnn_tui.ui.screens.train): the
-app's start action (ctrl+r, the button, the palette) and a resume from the Runs screen
-come here. The planner (rnn_tui.runs.planner) answers in a worker thread: a plan (every
-run checked: corpus, sizes, memory), a question (a large sweep asks first) or a refusal;
-the controller launches the plan and the live view starts again from a clean log.
+`TrainStarter` is a part the Train screen (rnn_tui.ui.screens.train) holds: the app's
+start action (ctrl+r, the button, the palette) and a resume from the Runs screen come
+here. The planner (rnn_tui.runs.planner) answers in a worker thread: a plan (every run
+checked: corpus, sizes, memory), a question (a large sweep asks first) or a refusal; the
+controller launches the plan and the live view starts again from a clean log.
 """
 
 from __future__ import annotations
 
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.runs.plan import RunPlan
 from rnn_tui.runs.planner import Question, plan_start
-from rnn_tui.ui.screens.train_live import LiveView
+
+if TYPE_CHECKING:
+    from rnn_tui.ui.screens.train import TrainScreen
+    from rnn_tui.ui.training import TrainingController
+    from rnn_tui.ui.widgets.config_form import ConfigForm
 
 
-class TrainStart(LiveView):
-    """The start and stop flow of the Train screen."""
+class TrainStarter:
+    """The start flow of one Train screen: its form's values to the planner, then to the
+    controller."""
+
+    def __init__(self, screen: TrainScreen) -> None:
+        self.screen = screen
+
+    @property
+    def controller(self) -> TrainingController:
+        return self.screen.controller
+
+    @property
+    def form(self) -> ConfigForm:
+        return self.screen.form
+
+    def notify(self, message: str, **options: Any) -> None:
+        self.screen.notify(message, **options)
 
     async def start_training(self) -> bool:
         """Start the form's run or sweep; False (with a notification) when it cannot."""
@@ -29,7 +48,7 @@ class TrainStart(LiveView):
         if form.search is not None and form.is_valid:  # a search: its own processes
             from rnn_tui.ui.screens.search_start import start_search
 
-            return start_search(self, form.search) is not None
+            return start_search(self.screen, form.search) is not None
         bad = {name: message for name, message in form.errors.items() if name != "sweep"}
         if bad:  # a sweep too large to start without a question is the planner's to ask
             listed = ", ".join(f"{name} {message}" for name, message in bad.items())
@@ -53,7 +72,7 @@ class TrainStart(LiveView):
             return False
         if isinstance(answer, RnnTuiError):
             self.controller.refuse(f"rnn-tui: error: {answer}")
-            self.clear_live()
+            self.screen.clear_live()
             return False
         return self.start_plan(answer)
 
@@ -64,7 +83,9 @@ class TrainStart(LiveView):
             if start:
                 await self._plan_and_start(values, confirmed=True)
 
-        self.app.push_screen(yes_no(question.text, "Start them", "Cancel", danger=False), answered)
+        self.screen.app.push_screen(
+            yes_no(question.text, "Start them", "Cancel", danger=False), answered
+        )
 
     def start_plan(self, plan: RunPlan) -> bool:
         """Launch the plan (a run, a sweep, or a resume) and show it from a clean log: the
@@ -74,10 +95,5 @@ class TrainStart(LiveView):
         except RnnTuiError as exc:
             self.notify(str(exc), severity="error", title="cannot start", markup=False)
             return False
-        self.clear_live()
+        self.screen.clear_live()
         return True
-
-    def stop_training(self) -> None:
-        """Write that the run is stopping (the app's action sent the signal)."""
-        self._write_log(Text("stopping: the run saves a checkpoint after this step…", style="bold"))
-        self._update_buttons()

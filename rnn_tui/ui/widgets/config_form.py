@@ -6,8 +6,9 @@ fields take a comma-separated list ("128,256"): the form then stands for the cro
 product of the lists, a sweep, exactly as `rnn-tui train --hidden 128,256` does.
 
 The live "parameters: N" figure needs the vocabulary size of the current corpus after
-preprocessing; it is measured once per (corpus, preprocess) in a thread worker (reading a
-large text file is slow) and cached (form_params.py).
+preprocessing; the ParamCount widget measures it once per (corpus, preprocess) in a thread
+worker (reading a large text file is slow) and caches it (form_params.py). Focus (the lit
+label, the help line) is form_focus.py's.
 
 The form is the Train screen's first frame, so it is built lean: one Grid of label and
 field cells (no container per row), an error line mounted under a field only once it has
@@ -19,12 +20,12 @@ field that has no widget yet still has a value, and `values()` never queries wid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid
+from textual.containers import Grid, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Collapsible, Input, Label, Static
@@ -32,7 +33,8 @@ from textual.widgets import Collapsible, Input, Label, Static
 from rnn_tui.config import FIELDS, PRESETS, TrainConfig
 from rnn_tui.errors import ConfigError
 from rnn_tui.runs.study import StudySpec
-from rnn_tui.ui.typed_app import rnn_tui_app, share_form_config
+from rnn_tui.ui.state import state_of
+from rnn_tui.ui.typed_app import share_form_config
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 from rnn_tui.ui.widgets.form_cells import field_cells, show_field_error
 from rnn_tui.ui.widgets.form_fields import (
@@ -42,12 +44,12 @@ from rnn_tui.ui.widgets.form_fields import (
     folded_title,
     format_value,
 )
-from rnn_tui.ui.widgets.form_focus import FormFocus
-from rnn_tui.ui.widgets.form_params import FormParams
+from rnn_tui.ui.widgets.form_focus import field_blurred, field_focused
+from rnn_tui.ui.widgets.form_params import ParamCount, model_configs
 from rnn_tui.ui.widgets.search_group import SearchGroup, check_search, describe
 
 
-class ConfigForm(FormFocus, FormParams, can_focus=False):
+class ConfigForm(VerticalScroll, can_focus=False):
     """The Train screen's form. Read `configs` when `is_valid`; listen for `Changed`.
 
     The form itself never takes focus (it would be a stop where nothing shows focus); its
@@ -97,10 +99,6 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         & .field-error.-fixed {
             display: none;
         }
-        & #param-count {
-            color: $accent;
-            text-style: bold;
-        }
         & #form-message {
             color: $warning;
         }
@@ -136,6 +134,9 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         def control(self) -> ConfigForm:
             return self.form
 
+    class Edited(Message):
+        """The user changed a field (a preset or a cloned run does not count)."""
+
     def __init__(
         self,
         config: TrainConfig | None = None,
@@ -153,11 +154,9 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         self._errors: dict[str, str] = {}
         self._configs: list[TrainConfig] = []
         self._shown_errors: dict[str, str] = {}
-        self._pending_vocab: tuple[str | None, str] | None = None
         self._validated: tuple[dict[str, str], dict[str, str]] | None = None
         self._field_errors: dict[str, str] = {}  # each field's own problem, by its last text
         self.search: StudySpec | None = None  # the search the form stands for, if valid
-        self._may_measure = False
         self._loading = False
 
     # -- layout
@@ -172,7 +171,7 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
                 id="preset",
                 tooltip="fill the form with a preset's values (the corpus is kept)",
             )
-        yield Static("parameters: …", id="param-count", markup=False)
+        yield ParamCount(id="param-count")
         yield Static("", id="form-message", classes="-empty", markup=False)
         groups: dict[str, list[str]] = {}
         for spec in FIELDS.values():
@@ -190,8 +189,8 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
 
     def _restore_session(self) -> None:
         """Start from the values the last session left (the app's settings), where they fit."""
-        app = rnn_tui_app(self)
-        for name, text in (app.state.settings.form if app is not None else {}).items():
+        state = state_of(self.app)
+        for name, text in (state.settings.form if state is not None else {}).items():
             spec = FIELDS.get(name)
             if spec is not None and (not spec.choices or text in spec.choices):
                 self._texts[name] = text
@@ -223,15 +222,57 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         self._revalidate()
 
     def start_measuring(self) -> None:
-        """Allow the vocabulary to be measured from now on (and measure it now).
+        """Let the parameter count measure the vocabulary from now on (the screen calls
+        this once its first frame is complete)."""
+        self.param_count.start_measuring()
 
-        Measuring imports torch in a thread, which holds the GIL for most of a second:
-        the screen calls this once its first frame is complete, so the import does not
-        delay it.
-        """
-        if not self._may_measure:
-            self._may_measure = True
-            self._update_params(self.values())
+    @property
+    def param_count(self) -> ParamCount:
+        return self.query_one("#param-count", ParamCount)
+
+    @property
+    def param_count_text(self) -> str:
+        return self.param_count.text
+
+    def refresh_vocab(self) -> None:
+        """Measure the corpus again (after the file changed)."""
+        self.param_count.forget_vocab()
+
+    # -- focus (form_focus.py lights the label and shows the help)
+
+    def focus(self, scroll_visible: bool = True) -> ConfigForm:
+        """Focus the first field (the form itself takes no focus)."""
+        self.query_one("#preset").focus(scroll_visible)
+        return self
+
+    def field_names(self) -> list[str]:
+        """Every field the user can reach, in reading order (the preset first)."""
+        shown = [name for name in FIELDS if name not in self._folded]
+        return ["preset", *shown, *self._folded]
+
+    def action_jump(self) -> None:
+        """Open the jump list; the chosen field gets focus (its section opens if folded)."""
+        from rnn_tui.ui.widgets.field_jump import JumpScreen
+
+        async def chosen(name: str | None) -> None:
+            if name:
+                await self.focus_field(name)
+
+        self.app.push_screen(JumpScreen(self.field_names()), chosen)
+
+    async def focus_field(self, name: str) -> None:
+        """Focus a field by name, building and opening the folded section when needed."""
+        if name in self._folded:
+            await self.unfold(expand=True)
+        widget = self.query_one("#preset") if name == "preset" else self._widget(name)
+        if widget is not None:
+            self.call_after_refresh(widget.focus)
+
+    def on_descendant_focus(self, event: Any) -> None:
+        field_focused(self, event.widget)
+
+    def on_descendant_blur(self, event: Any) -> None:
+        field_blurred(self, event.widget)
 
     # -- public API
 
@@ -300,6 +341,8 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         if name in self._texts:
             self._texts[name] = event.input.value  # now, not when the event was posted
         if not self._loading:
+            if event.input.has_focus:
+                self.post_message(self.Edited())
             self._revalidate()
 
     @on(ChoiceField.Changed)
@@ -314,6 +357,8 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         if name in self._texts and value is not None:
             self._texts[name] = value
         if not self._loading:
+            if event.choice_field.has_focus:
+                self.post_message(self.Edited())
             self._revalidate()
 
     # -- validation
@@ -358,7 +403,7 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         form_message.update(message)
         form_message.set_class(not message, "-empty")
         share_form_config(self, configs[0] if configs else None, values)
-        self._update_params(values)
+        self.param_count.show(values, model_configs(values, configs, errors))
         self.post_message(self.Changed(self))
 
     def _show_errors(self, errors: dict[str, str]) -> None:

@@ -22,7 +22,8 @@ from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
 from rnn_tui.reports.curves import downsample_minmax, finite_points
-from rnn_tui.ui.typed_app import remember, rnn_tui_app
+from rnn_tui.ui.state import state_of
+from rnn_tui.ui.typed_app import remember
 
 Series = tuple[str, Sequence[float], Sequence[float]]
 
@@ -106,6 +107,8 @@ class PplChart(PlotextPlot):
         self._cache_key: tuple[int, int, bool] | None = None
         self._cached: list[tuple[str, list[float], list[float]]] = []
         self._version = 0
+        self._render_key: tuple[object, ...] | None = None
+        self._rendered: RenderResult | None = None
         self.set_reactive(PplChart.title, title)
         self.set_reactive(PlotextPlot.theme, "clear")  # no per-cell background: 2-3× faster
         self.set_reactive(PplChart.x_label, x_label)
@@ -155,9 +158,9 @@ class PplChart(PlotextPlot):
         self.log_y = not self.log_y
 
     def on_mount(self) -> None:
-        app = rnn_tui_app(self)  # the scale the last session used
-        if app is not None and app.state.settings.log_y != self.log_y:
-            self.log_y = app.state.settings.log_y
+        state = state_of(self.app)  # the scale the last session used
+        if state is not None and state.settings.log_y != self.log_y:
+            self.log_y = state.settings.log_y
 
     def watch_log_y(self, log_y: bool) -> None:
         remember(self, log_y=log_y)
@@ -210,6 +213,24 @@ class PplChart(PlotextPlot):
         return legend
 
     def render(self) -> RenderResult:
+        # Textual renders a widget again whenever a region around it is repainted (the
+        # status line above, the bar): plotext is built again only when what it draws
+        # changed, so a repaint of the screen around an unchanged chart costs nothing.
+        key = (
+            self._version,
+            self.size,
+            self.log_y,
+            self.x_label,
+            self.title,
+            self.app.theme,
+            self.plain_markers(),
+        )
+        if key != self._render_key or self._rendered is None:
+            self._rendered = self._render_chart()
+            self._render_key = key
+        return self._rendered
+
+    def _render_chart(self) -> RenderResult:
         try:
             plotted = self.plotted()
             if not plotted:

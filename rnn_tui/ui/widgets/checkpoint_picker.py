@@ -1,9 +1,10 @@
-"""Which checkpoint the Sample screen samples from, and what its model is.
+"""Which checkpoint the Sample screen samples from, and what its model is: `CheckpointPicker`.
 
 The checkpoint field follows the latest run's checkpoint until the user types another path
 (or opens one from the Runs screen); from a cold start it is the store's newest run with a
 checkpoint. The model behind the path is loaded in a thread worker (torch is imported there,
-never on the UI thread) and cached per path + mtime; its info shows under the form.
+never on the UI thread) and cached per path + mtime; the picker posts `ModelShown` with the
+line that describes it, and the screen shows that line and checks its fields again.
 """
 
 from __future__ import annotations
@@ -11,38 +12,63 @@ from __future__ import annotations
 from typing import Any
 
 from textual import on, work
-from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Input, Label
 
 from rnn_tui.ui.screens.sample_model import ModelCache, ModelInfo, info_of
 from rnn_tui.ui.screens.sample_worker import LatestFound, Loaded, LoadFailed
-from rnn_tui.ui.typed_app import app_of
+from rnn_tui.ui.state import state_of
+from rnn_tui.ui.widgets.text_field import TextField
 
 NO_CHECKPOINT = "Train a model first (F2) or enter a checkpoint path"
 PRELOAD_AFTER_S = 0.4  # a typed path is loaded once typing pauses this long
 
 
-class SampleCheckpoint(Screen):
-    """The checkpoint part of the Sample screen (which subclasses this and lays it out:
-    an Input #checkpoint and a Static #model-info)."""
+class CheckpointPicker(Horizontal):
+    """The checkpoint row: a label and the path field; the model behind the path."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    class ModelShown(Message):
+        """What the picker knows of the model now: `line` describes it; `kind` is
+        '' (loaded or loading), 'missing' (no path) or 'error' (it cannot be loaded)."""
+
+        def __init__(self, info: ModelInfo | None, line: str, kind: str) -> None:
+            super().__init__()
+            self.info = info
+            self.line = line
+            self.kind = kind
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes=classes)
         self.models = ModelCache()
-        self.model_info: ModelInfo | None = None
+        self.info: ModelInfo | None = None
         self._auto_path: str = ""  # the path we filled in from the latest checkpoint
         self._auto_run: str = ""  # which stored run that path belongs to, when known
         self._preload_timer: Any = None
 
-    def _validate(self) -> object:
-        """Check the form again (the screen's fields depend on the model)."""
-        raise NotImplementedError
+    def compose(self) -> ComposeResult:
+        yield Label("checkpoint", classes="wide")
+        yield TextField(placeholder="path to a .pt file", compact=True, id="checkpoint")
 
-    def on_screen_resume(self) -> None:
-        """Follow the latest run's checkpoint unless the user typed another path; from a cold
-        start (no run trained in this session), the store's latest run's."""
-        latest = app_of(self).state.latest_checkpoint or ""
-        field = self.query_one("#checkpoint", Input)
+    @property
+    def field(self) -> Input:
+        return self.query_one("#checkpoint", Input)
+
+    def _latest(self) -> str:
+        state = state_of(self.app)
+        return (state.latest_checkpoint if state is not None else None) or ""
+
+    @property
+    def path(self) -> str:
+        """The path sampled from: the one typed, else the latest run's checkpoint."""
+        return self.field.value.strip() or self._latest()
+
+    def follow_latest(self) -> None:
+        """Follow the latest run's checkpoint unless the user typed another path; from a
+        cold start (no run trained in this session), the store's latest run's."""
+        latest = self._latest()
+        field = self.field
         if latest and field.value.strip() in ("", self._auto_path) and latest != field.value:
             self._auto_path = latest
             self._auto_run = ""
@@ -59,8 +85,9 @@ class SampleCheckpoint(Screen):
         from rnn_tui.errors import RnnTuiError
         from rnn_tui.store import RunStore
 
+        state = state_of(self.app)
         try:
-            with RunStore(app_of(self).state.store_path) as store:
+            with RunStore(state.store_path if state is not None else None) as store:
                 found = latest_sample_checkpoint(store.list_runs())
         except RnnTuiError as exc:
             found = None
@@ -73,84 +100,78 @@ class SampleCheckpoint(Screen):
 
     @on(LatestFound)
     def _latest_found(self, message: LatestFound) -> None:
-        field = self.query_one("#checkpoint", Input)
+        message.stop()
+        field = self.field
         if field.value.strip() not in ("", self._auto_path):
             return  # the user typed a path meanwhile
         self._auto_path = message.path
         self._auto_run = f"run #{message.run_id} {message.name}"
         with self.prevent(Input.Changed):
             field.value = message.path
-        self._set_info(None)
+        self.show_info(None)
         self._preload()
-        self._validate()
 
-    def _checkpoint_path(self) -> str:
-        typed = self.query_one("#checkpoint", Input).value.strip()
-        return typed or app_of(self).state.latest_checkpoint or ""
-
-    def _checkpoint_typed(self, value: str) -> None:
-        """The checkpoint field changed: load the new path once typing pauses."""
-        if value.strip() != self._auto_path:
+    @on(Input.Changed, "#checkpoint")
+    def _typed(self, event: Input.Changed) -> None:
+        """The path changed: load the new one once typing pauses (the screen sees the
+        event too, and checks its fields)."""
+        if event.value.strip() != self._auto_path:
             self._auto_run = ""
-        self._set_info(None)
+        self.show_info(None)
         if self._preload_timer is not None:
             self._preload_timer.stop()
         self._preload_timer = self.set_timer(PRELOAD_AFTER_S, self._preload)
 
-    def open_checkpoint(self, path: str) -> None:
+    def open(self, path: str) -> None:
         """Show this checkpoint: fill the field and load its model info now.
 
         The user chose it (e.g. from the Runs screen), so the field stops following the
         latest run's checkpoint until `l` is pressed.
         """
         self._auto_path = ""
-        field = self.query_one("#checkpoint", Input)
+        field = self.field
         if field.value != path:
             with self.prevent(Input.Changed):
                 field.value = path
         if self._preload_timer is not None:
             self._preload_timer.stop()
         self._preload()
-        self._validate()
 
-    def action_latest(self) -> None:
-        latest = app_of(self).state.latest_checkpoint
+    def use_latest(self) -> None:
+        latest = self._latest()
         if not latest:
             with self.prevent(Input.Changed):
-                self.query_one("#checkpoint", Input).value = ""
+                self.field.value = ""
             self._auto_path = ""
             self._find_latest(notify=True)
             return
         self._auto_path = latest
         self._auto_run = ""
-        self.query_one("#checkpoint", Input).value = latest
+        self.field.value = latest
 
     # -- the model behind the path
 
-    def _set_info(self, info: ModelInfo | None, error: str | None = None) -> None:
-        self.model_info = info
-        widget = self.query_one("#model-info", Static)
-        widget.remove_class("-missing", "-error")
+    def show_info(self, info: ModelInfo | None, error: str | None = None) -> None:
+        self.info = info
         if info is not None:
             named = self._auto_run and info.path == self._auto_path
             run = f"{self._auto_run}  ·  " if named else ""
-            widget.update(f"{run}{info.path}  ·  {info.summary}")
+            shown = self.ModelShown(info, f"{run}{info.path}  ·  {info.summary}", "")
         elif error:
-            widget.update(error)
-            widget.add_class("-error")
-        elif self._checkpoint_path():
-            widget.update(f"{self._checkpoint_path()}  ·  loading…")
+            shown = self.ModelShown(None, error, "error")
+        elif self.path:
+            shown = self.ModelShown(None, f"{self.path}  ·  loading…", "")
         else:
-            widget.update(NO_CHECKPOINT)
-            widget.add_class("-missing")
+            shown = self.ModelShown(None, NO_CHECKPOINT, "missing")
+        self.post_message(shown)
 
     def _preload(self) -> None:
-        path = self._checkpoint_path()
+        path = self.path
         if not path:
-            self._set_info(None)
+            self.show_info(None)
             return
-        if self.model_info is None or self.model_info.path != path:
-            self._set_info(None)
+        if self.info is None or self.info.path != path:
+            self.show_info(None)
             self._load(path)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
@@ -169,11 +190,23 @@ class SampleCheckpoint(Screen):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
-        if message.info.path == self._checkpoint_path():
-            self._set_info(message.info)
-            self._validate()
+        message.stop()
+        self.loaded(message)
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
-        if message.path == self._checkpoint_path():
-            self._set_info(None, message.error)
+        message.stop()
+        self.loaded(message)
+
+    def loaded(self, message: Loaded | LoadFailed) -> None:
+        """What a load found (this picker's, or the sample worker's: the screen hands it
+        over), if it is about the path shown now."""
+        path = message.info.path if isinstance(message, Loaded) else message.path
+        if path != self.path:
+            return
+        if self._preload_timer is not None:
+            self._preload_timer.stop()  # loaded already: no second load when typing pauses
+        if isinstance(message, Loaded):
+            self.show_info(message.info)
+        else:
+            self.show_info(None, message.error)
