@@ -17,6 +17,7 @@ from rnn_tui.runs.study import HOST_ATTR, RUN_ATTR, StudySpec, create_study, sto
 from rnn_tui.store import RunStore
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.sweep_summary import SweepSummaryScreen, show_sweep_summary
+from rnn_tui.ui.screens.sweeps import SweepsScreen
 
 
 @pytest.fixture(autouse=True)
@@ -69,8 +70,13 @@ async def test_o_overlays_the_trials_curves_in_the_runs_chart(tmp_path: Path) ->
     sweep_id = study_of_three(tmp_path)
     async with RnnTuiApp().run_test(size=(140, 40)) as pilot:
         runs = await open_runs(pilot)
-        await pilot.press("u")
-        assert isinstance(pilot.app.screen, SweepSummaryScreen)
+        await pilot.press("u")  # a search's run: the Sweeps screen on its study
+        await async_wait_until(
+            lambda: isinstance(pilot.app.screen, SweepsScreen)
+            and pilot.app.screen.snapshot is not None
+            and pilot.app.screen.snapshot.view is not None,
+            10, "the study on the Sweeps screen", pilot,
+        )  # fmt: skip
         await pilot.press("o")
         assert pilot.app.screen is runs
         with RunStore(db_path(tmp_path)) as store:

@@ -18,9 +18,9 @@ from typing import Any
 from rnn_tui.config import FIELDS, TrainConfig, flag, preset
 from rnn_tui.errors import ConfigError, RnnTuiError
 from rnn_tui.plural import plural
+from rnn_tui.runs.search_spec import DEFAULT_TRIALS, grid_trial_count, lacks_validation_split
 from rnn_tui.runs.space import SearchSpace, is_range, parse_space
 
-DEFAULT_TRIALS = 20
 MAX_WORKERS = 64
 
 
@@ -90,21 +90,14 @@ def _space(values: dict[str, str], sampler: str) -> SearchSpace:
 def _trial_count(args: argparse.Namespace, space: SearchSpace, sampler: str) -> int:
     if sampler != "grid":
         return args.trials if args.trials is not None else DEFAULT_TRIALS
-    points = space.grid_size()
-    if args.trials is not None and args.trials != points:
-        raise RnnTuiError(
-            f"--trials {args.trials}: the grid has {plural(points, 'point')}; leave --trials out"
-        )
-    return points
+    try:
+        return grid_trial_count(space, args.trials)
+    except ValueError as exc:
+        raise RnnTuiError(f"--trials {args.trials}: {exc}; leave --trials out") from None
 
 
 def _check_validation_split(space: SearchSpace) -> None:
-    """A search minimizes validation perplexity: it needs a validation split."""
-    text = space.fixed.get("val_fraction")
-    zero = text is not None and text.strip() not in ("", "none") and float(text) == 0
-    zero = zero or any(float(v) == 0 for v in space.choices.get("val_fraction", []))
-    span = space.ranges.get("val_fraction")
-    if zero or (span is not None and span.low == 0):
+    if lacks_validation_split(space):
         raise RnnTuiError("--val-fraction 0: a search needs a validation split to compare trials")
 
 

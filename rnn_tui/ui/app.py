@@ -46,6 +46,9 @@ SCREEN_KEYS = {
     "params": ("f4", "Params"),
     "runs": ("f5", "Runs"),
 }
+# Searches' view: a key of its own, not in the footer (the palette's "Sweeps" and the
+# Runs screen's `u` lead there too). A priority key: a TextArea binds F6 to "select line".
+SWEEPS_KEY = "f6"
 
 
 def _sample_screen() -> Screen:
@@ -64,6 +67,12 @@ def _runs_screen() -> Screen:
     from rnn_tui.ui.screens.runs import RunsScreen
 
     return RunsScreen()
+
+
+def _sweeps_screen() -> Screen:
+    from rnn_tui.ui.screens.sweeps import SweepsScreen
+
+    return SweepsScreen()
 
 
 def _commands() -> type[Provider]:
@@ -85,6 +94,7 @@ class RnnTuiApp(HasState, App):
         "sample": _sample_screen,
         "params": _params_screen,
         "runs": _runs_screen,
+        "sweeps": _sweeps_screen,
     }
     DEFAULT_MODE = "train"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -92,6 +102,14 @@ class RnnTuiApp(HasState, App):
             Binding(key, f"switch_mode({mode!r})", label, id=f"screen.{mode}")
             for mode, (key, label) in SCREEN_KEYS.items()
         ),
+        Binding(
+            SWEEPS_KEY,
+            "switch_mode('sweeps')",
+            "Sweeps",
+            id="screen.sweeps",
+            show=False,
+            priority=True,
+        ),  # fmt: skip
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+c", "quit", "Quit", id="app.quit", priority=True, show=False),
         Binding("f10", "quit", "Quit", id="app.quit_f10"),
@@ -315,6 +333,15 @@ class RnnTuiApp(HasState, App):
         screen = self.screen
         assert isinstance(screen, SampleScreen)
         screen.open_checkpoint(checkpoint)
+
+    async def show_study(self, name: str) -> None:
+        """Show the Sweeps screen on study `name`."""
+        from rnn_tui.ui.screens.sweeps import SweepsScreen
+
+        await self.switch_mode("sweeps")
+        screen = self.screen
+        assert isinstance(screen, SweepsScreen)
+        screen.show_study(name)
 
     def action_help(self) -> None:
         """Show every key of the app and of the current screen (F1 or ? again closes it)."""

@@ -20,6 +20,7 @@ SCREENS = (
     ("sample", "Sample", "F3: generate text from a checkpoint"),
     ("params", "Parameters", "F4: parameter counts, textbook vs PyTorch"),
     ("runs", "Runs", "F5: past runs, compare and export"),
+    ("sweeps", "Sweeps", "F6: searches: leaderboard, trials' curves, parameter importances"),
 )
 
 

@@ -17,7 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 INTRO = (
-    "F2–F5 switch screens; ctrl+p searches every command, preset and theme. "
+    "F2–F6 switch screens; ctrl+p searches every command, preset and theme. "
     "Letter keys act when no text field has focus: escape leaves a field, enter submits it."
 )
 
@@ -26,6 +26,7 @@ SCREEN_NAMES = {
     "SampleScreen": "Sample",
     "ParamsScreen": "Parameters",
     "RunsScreen": "Runs",
+    "SweepsScreen": "Sweeps",
 }
 
 

@@ -14,7 +14,6 @@ from rnn_tui.errors import RnnTuiError
 from rnn_tui.store import RunRow
 from rnn_tui.ui.screens.dialogs import TextPrompt, yes_no
 from rnn_tui.ui.screens.runs_snapshot import RunCurves, RunsReader, stored_config
-from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
 from rnn_tui.ui.typed_app import app_of
 from rnn_tui.ui.widgets.runs_table import RunsTable
 
@@ -159,14 +158,16 @@ class RunActions(Screen):
                 self.notify(f"run {run.id}'s process was gone: marked interrupted")
 
     def action_sweep_summary(self) -> None:
-        """The summary table of the highlighted run's sweep."""
+        """The highlighted run's sweep: a search's leaderboard, or a sweep's summary table."""
         run = self._highlighted("summarize")
         if run is None:
             return
         if run.sweep_id is None:
             self.notify(f"run {run.id} is not part of a sweep", severity="warning")
             return
-        show_sweep_summary(app_of(self), run.sweep_id)
+        from rnn_tui.ui.screens.sweep_open import open_sweep
+
+        open_sweep(self, run.sweep_id)
 
     def _store_action(self, do: Any) -> bool:
         """Run a store write on the UI thread (they take milliseconds); errors notify."""

@@ -33,6 +33,10 @@ class TrainStart(LiveView):
             self.notify("a run is already going: stop it first (k)", severity="warning")
             return False
         form = self.form
+        if form.search is not None and form.is_valid:  # a search: its own processes
+            from rnn_tui.ui.screens.search_start import start_search
+
+            return start_search(self, form.search) is not None
         values = form.values()
         if set(form.errors) == {"sweep"}:  # too many runs to start without a question
             swept = {k: v for k, v in values.items() if k in SWEEPABLE and "," in v}

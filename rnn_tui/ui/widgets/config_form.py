@@ -31,6 +31,7 @@ from textual.widgets import Collapsible, Input, Label, Static
 
 from rnn_tui.config import FIELDS, PRESETS, TrainConfig
 from rnn_tui.errors import ConfigError
+from rnn_tui.runs.study import StudySpec
 from rnn_tui.ui.typed_app import rnn_tui_app, share_form_config
 from rnn_tui.ui.widgets.choice_field import ChoiceField
 from rnn_tui.ui.widgets.form_cells import field_cells, show_field_error
@@ -43,6 +44,7 @@ from rnn_tui.ui.widgets.form_fields import (
 )
 from rnn_tui.ui.widgets.form_focus import FormFocus
 from rnn_tui.ui.widgets.form_params import FormParams
+from rnn_tui.ui.widgets.search_group import SearchGroup, check_search, describe
 
 
 class ConfigForm(FormFocus, FormParams, can_focus=False):
@@ -152,7 +154,8 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         self._configs: list[TrainConfig] = []
         self._shown_errors: dict[str, str] = {}
         self._pending_vocab: tuple[str | None, str] | None = None
-        self._validated: dict[str, str] | None = None
+        self._validated: tuple[dict[str, str], dict[str, str]] | None = None
+        self.search: StudySpec | None = None  # the search the form stands for, if valid
         self._may_measure = False
         self._loading = False
 
@@ -181,6 +184,7 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
                     yield from self._field_cells(name)
         if self._folded:
             yield Collapsible(title=folded_title(self._folded), collapsed=True, id="more")
+        yield SearchGroup(id="search")
         yield Static("tab: next field · ctrl+o: jump to a field · a,b,… sweeps", id="field-help")
 
     def _restore_session(self) -> None:
@@ -236,7 +240,7 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
 
     @property
     def is_valid(self) -> bool:
-        return not self._errors and bool(self._configs)
+        return not self._errors and (bool(self._configs) or self.search is not None)
 
     @property
     def errors(self) -> dict[str, str]:
@@ -315,23 +319,31 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
 
     def _revalidate(self, force: bool = False) -> None:
         values = self.values()
-        if values == self._validated and not force:
+        group = self.query_one("#search", SearchGroup)
+        search_texts = group.texts()
+        if (values, search_texts) == self._validated and not force:
             return  # e.g. the Changed events every Input posts when it is mounted
-        self._validated = values
+        self._validated = (values, search_texts)
         errors: dict[str, str] = {}
-        for name, text in values.items():
-            message = field_error(name, text)
-            if message:
-                errors[name] = message
         configs: list[TrainConfig] = []
         message = ""
-        if not errors:
-            try:
-                configs = build_configs(values)
-            except ConfigError as exc:
-                errors.update(exc.errors)
-            if len(configs) > 1:
-                message = f"sweep: {len(configs)} runs"
+        wanted, self.search, search_errors = check_search(values, search_texts)
+        group.show(self.search, search_errors, self)
+        if wanted:  # a search: the engine's search rule reads every value, ranges included
+            errors = search_errors
+            message = describe(self.search) if self.search else errors.get("sweep", "")
+        else:
+            for name, text in values.items():
+                problem = field_error(name, text)
+                if problem:
+                    errors[name] = problem
+            if not errors:
+                try:
+                    configs = build_configs(values)
+                except ConfigError as exc:
+                    errors.update(exc.errors)
+                if len(configs) > 1:
+                    message = f"sweep: {len(configs)} runs"
         self._errors = errors
         self._configs = configs
         self._show_errors(errors)

@@ -1,0 +1,54 @@
+"""The Runs screen's `u` on a run of a sweep: a search's run opens the Sweeps screen on its
+study; a comma-list sweep's run opens the sweep summary as before. Which one it is comes
+from the study storage, read in a thread worker (Optuna is imported then, not before)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rnn_tui.errors import RnnTuiError
+from rnn_tui.store import RunStore
+from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
+from rnn_tui.ui.typed_app import app_of
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+
+def study_name_of_sweep(store_path: str | None, sweep_id: int) -> str | None:
+    """The study behind the store's sweep; None for a comma-list sweep."""
+    from rnn_tui.runs.leaderboard import study_of_sweep
+
+    with RunStore(store_path) as store:
+        study = study_of_sweep(store, sweep_id)
+        return None if study is None else study.study_name
+
+
+def open_sweep(screen: Screen, sweep_id: int) -> None:
+    """Show the sweep's study, or its summary when it is not a search."""
+    from rnn_tui.runs.studies import may_hold_studies
+
+    app = app_of(screen)
+    store_path = app.state.store_path
+    try:
+        with RunStore(store_path) as store:
+            searches = may_hold_studies(store)
+    except RnnTuiError as exc:
+        app.notify(str(exc), severity="error", markup=False)
+        return
+    if not searches:  # no search was ever run here: a comma-list sweep, shown at once
+        show_sweep_summary(app, sweep_id)
+        return
+
+    def find() -> None:
+        try:
+            name = study_name_of_sweep(store_path, sweep_id)
+        except RnnTuiError as exc:
+            app.call_from_thread(app.notify, str(exc), severity="error", markup=False)
+            return
+        if name is None:
+            app.call_from_thread(show_sweep_summary, app, sweep_id)
+        else:
+            app.call_from_thread(app.run_worker, app.show_study(name), exit_on_error=False)
+
+    screen.run_worker(find, thread=True, group="open-sweep", exit_on_error=False)
