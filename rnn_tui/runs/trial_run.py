@@ -20,8 +20,20 @@ CHECKPOINT_SUFFIX = ".pt"
 def start_trial_run(values: dict[str, str], store: RunStore, *, name: str) -> Launch:
     """Start `rnn-tui train` on one trial's values (every field as the flags give it),
     recording into `store`, its output in the run's folder. RnnTuiError if it cannot start."""
-    argv = train_argv(values, store_path=store.url.text, name=name)  # no password in argv
-    return launch(argv, store.files_dir)
+    argv = train_argv(values, store_path=store_argument(store), name=name)
+    return launch(argv, files_dir(store))
+
+
+def store_argument(store: RunStore) -> str:
+    """The store as a child's --store: the SQLite file or the database URL, never with a
+    password (the child finds it where this process did: $RNN_TUI_STORE, PGPASSWORD or
+    ~/.pgpass)."""
+    return store.url.text
+
+
+def files_dir(store: RunStore) -> Path:
+    """Where this host keeps the store's run folders and launch logs."""
+    return store.files_dir
 
 
 def wait_for_run(store: RunStore, child: Launch, timeout: float = 600.0) -> int | None:
