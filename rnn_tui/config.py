@@ -255,13 +255,20 @@ def _check_field(spec: FieldSpec, value: Any) -> str | None:
 def field_errors(config: TrainConfig) -> dict[str, str]:
     """Every field's problem as a human message (see TrainConfig.validate)."""
     errors: dict[str, str] = {}
-    for spec in FIELDS.values():
-        message = _check_field(spec, getattr(config, spec.name))
+    for name in FIELDS:
+        message = value_error(name, getattr(config, name))
         if message:
-            errors[spec.name] = message
-    if "embedding" not in errors and embedding_dim(config.embedding, 1) == -1:
-        errors["embedding"] = "use onehot, vocab, or a positive whole number"
+            errors[name] = message
     return errors
+
+
+def value_error(name: str, value: Any) -> str | None:
+    """One field's problem (type, choices, range) as field_errors words it; None if fine.
+    No field's rule reads another's, so a form checks only the field that changed."""
+    message = _check_field(FIELDS[name], value)
+    if message is None and name == "embedding" and embedding_dim(value, 1) == -1:
+        message = "use onehot, vocab, or a positive whole number"
+    return message
 
 
 def _fmt(number: float) -> str:

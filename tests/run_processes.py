@@ -9,7 +9,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from rnn_tui.runs.processes import Launch, launch, train_argv
+from rnn_tui.runs.plan import RunPlan
+from rnn_tui.runs.planner import plan_start
+from rnn_tui.runs.processes import Launch, launch_plan
 from rnn_tui.store import RunStore, default_db_path
 
 TINY_VALUES = dict(
@@ -35,10 +37,9 @@ class Children:
 
     def start(self, corpus: Path, **values: str) -> Launch:
         """`rnn-tui train` on `corpus`, detached, as the TUI starts it."""
-        argv = train_argv(
-            {**TINY_VALUES, "corpus": str(corpus), **values}, store_path=default_db_path()
-        )
-        child = launch(argv, default_db_path().parent)
+        plan = plan_start({**TINY_VALUES, "corpus": str(corpus), **values}, store=default_db_path())
+        assert isinstance(plan, RunPlan), plan
+        child = launch_plan(plan, default_db_path().parent)
         self.add(child.pid)
         return child
 

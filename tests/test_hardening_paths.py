@@ -98,8 +98,10 @@ REFUSED = {
         "hidden",
     ),
     "resume with a bad value": (["train", "--resume", "1", "--epochs", "0"], "--epochs"),
+    # A finished run resumes only with a larger budget (the planner's rule): given one, the
+    # refusal is the device's.
     "resume of a finished run on a missing device": (
-        ["train", "--resume", "1", "--device", "cuda"],
+        ["train", "--resume", "1", "--steps", "99", "--device", "cuda"],
         "CUDA",
     ),
     "resume of an unknown run": (["train", "--resume", "99"], "no run with id 99"),

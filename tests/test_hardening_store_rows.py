@@ -268,3 +268,17 @@ async def test_the_tui_runs_screen_shows_damaged_rows_with_their_reason(tmp_path
 
         with pytest.raises(RnnTuiError, match="damaged"):
             stored_config(screen.table.run_by_id(beta))
+
+
+def test_a_name_or_tag_too_long_to_read_back_is_refused_when_written(data):
+    from rnn_tui.errors import StoreError
+    from rnn_tui.store.validate import MAX_NAME
+
+    with RunStore(data / "runs.sqlite3") as store:
+        run_id = _record(store, "r")
+        with pytest.raises(StoreError, match="at most"):
+            store.rename(run_id, "x" * (MAX_NAME + 1))
+        with pytest.raises(StoreError, match="at most"):
+            store.set_tags(run_id, ["t" * (MAX_NAME + 1)])
+        store.rename(run_id, "x" * MAX_NAME)
+        assert store.get_run(run_id).name == "x" * MAX_NAME  # not damaged

@@ -520,7 +520,7 @@ _KILLED_CHILD = textwrap.dedent(
     import sys, time
     from rnn_tui.training.events import StepEnd
     from rnn_tui.store import RunStore
-    store = RunStore(sys.argv[1])
+    store = RunStore()  # $RNN_TUI_STORE: no password on a command line
     run_id = store.create_run({"cell": "lstm", "layers": 1, "hidden": 8})
     recorder = store.recorder(run_id, flush_every=50, flush_seconds=3600)
     for n in range(1, 151):
@@ -534,11 +534,11 @@ _KILLED_CHILD = textwrap.dedent(
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_sigkilled_run_is_marked_interrupted(tmp_path):
-    path = tmp_path / "runs.sqlite3"
+def test_sigkilled_run_is_marked_interrupted(store_url):
+    path = store_url
     child = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_CHILD, str(path)],
-        stdout=subprocess.PIPE, text=True, env=child_env(),
+        [sys.executable, "-c", _KILLED_CHILD],
+        stdout=subprocess.PIPE, text=True, env={**child_env(), "RNN_TUI_STORE": path},
     )  # fmt: skip
     reader = RunStore(path)  # a long-lived reader, like the Runs screen's
     try:
@@ -575,7 +575,7 @@ _WRITER_CHILD = textwrap.dedent(
     import sys
     from rnn_tui.training.events import EpochEnd, StepEnd
     from rnn_tui.store import RunStore
-    with RunStore(sys.argv[1]) as store:
+    with RunStore() as store:  # $RNN_TUI_STORE
         run_id = store.create_run({"cell": "gru", "layers": 1, "hidden": 8}, name="writer")
         recorder = store.recorder(run_id, flush_seconds=3600)
         for epoch in range(1, 4):
@@ -590,12 +590,13 @@ _WRITER_CHILD = textwrap.dedent(
 )
 
 
-def test_reader_sees_metrics_while_another_process_writes(tmp_path):
-    path = tmp_path / "runs.sqlite3"
+def test_reader_sees_metrics_while_another_process_writes(store_url):
+    path = store_url
     RunStore(path).close()
     child = subprocess.Popen(
-        [sys.executable, "-c", _WRITER_CHILD, str(path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=child_env(),
+        [sys.executable, "-c", _WRITER_CHILD],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env={**child_env(), "RNN_TUI_STORE": path},
     )  # fmt: skip
     try:
         with RunStore(path) as reader:

@@ -98,3 +98,12 @@ def test_a_child_command_line_carries_the_store_without_its_password(tmp_path, m
     argv = train_argv({}, store_path=controller.location.text)
     assert "--store=postgresql+psycopg://ann@h:1/d" in argv
     assert not any("pw" in arg for arg in argv)
+
+
+def test_the_tui_header_names_a_store_other_than_the_default(monkeypatch):
+    from rnn_tui.store import default_db_path
+    from rnn_tui.ui.app import store_title
+
+    assert store_title(parse_store_url(default_db_path())) == ""
+    shown = store_title(parse_store_url("postgresql://ann:pw@h:1/d"))
+    assert shown == "store postgresql+psycopg://ann@h:1/d"

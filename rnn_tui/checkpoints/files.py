@@ -12,10 +12,15 @@ from typing import Any
 import torch
 
 from rnn_tui.atomic import atomic_file
+
+# Re-exported: callers (and the bad-input tables) import the resume rule from here.
+from rnn_tui.checkpoints.resume_changes import RESUME_PATH_FIELDS as RESUME_PATH_FIELDS
+from rnn_tui.checkpoints.resume_changes import resume_changes as resume_changes
+from rnn_tui.checkpoints.resume_changes import resume_config as resume_config
 from rnn_tui.checkpoints.schema import validate_payload
-from rnn_tui.config import RESUME_OVERRIDES, TrainConfig
-from rnn_tui.data.corpus import Corpus, Vocab, absolute_corpus_path
-from rnn_tui.errors import CheckpointError, ConfigError
+from rnn_tui.config import TrainConfig
+from rnn_tui.data.corpus import Corpus, Vocab
+from rnn_tui.errors import CheckpointError
 from rnn_tui.model.charrnn import CharRNN
 from rnn_tui.model.resources import check_memory, refuse_if_too_big
 
@@ -86,45 +91,6 @@ def load_model(path: str | Path, device: str = "cpu") -> LoadedModel:
         first = str(exc).splitlines()[0]
         raise CheckpointError(f"{path}: weights do not match its config ({first})") from None
     return LoadedModel(model.to(device).eval(), vocab, config, payload)
-
-
-# Besides RESUME_OVERRIDES, the corpus path may change on resume (a moved or copied file),
-# as long as its preprocessed text is the same: check_same_corpus compares fingerprints.
-RESUME_PATH_FIELDS = ("corpus",)
-
-
-def resume_config(saved: TrainConfig, given: dict[str, Any]) -> TrainConfig:
-    """The checkpoint's config with the given values a resume may change (resume_changes),
-    checked."""
-    return saved.replace(**resume_changes(saved, given)).checked()
-
-
-def resume_changes(saved: TrainConfig, given: dict[str, Any]) -> dict[str, Any]:
-    """The given values a resume may change that differ from the checkpoint's config.
-
-    `given` holds only values the user set (field name -> value). A value equal to the
-    checkpoint's is accepted; any other change of a field a resume cannot change (the model,
-    the data, the optimizer) is a ConfigError naming every such field.
-    """
-    changes: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for name, value in given.items():
-        if name in RESUME_PATH_FIELDS:
-            value = absolute_corpus_path(value)
-            if value == absolute_corpus_path(saved.corpus):
-                continue
-        if value == getattr(saved, name):
-            continue
-        if name in RESUME_OVERRIDES or name in RESUME_PATH_FIELDS:
-            changes[name] = value
-        else:
-            errors[name] = (
-                f"cannot change when resuming (the checkpoint has {getattr(saved, name)!r}); "
-                "start a new run to change it"
-            )
-    if errors:
-        raise ConfigError(errors)
-    return changes
 
 
 def corpus_fingerprint(corpus: Corpus) -> dict[str, Any] | None:

@@ -10,14 +10,13 @@ from rnn_tui.errors import RnnTuiError
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from rnn_tui.model.params import MAX_REPORT_LAYERS, bias_note, count_params
+    from rnn_tui.model.params import bias_note, count_params
+    from rnn_tui.model.sizes import SIZE_FIELDS, size_error
 
-    for name in ("input_size", "hidden", "layers", "output_size", "embedding"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise RnnTuiError(f"{flag(name)} must be at least 1")
-    if args.layers > MAX_REPORT_LAYERS:
-        raise RnnTuiError(f"--layers must be at most {MAX_REPORT_LAYERS:,}")
+    for name in SIZE_FIELDS:  # the ranges the Parameters screen's form checks too
+        problem = size_error(name, getattr(args, name))
+        if problem:
+            raise RnnTuiError(f"{flag(name)} {problem}")
     embedding = (args.input_size, args.embedding) if args.embedding else None
     try:
         report = count_params(

@@ -9,7 +9,8 @@ from typing import Any, NoReturn
 
 from rnn_tui.cli.args import field_help, run_id, sample_option
 from rnn_tui.cli.process import EXIT_USER_ERROR
-from rnn_tui.config import FIELDS, PRESETS, flag
+from rnn_tui.config import CELLS, FIELDS, PRESETS, flag
+from rnn_tui.model.sizes import SIZE_FIELDS, WORKED_EXAMPLE
 from rnn_tui.runs.space import PRUNERS, SAMPLERS
 from rnn_tui.sampling.options import MAX_LENGTH, MAX_SEED
 
@@ -96,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     # For the TUI's child process: the launcher's database, and each run's output in its folder.
     train.add_argument("--store", metavar="DB", help=argparse.SUPPRESS)
     train.add_argument("--log-to-run", action="store_true", help=argparse.SUPPRESS)
+    # The run process: execute a plan file the planner wrote (rnn_tui.runs.plan), no flags.
+    train.add_argument("--plan", metavar="PATH", help=argparse.SUPPRESS)
 
     sample = commands.add_parser(
         "sample",
@@ -123,7 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed_help = f"random seed, 0 to {MAX_SEED}"
     seed_type = sample_option("seed")
     _valued(sample, "--seed", seed_type, None, "SEED", seed_help, shown="a fresh one each time")
-    sample.add_argument("--best", action="store_true", help="with a RUN_ID: its best checkpoint")
+    which = sample.add_mutually_exclusive_group()
+    which.add_argument(
+        "--best",
+        action="store_true",
+        help="with a RUN_ID: its best checkpoint (the default: the best, else the last)",
+    )
+    which.add_argument("--last", action="store_true", help="with a RUN_ID: its last checkpoint")
 
     params = commands.add_parser(
         "params",
@@ -131,24 +140,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Count a recurrent network's parameters layer by layer, as the textbook "
         "does and as PyTorch does.",
     )
+    # Defaults and ranges: the one table the Parameters screen's form is built from too.
+    example = WORKED_EXAMPLE
     params.add_argument(
         "--cell",
-        default="rnn",
-        choices=("rnn", "gru", "lstm"),
-        metavar="rnn|gru|lstm",
+        default=example.cell,
+        choices=CELLS,
+        metavar="|".join(CELLS),
         help="recurrent cell (default: %(default)s)",
     )
-    input_help = "input features per time step, or vocabulary size"
-    _valued(params, "--input-size", int, 1, "N", input_help)
-    params.add_argument(
-        "--hidden", type=int, default=3, metavar="N", help="hidden units per layer (default: 3)"
-    )
-    params.add_argument(
-        "--layers", type=int, default=2, metavar="N", help="stacked layers (default: 2)"
-    )
-    _valued(params, "--output-size", int, 1, "N", "outputs of the final linear layer")
-    embedding_help = "a learned embedding of input-size symbols into DIM"
-    _valued(params, "--embedding", int, None, "DIM", embedding_help, shown="none")
+    for name, what, metavar in _PARAMS_SIZES:
+        limits = f"{SIZE_FIELDS[name][1]:,} to {SIZE_FIELDS[name][2]:,}"
+        shown = "none" if getattr(example, name) is None else "%(default)s"
+        _valued(
+            params, flag(name), int, getattr(example, name), metavar, f"{what}, {limits}", shown
+        )
     params.add_argument("--stacked", action="store_true", help="one row per tensor, gates stacked")
     params.add_argument("--json", action="store_true", help="print the counts as JSON")
 
@@ -219,6 +225,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_sweep_parser(commands)
     parser.subcommands = dict(commands.choices)  # type: ignore[attr-defined]
     return parser
+
+
+# `rnn-tui params`'s size flags, in the order they are listed: (field, help, metavar).
+_PARAMS_SIZES = (
+    ("input_size", "input features per time step, or vocabulary size", "N"),
+    ("hidden", "hidden units per layer", "N"),
+    ("layers", "stacked layers", "N"),
+    ("output_size", "outputs of the final linear layer", "N"),
+    ("embedding", "a learned embedding of input-size symbols into DIM", "DIM"),
+)
 
 
 def _add_search_flags(train: argparse.ArgumentParser) -> None:

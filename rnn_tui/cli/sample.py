@@ -14,7 +14,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     if not args.prefix:
         raise RnnTuiError("--prefix needs at least one character to start from")
-    path = _checkpoint_path(args.checkpoint, best=args.best)
+    path = _checkpoint_path(args.checkpoint, last=args.last)
     loaded = load_model(path)
     prompt = prepared_prompt(loaded, args.prefix)
     if args.length < 0:
@@ -33,16 +33,18 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _checkpoint_path(value: str, best: bool = False) -> str:
-    """A checkpoint path, or a run id from the run store: its last checkpoint, or with
-    --best its best one (run_checkpoint.sample_checkpoint, the rule the TUI uses too)."""
+def _checkpoint_path(value: str, last: bool = False) -> str:
+    """A checkpoint path, or a run id from the run store: the checkpoint the planner opens by
+    default (its best, else its last: the rule the Sample screen uses too), or with --last
+    its last one."""
     from rnn_tui.store import looks_like_run_id, parse_run_id
 
     if not looks_like_run_id(value):
         return value
     from rnn_tui.checkpoints.choice import sample_checkpoint
+    from rnn_tui.runs.planner import default_sample_checkpoint
     from rnn_tui.store import RunStore
 
     with RunStore(readonly=True) as store:
         run = store.get_run(parse_run_id(value))
-    return sample_checkpoint(run, prefer="best" if best else "last")
+    return sample_checkpoint(run, prefer="last") if last else default_sample_checkpoint(run)

@@ -84,35 +84,89 @@ def _preprocessed_text(path: str | Path | None, mode: str) -> tuple[str, str]:
     return text, source
 
 
-_VOCAB_SIZES: dict[tuple[str, int, int, str], int] = {}
-_VOCAB_SIZES_LOCK = threading.Lock()  # front ends measure from worker threads
-_VOCAB_SIZES_KEPT = 64
+@dataclass(frozen=True)
+class CorpusStats:
+    """What the planner needs of a corpus, measured without torch: its length after
+    preprocessing, its vocabulary size, and the name to show."""
+
+    chars: int
+    vocab_size: int
+    source: str
 
 
-def vocab_size(path: str | None, mode: str) -> int:
-    """The vocabulary size of a corpus after preprocessing; None means The Time Machine.
+_STATS: dict[tuple[str, int, int, str], CorpusStats] = {}
+_STATS_LOCK = threading.Lock()  # front ends measure from worker threads
+_STATS_KEPT = 64
 
-    The same number load_corpus gives, without torch: front ends call this while they
-    start. Cached by (path, size, mtime, mode), so a file edited since is read again.
+
+def corpus_stats(path: str | Path | None, mode: str = "clean") -> CorpusStats:
+    """The length and vocabulary size of a corpus after preprocessing; None: The Time Machine.
+
+    The same numbers load_corpus gives, without torch: the planner and the form call this.
+    The one cache of them, by (path, size, mtime, mode), so a file edited since is read again
+    and a start reads its corpus once however many runs or fields ask.
     """
+    key = _stats_key(path, mode)  # None: reading it below fails with the one-line reason
+    with _STATS_LOCK:
+        if key in _STATS:
+            return _STATS[key]
+    text, source = _preprocessed_text(path, mode)
+    stats = CorpusStats(chars=len(text), vocab_size=len(set(text)), source=source)
+    if key is not None:
+        with _STATS_LOCK:
+            if len(_STATS) >= _STATS_KEPT:
+                _STATS.clear()
+            _STATS[key] = stats
+    return stats
+
+
+def _stats_key(path: str | Path | None, mode: str) -> tuple[str, int, int, str] | None:
+    """The cache key of a corpus as it is on disk now; None when it cannot be read."""
     preprocess("", mode)  # an unknown mode fails before any read
     file = timemachine_path() if path is None else Path(path).expanduser()
     try:
         stat = file.stat()
-        key = (str(file.absolute()), stat.st_size, stat.st_mtime_ns, mode)
     except OSError:
-        key = None  # reading it below fails with the one-line reason
-    with _VOCAB_SIZES_LOCK:
-        if key in _VOCAB_SIZES:
-            return _VOCAB_SIZES[key]
-    text, _ = _preprocessed_text(path, mode)
-    size = len(set(text))
-    if key is not None:
-        with _VOCAB_SIZES_LOCK:
-            if len(_VOCAB_SIZES) >= _VOCAB_SIZES_KEPT:
-                _VOCAB_SIZES.clear()
-            _VOCAB_SIZES[key] = size
-    return size
+        return None
+    return (str(file.absolute()), stat.st_size, stat.st_mtime_ns, mode)
+
+
+def measured_corpus_stats(path: str | Path | None, mode: str) -> CorpusStats | None:
+    """The stats of this corpus if it was measured as it is now; never reads the text (a
+    screen asks on its event loop, and measures in a worker when this is None)."""
+    try:
+        key = _stats_key(path, mode)
+    except CorpusError:
+        return None
+    with _STATS_LOCK:
+        return _STATS.get(key) if key is not None else None
+
+
+def forget_corpus_stats(path: str | Path | None, mode: str) -> None:
+    """Measure this corpus again next time (the user says the file changed)."""
+    file = timemachine_path() if path is None else Path(path).expanduser()
+    name = str(file.absolute())
+    with _STATS_LOCK:
+        for key in [key for key in _STATS if key[0] == name and key[3] == mode]:
+            del _STATS[key]
+
+
+def vocab_size(path: str | None, mode: str) -> int:
+    """The vocabulary size of a corpus after preprocessing (see corpus_stats)."""
+    return corpus_stats(path, mode).vocab_size
+
+
+def corpus_too_short(
+    chars: int, batch_size: int, num_steps: int, val_fraction: float, source: str
+) -> str | None:
+    """Why a corpus of `chars` characters cannot fill one batch, or None when it can."""
+    need = min_corpus_chars(batch_size, num_steps, val_fraction)
+    if chars >= need:
+        return None
+    return (
+        f"corpus too short: {chars:,} characters after preprocessing; "
+        f"batch {batch_size} x {plural(num_steps, 'step')} needs at least {need:,} ({source})"
+    )
 
 
 def min_corpus_chars(batch_size: int, num_steps: int, val_fraction: float) -> int:
@@ -129,13 +183,10 @@ def min_corpus_chars(batch_size: int, num_steps: int, val_fraction: float) -> in
 
 def check_trainable(corpus: Corpus, batch_size: int, num_steps: int, val_fraction: float) -> None:
     """CorpusError when the corpus cannot fill a single batch of training sequences."""
-    need = min_corpus_chars(batch_size, num_steps, val_fraction)
-    if corpus.chars < need or corpus.train.numel() < batch_size * num_steps + 1:
-        raise CorpusError(
-            f"corpus too short: {corpus.chars:,} characters after preprocessing; "
-            f"batch {batch_size} x {plural(num_steps, 'step')} needs at least {need:,} "
-            f"({corpus.source})"
-        )
+    # min_corpus_chars makes the training split hold batch_size * num_steps + 1 ids.
+    reason = corpus_too_short(corpus.chars, batch_size, num_steps, val_fraction, corpus.source)
+    if reason is not None:
+        raise CorpusError(reason)
 
 
 # Callers read these from here: the corpus is where a front end looks for them.
@@ -143,9 +194,12 @@ __all__ = [
     "TIMEMACHINE_LABEL",
     "TIMEMACHINE_SHA1",
     "Corpus",
+    "CorpusStats",
     "Vocab",
     "absolute_corpus_path",
     "check_trainable",
+    "corpus_stats",
+    "corpus_too_short",
     "id_dtype",
     "load_corpus",
     "min_corpus_chars",

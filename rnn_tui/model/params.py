@@ -18,17 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from rnn_tui.config import CELLS
 from rnn_tui.errors import ConfigError
-from rnn_tui.model.shape import model_shape
+from rnn_tui.model.shape import GATES, model_shape, stacked_blocks
 
 if TYPE_CHECKING:
     from rnn_tui.config import TrainConfig
-
-# Gate names in the order PyTorch stacks them inside each tensor.
-GATES: dict[str, tuple[str, ...]] = {
-    "rnn": (),
-    "gru": ("reset", "update", "new"),  # r, z, n
-    "lstm": ("input", "forget", "cell", "output"),  # i, f, g, o
-}
 
 MAX_REPORT_LAYERS = 1_000  # rows are listed one by one: a report of 10^8 layers never ends
 
@@ -140,7 +133,7 @@ def _recurrent_rows(
     cell: str, layer: int, input_size: int, hidden: int, per_gate: bool
 ) -> list[ParamRow]:
     gates = GATES[cell]
-    stacked = max(len(gates), 1)  # vanilla RNN: one "gate"
+    stacked = stacked_blocks(cell)  # vanilla RNN: one "gate"
     split = per_gate and len(gates) > 0
     label = f"layer {layer + 1}"
     rows: list[ParamRow] = []

@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rnn_tui.errors import RnnTuiError
-from rnn_tui.model.shape import model_shape
+from rnn_tui.model.shape import model_shape, stacked_blocks
 
 if TYPE_CHECKING:
     from rnn_tui.config import TrainConfig
 
 FLOAT_BYTES = 4  # weights, gradients and optimizer state are fp32
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 # fp32 values kept per time step, batch element and hidden unit of a layer for backward:
 # the gate pre-activations, their outputs, and the layer's output and state.
 SAVED_PER_UNIT = {"rnn": 3, "gru": 9, "lstm": 11}
@@ -52,7 +51,7 @@ def parameter_count(
     cell: str, input_size: int, hidden: int, layers: int, output_size: int, embedding: int | None
 ) -> int:
     """CharRNN's parameter count in closed form (PyTorch's two biases): O(1) for any layers."""
-    gates = GATES[cell]
+    gates = stacked_blocks(cell)
     first_input = embedding if embedding is not None else input_size
     embed = input_size * embedding if embedding is not None else 0
     per_layer_bias = 2 * gates * hidden

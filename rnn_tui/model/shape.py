@@ -12,6 +12,20 @@ from typing import Any
 
 from rnn_tui.config import TrainConfig, embedding_dim
 
+# The one gate table: gate names in the order PyTorch stacks them inside each recurrent
+# weight and bias tensor. A vanilla RNN has none (one block per tensor). The parameter
+# rows (params.py) and the memory estimate (resources.py) both read it.
+GATES: dict[str, tuple[str, ...]] = {
+    "rnn": (),
+    "gru": ("reset", "update", "new"),  # r, z, n
+    "lstm": ("input", "forget", "cell", "output"),  # i, f, g, o
+}
+
+
+def stacked_blocks(cell: str) -> int:
+    """How many hidden-sized blocks each recurrent tensor of `cell` stacks: its gates, or 1."""
+    return max(len(GATES[cell]), 1)
+
 
 @dataclass(frozen=True)
 class ModelShape:

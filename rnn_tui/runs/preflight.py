@@ -1,41 +1,41 @@
-"""Check every run of a queue or sweep before the first one trains.
+"""Check every run of a plan before the first one trains: corpus long enough, memory fits.
 
 Without this, a sweep whose third config cannot train (a corpus too short for its batch,
-a model too big for the memory) fails after the first two have spent their time. Each
-distinct corpus is read once; every config is checked against it and against the memory
-the machine has. Front ends (the CLI, the TUI) call `check_configs` before starting.
+a model too big for the memory) fails after the first two have spent their time. The check
+needs only each corpus's length and vocabulary size (`corpus_stats`: read once, cached, no
+torch), so the TUI runs it in its own process without loading the corpus into tensors. The
+planner calls `check_configs`; the trainer checks the same two rules again when it builds the
+run (a plan may run later, or elsewhere).
 """
 
 from __future__ import annotations
 
 from rnn_tui.config import TrainConfig
-from rnn_tui.data.corpus import load_corpus, min_corpus_chars
+from rnn_tui.data.corpus import corpus_stats, corpus_too_short
 from rnn_tui.errors import CorpusError, RnnTuiError
 from rnn_tui.model.resources import check_memory
 from rnn_tui.runs.sweep import sweep_label, varied_fields
 
 
-def check_configs(configs: list[TrainConfig]) -> None:
+def check_config(config: TrainConfig) -> None:
+    """RnnTuiError in one line when this run cannot train: bad fields, corpus, memory."""
+    config.checked()
+    stats = corpus_stats(config.corpus, config.preprocess)
+    reason = corpus_too_short(
+        stats.chars, config.batch_size, config.num_steps, config.val_fraction, stats.source
+    )
+    if reason is not None:
+        raise CorpusError(reason)
+    check_memory(config, stats.vocab_size)
+
+
+def check_configs(configs: list[TrainConfig] | tuple[TrainConfig, ...]) -> None:
     """RnnTuiError naming the first run that cannot train, and why, in one line."""
+    configs = list(configs)
     varied = varied_fields(configs)
-    corpora: dict[tuple[str | None, str, float], tuple[int, int, str]] = {}
     for index, config in enumerate(configs):
         try:
-            config.checked()
-            key = (config.corpus, config.preprocess, config.val_fraction)
-            if key not in corpora:
-                corpus = load_corpus(*key)
-                corpora[key] = (corpus.chars, len(corpus.vocab), corpus.source)
-                del corpus
-            chars, vocab_size, source = corpora[key]
-            need = min_corpus_chars(config.batch_size, config.num_steps, config.val_fraction)
-            if chars < need:
-                raise CorpusError(
-                    f"corpus too short: {chars:,} characters after preprocessing; "
-                    f"batch {config.batch_size} x {config.num_steps} steps needs at least "
-                    f"{need:,} ({source})"
-                )
-            check_memory(config, vocab_size)
+            check_config(config)
         except RnnTuiError as exc:
             if len(configs) == 1:
                 raise

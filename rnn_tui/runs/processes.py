@@ -1,10 +1,10 @@
-"""A run is a process: start `rnn-tui train` as a child of its own, find its runs, stop any run.
+"""A run is a process: start one that executes a plan, find its runs, stop any run.
 
-The TUI trains by launching exactly what a user would type (`python -m rnn_tui train ...`,
-comma lists included, so a sweep is one child), in a session of its own so a hangup of
-the terminal never reaches it, with its output in a log file. The child records into the
-same run store the launcher reads; `stop_run` works on any run of this machine, whoever
-started it.
+The TUI trains by writing the planner's RunPlan to a file and launching the one executor
+on it (`python -m rnn_tui train --plan PATH`: `launch_plan`), in a session of its own so a
+hangup of the terminal never reaches it, with its output in a log file. A sweep is one
+child. The child records into the store the plan names, which the launcher reads;
+`stop_run` works on any run of this machine, whoever started it.
 
 No torch and no Textual here: the TUI imports this at start-up.
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from rnn_tui.config import FIELDS, flag
 from rnn_tui.errors import RnnTuiError
+from rnn_tui.runs.plan import RunPlan, save_plan
 from rnn_tui.store import ENV_DATA_DIR, RunRow, RunStore, is_this_host, process_alive, process_token
 from rnn_tui.store.liveness import identify
 
@@ -61,6 +62,30 @@ def train_argv(
     return argv
 
 
+def plan_argv(plan_path: Path | str) -> list[str]:
+    """The run process's command line: execute the plan in `plan_path`, nothing else."""
+    command = [sys.executable, "-m", "rnn_tui", "train", "--quiet", "--log-to-run"]
+    return [*command, "--plan", str(plan_path)]
+
+
+def launch_plan(plan: RunPlan, data_dir: Path) -> Launch:
+    """Write `plan` beside the launch logs and start a run process that executes it (each
+    run then keeps its own one-run plan.json in its folder). RnnTuiError when it cannot."""
+    folder = Path(data_dir) / LAUNCH_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(
+            prefix=time.strftime("%Y%m%d-%H%M%S-"), suffix=".plan.json", dir=folder
+        )
+        os.close(handle)
+    except OSError as exc:
+        raise RnnTuiError(f"cannot write the plan in {folder}: {exc.strerror or exc}") from None
+    path = save_plan(plan, name)
+    started = launch(plan_argv(path), data_dir)
+    started.plan_path = path
+    return started
+
+
 @dataclass
 class Launch:
     """A started child: its process, where its output goes until it has a run, and when."""
@@ -68,6 +93,7 @@ class Launch:
     process: subprocess.Popen[bytes]
     log_path: Path
     started: float  # time.time() just before the start
+    plan_path: Path | None = None  # the plan it executes (launch_plan)
 
     @property
     def pid(self) -> int:

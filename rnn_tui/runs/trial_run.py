@@ -1,8 +1,10 @@
 """A trial's run: started as an ordinary detached run process, found in the store, and
 marked `pruned` when the search stopped it early.
 
-`start_trial_run` is the one place a trial becomes a run process; when runs are plans it
-hands the trial's values to the planner instead. No Optuna, no torch.
+`start_trial_run` is the one place a trial becomes a run process: the trial's values go
+through the planner (rnn_tui.runs.planner.plan_start) as a form's or flags' do, and the plan
+is launched as any run's is; a config the planner refuses is a failed trial whose reason is
+the refusal's one line. No Optuna, no torch.
 """
 
 from __future__ import annotations
@@ -11,23 +13,27 @@ import time
 from pathlib import Path
 
 from rnn_tui.errors import RnnTuiError, StoreError
-from rnn_tui.runs.processes import Launch, launch, runs_of_process, train_argv
+from rnn_tui.runs.planner import Question, plan_start
+from rnn_tui.runs.processes import Launch, launch_plan, runs_of_process
 from rnn_tui.store import RunStore
 
 CHECKPOINT_SUFFIX = ".pt"
 
 
 def start_trial_run(values: dict[str, str], store: RunStore, *, name: str) -> Launch:
-    """Start `rnn-tui train` on one trial's values (every field as the flags give it),
-    recording into `store`, its output in the run's folder. RnnTuiError if it cannot start."""
-    argv = train_argv(values, store_path=store_argument(store), name=name)
-    return launch(argv, files_dir(store))
+    """Plan one trial's values (every field as the flags give it) and start the run process
+    on the plan, recording into `store`, its output in the run's folder. RnnTuiError (a
+    ConfigError for a field) when the planner refuses them or the process cannot start."""
+    # The store's text carries no password: the plan file never holds one.
+    planned = plan_start(values, store=store_argument(store), name=name, confirmed=True)
+    assert not isinstance(planned, Question)  # confirmed: a trial is one run
+    return launch_plan(planned, files_dir(store))
 
 
 def store_argument(store: RunStore) -> str:
-    """The store as a child's --store: the SQLite file or the database URL, never with a
-    password (the child finds it where this process did: $RNN_TUI_STORE, PGPASSWORD or
-    ~/.pgpass)."""
+    """The store as a child's --store or a plan's store: the SQLite file or the database
+    URL, never with a password (the child finds it where this process did: $RNN_TUI_STORE,
+    PGPASSWORD or ~/.pgpass)."""
     return store.url.text
 
 

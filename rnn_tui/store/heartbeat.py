@@ -85,6 +85,8 @@ class Heartbeat:
 
     def _run(self) -> None:
         while not self._done.wait(self.interval):
+            if getattr(self.store, "_closed", False):  # the store went first: nothing to beat
+                return
             try:
                 asked = self.store.beat(self.run_id)
             except StoreError:

@@ -34,8 +34,11 @@ def _resolved(path: Path | str) -> Path:
     return Path(os.path.realpath(Path(path).expanduser()))
 
 
-def owned_files(db_path: Path | str | None = None) -> list[tuple[Path, str]]:
-    """(path, what it is) of the files and folders the store at `db_path` owns, resolved."""
+def owned_files(
+    db_path: Path | str | None = None, files_dir: Path | str | None = None
+) -> list[tuple[Path, str]]:
+    """(path, what it is) of the files and folders the store at `db_path` owns, resolved;
+    `files_dir` is where its run folders live when that is not beside it (PostgreSQL)."""
     from rnn_tui.settings import settings_path
 
     db = _resolved(db_path if db_path is not None else default_db_path())
@@ -46,6 +49,8 @@ def owned_files(db_path: Path | str | None = None) -> list[tuple[Path, str]]:
     owned.append((journal, "the studies journal"))
     owned.append((journal.with_name(journal.name + ".lock"), "the studies journal's lock"))
     owned.append((db.parent / RUNS_FOLDER, "the runs folder"))
+    if files_dir is not None:
+        owned.append((_resolved(files_dir) / RUNS_FOLDER, "the runs folder"))
     owned.append((_resolved(settings_path()), "the settings file"))
     return owned
 
@@ -61,10 +66,12 @@ def refuse_owned(
     """OwnedPathError in one line when `path` is a file the store owns or lies in the runs
     folder; `store` (or `checkpoints`) adds the checkpoints its runs record."""
     target = _resolved(path)
+    files_dir = None
     if store is not None:
         db_path = store.path
+        files_dir = getattr(store, "files_dir", None)
         checkpoints = [*checkpoints, *_recorded_checkpoints(store)]
-    for owned, name in owned_files(db_path):
+    for owned, name in owned_files(db_path, files_dir):
         if target == owned or (name == "the runs folder" and owned in target.parents):
             where = "" if target == owned else f" (it is inside {owned})"
             raise OwnedPathError(

@@ -42,6 +42,7 @@ from rnn_tui.store.schema import (
     check_status,
 )
 from rnn_tui.store.validate import (
+    MAX_NAME,
     DamagedRow,
     is_damaged,
     read_epoch,
@@ -341,12 +342,16 @@ class RunStore(Database):
         name = name.strip()
         if not name:
             raise StoreError("a run name cannot be empty")
+        if len(name) > MAX_NAME:  # longer would read back as a damaged row
+            raise StoreError(f"a run name has at most {MAX_NAME:,} characters")
         self.update_run(run_id, name=name)
 
     def set_tags(self, run_id: int, tags: list[str]) -> None:
         clean: list[str] = []
         for tag in tags:
             tag = storable(tag.strip())
+            if len(tag) > MAX_NAME:
+                raise StoreError(f"a tag has at most {MAX_NAME:,} characters")
             if tag and tag not in clean:
                 clean.append(tag)
         self.update_run(run_id, tags=clean)

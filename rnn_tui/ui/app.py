@@ -132,7 +132,9 @@ class RnnTuiApp(HasState, App):
         self._training = self.controller  # what the tick follows, even if a test swaps it
         self._confirming_quit = False
         self._confirming_stop = False
-        self.sub_title = store_title(self.controller.location)
+        store = store_title(self.controller.location)
+        if store:  # instead of the tagline: another store than the default file is in use
+            self.sub_title = store
 
     # -- the state (screens post these messages; the app owns the change)
 
@@ -189,7 +191,7 @@ class RnnTuiApp(HasState, App):
 
     async def action_start_training(self) -> None:
         """Start the Train form's run (or sweep)."""
-        (await self._train_screen()).start_training()
+        await (await self._train_screen()).start_training()
 
     def action_stop_training(self, confirmed: bool = False) -> None:
         """Stop the current run (it saves a checkpoint) and cancel the rest of the queue;
@@ -277,6 +279,8 @@ class RnnTuiApp(HasState, App):
         if controller.launch is None and controller.current is None:
             return
         controller.tick()
+        if not self.screen_stack:
+            return  # the app is ending: a tick may still come after its last screen went
         screen = self.screen
         if isinstance(screen, TrainScreen):
             try:
@@ -310,20 +314,25 @@ class RnnTuiApp(HasState, App):
         return True
 
     async def resume_run(self, run_id: int) -> bool:
-        """Continue a stopped or interrupted run from its last checkpoint, under its own id,
-        on the Train screen (as its Start does); False (with a notification) when it cannot."""
+        """Continue a run under its own id, on the Train screen (as its Start does), when the
+        planner's resume rule allows it; False (with the reason) when it does not. The
+        planner reads the store in a worker thread."""
         from rnn_tui.errors import RnnTuiError
+        from rnn_tui.runs.planner import plan_resume
         from rnn_tui.store import RunStore
-        from rnn_tui.ui.screens.runs import resume_plan
 
-        try:
-            with RunStore(self.state.store_path) as store:
-                resume_plan(store.get_run(run_id))
-        except RnnTuiError as exc:
-            self.notify(str(exc), severity="error", title="cannot resume")
+        location = self.controller.location
+
+        def plan():  # noqa: ANN202 - the planner's answer
+            with RunStore(location) as store:
+                return plan_resume(store, run_id)
+
+        answer = await self.controller.plan_in_thread(plan)
+        if isinstance(answer, RnnTuiError):
+            self.notify(str(answer), severity="warning", title="cannot resume", markup=False)
             return False
         screen = await self._train_screen()
-        return screen.start_queue(None, resume_run_id=run_id)
+        return screen.start_plan(answer)
 
     async def open_in_sample(self, checkpoint: str) -> None:
         """Show the Sample screen on this checkpoint."""

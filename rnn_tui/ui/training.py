@@ -1,23 +1,25 @@
 """The TUI's side of training: launch a run process, follow it through the store, stop it.
 
-A run is a process of its own (`rnn_tui.runs.processes`): Start launches `rnn-tui train` with
-the form's values, and the run goes on when the app ends or the terminal hangs up. The
+A run is a process of its own (`rnn_tui.runs.processes`): Start asks the planner for a
+RunPlan in a worker thread (`plan_in_thread`), then launches the run process on it
+(`start_plan`), and the run goes on when the app ends or the terminal hangs up. The
 store is the channel (`rnn_tui.runs.follow`): the app's repaint tick calls `tick()`, which
 reads the rows new since the last tick into `WatchedRun`, and the screens paint from it.
 The same path shows a run this app started and one it attached to. A thread worker only
 waits on the child, and says when it ended.
 
-torch is never imported here.
+torch is never imported here, nor by the planner.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.worker import Worker, get_current_worker
+from textual.worker import Worker, WorkerFailed, get_current_worker
 
 from rnn_tui.checkpoints.choice import sample_checkpoint
 from rnn_tui.errors import RnnTuiError, StoreError
@@ -31,15 +33,16 @@ from rnn_tui.runs.follow import (
     newest_live_run,
     start_line,
 )
+from rnn_tui.runs.plan import RunPlan
+from rnn_tui.runs.planner import Question, plan_resume, plan_start
 from rnn_tui.runs.processes import (
     Launch,
-    launch,
+    launch_plan,
     log_tail,
     run_log_path,
     runs_of_process,
     signal_if_ours,
     stop_run,
-    train_argv,
 )
 from rnn_tui.store import RunRow, RunStore, data_dir, process_alive, resolve_store_url
 from rnn_tui.ui.state import CheckpointSaved, ShownRunChanged
@@ -137,19 +140,60 @@ class TrainingController(ShownQueue):
 
     # -- control
 
+    async def plan_in_thread(
+        self, planner: Callable[[], RunPlan | Question]
+    ) -> RunPlan | Question | RnnTuiError:
+        """The planner's answer, computed in a worker thread (it reads the corpus and the
+        store), awaited without blocking the event loop; a refusal comes back as the error."""
+
+        def plan() -> RunPlan | Question | RnnTuiError:
+            try:
+                return planner()
+            except RnnTuiError as exc:
+                return exc
+
+        worker = self.app.run_worker(
+            plan, name="planning", group="planning", thread=True, exit_on_error=False
+        )
+        try:
+            answer = await worker.wait()
+        except WorkerFailed as exc:  # a bug, not a user error: say it in one line
+            return RnnTuiError(f"planning failed: {exc.error!r}")
+        assert answer is not None
+        return answer
+
     def start(self, values: dict[str, str] | None, **options: Unpack[StartOptions]) -> Launch:
-        """Launch `rnn-tui train` with the form's `values`, or resume a run under its own
-        id (see StartOptions). RnnTuiError when a run is going or the process cannot start."""
+        """Plan here (in the caller's thread) and launch: for callers that are not on the
+        event loop (the UI benchmark). A screen plans with `plan_in_thread`, then calls
+        `start_plan`. RnnTuiError when the planner refuses or the process cannot start."""
         if self.running:
             raise RnnTuiError("a run is already going: stop it first (k)")
         resumed = options.get("resume_run_id")
-        argv = train_argv(values, store_path=self.location.text, resume=resumed)
-        if options.get("confirmed", False):
-            argv.append("--yes")
-        started = launch(argv, self.launch_dir)
-        count = options.get("count", 1)
+        if resumed is not None:
+            with RunStore(self.location) as store:
+                planned: RunPlan | Question = plan_resume(store, resumed, values)
+        else:
+            planned = plan_start(
+                values or {}, store=self.location.text, confirmed=options.get("confirmed", False)
+            )
+        if isinstance(planned, Question):
+            raise RnnTuiError(planned.text)
+        return self.start_plan(planned)
+
+    def start_plan(self, plan: RunPlan) -> Launch:
+        """Launch a run process that executes `plan` (a run, a sweep, or a resume under the
+        run's own id) and follow it. RnnTuiError when a run is going or it cannot start."""
+        if self.running:
+            raise RnnTuiError("a run is already going: stop it first (k)")
+        started = launch_plan(plan, self.launch_dir)
+        resumed = plan.resume.run_id if plan.resume is not None else None
         self._show(
-            ShownQueue(launch=started, queue_total=count, resumed_run=resumed, queue_done=False)
+            ShownQueue(
+                launch=started,
+                queue_total=len(plan.configs),
+                resumed_run=resumed,
+                queue_done=False,
+            )
         )
         self.worker = self.app.run_worker(
             lambda: self._supervise(started),
@@ -350,6 +394,9 @@ class TrainingController(ShownQueue):
         if child is not None and child.returncode == 0:
             with suppress(OSError):
                 child.log_path.unlink()
+            with suppress(OSError):  # each run keeps its own plan.json in its folder
+                if child.plan_path is not None:
+                    child.plan_path.unlink()
         if self.sweep_id is not None and self.queue_total > 1 and self.summary_on_end:
             from rnn_tui.ui.screens.sweep_summary import show_sweep_summary
 

@@ -1,8 +1,9 @@
 """What the Parameters screen shows: the model sizes its side form describes, and the rows of
 its layer-by-layer table (textbook vs PyTorch) with the line shown under each one.
 
-The counts are rnn_tui.model.params' arithmetic; a Train form's config becomes sizes through the
-engine's one model shape (rnn_tui.model.shape). No Textual: the cells are rich Text.
+The counts are rnn_tui.model.params' arithmetic; the sizes, their defaults and ranges live in
+rnn_tui.model.sizes (shared with `rnn-tui params`); a Train form's config becomes sizes through
+the engine's one model shape (rnn_tui.model.shape). No Textual: the cells are rich Text.
 """
 
 from __future__ import annotations
@@ -12,11 +13,19 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from rnn_tui.config import MAX_LAYERS, TrainConfig, parse_int
-from rnn_tui.model.params import ParamReport, ParamRow, count_params
-from rnn_tui.model.shape import model_shape
+from rnn_tui.model.params import ParamReport, ParamRow
 
-CELL_LABELS = {"rnn": "RNN (vanilla)", "gru": "GRU", "lstm": "LSTM"}
+# The sizes, their defaults and ranges are the engine's (shared with `rnn-tui params`).
+from rnn_tui.model.sizes import CELL_LABELS as CELL_LABELS
+from rnn_tui.model.sizes import SIZE_FIELDS as SIZE_FIELDS
+from rnn_tui.model.sizes import WORKED_EXAMPLE as WORKED_EXAMPLE
+from rnn_tui.model.sizes import ModelSizes as ModelSizes
+from rnn_tui.model.sizes import form_model_sizes as form_model_sizes
+from rnn_tui.model.sizes import parse_size as parse_size
+
+# A deeper stack shows its first layers and its last; the middle ones repeat (their totals
+# stay in the sums), and a table of 17,000 rows would hold up the screen for seconds.
+SHOWN_LAYERS = 8
 
 # The table's columns: (label, key).
 COLUMNS = (
@@ -27,72 +36,6 @@ COLUMNS = (
     ("PyTorch", "pytorch"),
     ("formula", "formula"),
 )
-
-# field id -> (label, minimum, maximum, optional)
-SIZE_FIELDS: dict[str, tuple[str, int, int, bool]] = {
-    "input_size": ("input", 1, 1_000_000, False),
-    "hidden": ("hidden", 1, 65_536, False),
-    "layers": ("layers", 1, MAX_LAYERS, False),
-    "output_size": ("output", 1, 1_000_000, False),
-    "embedding": ("embedding", 1, 65_536, True),
-}
-
-
-@dataclass(frozen=True)
-class ModelSizes:
-    """What the side form describes. embedding None: one-hot/raw input of input_size."""
-
-    cell: str = "rnn"
-    input_size: int = 1
-    hidden: int = 3
-    layers: int = 2
-    output_size: int = 1
-    embedding: int | None = None
-
-    def report(self, *, per_gate: bool = True) -> ParamReport:
-        return count_params(
-            self.cell,
-            self.input_size,
-            self.hidden,
-            self.layers,
-            self.output_size,
-            embedding=None if self.embedding is None else (self.input_size, self.embedding),
-            per_gate=per_gate,
-        )
-
-    def describe(self) -> str:
-        shape = f"{self.layers}×{self.hidden}"
-        embed = f", embedding {self.embedding}" if self.embedding else ""
-        return (
-            f"{CELL_LABELS[self.cell]} {shape}, input {self.input_size}{embed}, "
-            f"output {self.output_size}"
-        )
-
-
-WORKED_EXAMPLE = ModelSizes()
-
-
-def parse_size(text: str, minimum: int, maximum: int, optional: bool) -> int | None:
-    """A form field as a whole number in [minimum, maximum]; raises ValueError with a message."""
-    if not text.strip():
-        if optional:
-            return None
-        raise ValueError("required")
-    return parse_int(text, minimum, maximum)
-
-
-def form_model_sizes(config: TrainConfig, vocab_size: int) -> ModelSizes:
-    """The CharRNN `CharRNN.from_config(config, vocab_size)` builds, as form sizes."""
-    shape = model_shape(config, vocab_size)
-    embedding = shape.embedding
-    return ModelSizes(
-        cell=shape.cell,
-        input_size=vocab_size,
-        hidden=shape.hidden,
-        layers=shape.layers,
-        output_size=vocab_size,
-        embedding=None if embedding is None or embedding < 0 else embedding,
-    )
 
 
 @dataclass(frozen=True)
@@ -108,12 +51,25 @@ def _shape(row: ParamRow) -> str:
     return "×".join(str(n) for n in row.shape)
 
 
+def _skipped_layers(layers: list[str]) -> TableRow:
+    """One row in place of the middle layers of a deep stack: they repeat the one before."""
+    what = f"{layers[0]} – {layers[-1]}: {len(layers):,} layers like the one above"
+    return TableRow((Text(f"… {what}", style="dim"), "", "", "", "", ""), "skipped", what)
+
+
 def table_rows(report: ParamReport) -> Iterator[TableRow]:
     """Each layer's tensors (or gates), then its subtotal; the total last."""
     rows_by_layer: dict[str, list[ParamRow]] = {}
     for row in report.rows:
         rows_by_layer.setdefault(row.layer, []).append(row)
-    for layer, textbook, pytorch in report.layer_totals():
+    totals = report.layer_totals()
+    recurrent = [layer for layer, _, _ in totals if layer.startswith("layer ")]
+    hidden_layers = recurrent[SHOWN_LAYERS - 1 : -1] if len(recurrent) > SHOWN_LAYERS else []
+    for layer, textbook, pytorch in totals:
+        if hidden_layers and layer == hidden_layers[0]:
+            yield _skipped_layers(hidden_layers)
+        if layer in hidden_layers:
+            continue
         for i, row in enumerate(rows_by_layer[layer]):
             formula = row.formula.split(" (", 1)[0]
             if row.formula != formula:

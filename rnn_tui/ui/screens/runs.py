@@ -26,7 +26,6 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from rnn_tui.reports.curves import X_AXES
 from rnn_tui.store import RunRow
 from rnn_tui.ui.screens.runs_actions import RunActions
-from rnn_tui.ui.screens.runs_actions import resume_plan as resume_plan  # the app resumes with it
 from rnn_tui.ui.screens.runs_info import detail_line, info_line, queue_line
 from rnn_tui.ui.screens.runs_snapshot import Snapshot, apply_metrics, known_rows
 from rnn_tui.ui.typed_app import app_of, remember

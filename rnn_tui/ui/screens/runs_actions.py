@@ -3,41 +3,17 @@ open its sweep. Each acts on the highlighted run and writes through the run stor
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from textual.screen import Screen
 
-from rnn_tui.checkpoints.choice import sample_checkpoint
-from rnn_tui.config import TrainConfig
 from rnn_tui.errors import RnnTuiError
+from rnn_tui.runs.planner import default_sample_checkpoint
 from rnn_tui.store import RunRow
 from rnn_tui.ui.screens.dialogs import TextPrompt, yes_no
-from rnn_tui.ui.screens.runs_snapshot import RunCurves, RunsReader, stored_config
+from rnn_tui.ui.screens.runs_snapshot import RunCurves, RunsReader
 from rnn_tui.ui.typed_app import app_of
 from rnn_tui.ui.widgets.runs_table import RunsTable
-
-RESUMABLE = ("stopped", "interrupted")
-
-
-def resume_plan(run: RunRow) -> tuple[TrainConfig, str]:
-    """(config, checkpoint) to continue a stopped or interrupted run; RnnTuiError if not."""
-    if run.status == "running":
-        raise RnnTuiError(f"run {run.id} is running: nothing to resume")
-    if run.status == "finished":
-        raise RnnTuiError(
-            f"run {run.id} finished; clone it (c) and raise the epochs to train further"
-        )
-    if run.status not in RESUMABLE:
-        raise RnnTuiError(
-            f"run {run.id} {run.status}: only stopped or interrupted runs resume; "
-            "clone it (c) to start again"
-        )
-    if not run.checkpoint:
-        raise RnnTuiError(f"run {run.id} has no checkpoint to resume from")
-    if not Path(run.checkpoint).is_file():
-        raise RnnTuiError(f"run {run.id}'s checkpoint {run.checkpoint} is missing")
-    return stored_config(run), run.checkpoint
 
 
 class RunActions(Screen):
@@ -69,24 +45,19 @@ class RunActions(Screen):
             await app_of(self).clone_into_form(run)
 
     async def action_resume(self) -> None:
-        """Continue a stopped or interrupted run from its last checkpoint."""
+        """Continue the highlighted run from its last checkpoint, if the planner's resume
+        rule allows it (it says why not)."""
         run = self._highlighted("resume")
-        if run is None:
-            return
-        try:
-            resume_plan(run)
-        except RnnTuiError as exc:
-            self.notify(str(exc), severity="warning", title="cannot resume", markup=False)
-            return
-        await app_of(self).resume_run(run.id)
+        if run is not None:
+            await app_of(self).resume_run(run.id)
 
     async def action_open_sample(self) -> None:
-        """Sample from the highlighted run's best checkpoint (else its last)."""
+        """Sample from the checkpoint the planner opens by default (the best, else the last)."""
         run = self._highlighted("sample from")
         if run is None:
             return
         try:
-            checkpoint = sample_checkpoint(run)
+            checkpoint = default_sample_checkpoint(run)
         except RnnTuiError as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return

@@ -155,6 +155,7 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         self._shown_errors: dict[str, str] = {}
         self._pending_vocab: tuple[str | None, str] | None = None
         self._validated: tuple[dict[str, str], dict[str, str]] | None = None
+        self._field_errors: dict[str, str] = {}  # each field's own problem, by its last text
         self.search: StudySpec | None = None  # the search the form stands for, if valid
         self._may_measure = False
         self._loading = False
@@ -323,8 +324,18 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
         search_texts = group.texts()
         if (values, search_texts) == self._validated and not force:
             return  # e.g. the Changed events every Input posts when it is mounted
+        before_values = self._validated[0] if self._validated else {}
         self._validated = (values, search_texts)
-        errors: dict[str, str] = {}
+        # Only the fields whose text changed are checked again (no field's rule reads
+        # another's); the cross-field rules and the sweep come with build_configs below.
+        for name, text in values.items():
+            if force or before_values.get(name) != text:
+                message = field_error(name, text)
+                if message:
+                    self._field_errors[name] = message
+                else:
+                    self._field_errors.pop(name, None)
+        errors = dict(self._field_errors)
         configs: list[TrainConfig] = []
         message = ""
         wanted, self.search, search_errors = check_search(values, search_texts)
@@ -333,10 +344,6 @@ class ConfigForm(FormFocus, FormParams, can_focus=False):
             errors = search_errors
             message = describe(self.search) if self.search else errors.get("sweep", "")
         else:
-            for name, text in values.items():
-                problem = field_error(name, text)
-                if problem:
-                    errors[name] = problem
             if not errors:
                 try:
                     configs = build_configs(values)

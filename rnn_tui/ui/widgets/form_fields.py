@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnn_tui.config import FIELDS, SWEEPABLE, TrainConfig, parse_value
+from rnn_tui.config import FIELDS, SWEEPABLE, parse_value, value_error
 from rnn_tui.runs.sweep import build_configs, split_sweep
 
 __all__ = ["build_configs", "field_error", "folded_fields", "folded_title", "format_value"]
@@ -28,8 +28,7 @@ def field_error(name: str, text: str) -> str | None:
         return "has an empty item in its list"
     for part in parts:
         try:
-            value = parse_value(name, part)
-            message = TrainConfig().replace(**{name: value}).validate().get(name)
+            message = value_error(name, parse_value(name, part))
         except ValueError as exc:
             message = str(exc)
         if message:

@@ -1,5 +1,6 @@
 """The form's live "parameters: N" line: the model shapes of its configs and the vocabulary
-size of its corpus, measured once per (corpus, preprocess) in a thread worker and cached."""
+size of its corpus, measured in a thread worker into the engine's one cache of corpus
+measurements (`rnn_tui.data.corpus.corpus_stats`), which the planner reads too."""
 
 from __future__ import annotations
 
@@ -11,12 +12,10 @@ from textual.message import Message
 from textual.widgets import Static
 
 from rnn_tui.config import TrainConfig
+from rnn_tui.data.corpus import forget_corpus_stats, measured_corpus_stats
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.model.params import report_for_config
 from rnn_tui.ui.widgets.form_fields import MODEL_FIELDS, build_configs
-
-# (corpus, preprocess) -> vocabulary size, or the reason it is unknown. Shared by every form.
-_VOCAB_SIZES: dict[tuple[str | None, str], int | str] = {}
 
 
 @dataclass
@@ -32,6 +31,7 @@ class FormParams(VerticalScroll):
     _errors: dict[str, str]
     _may_measure: bool
     _pending_vocab: tuple[str | None, str] | None
+    _vocab_problem: tuple[tuple[str | None, str], str] | None = None  # why it is unknown
 
     def values(self) -> dict[str, str]:
         raise NotImplementedError
@@ -56,7 +56,7 @@ class FormParams(VerticalScroll):
         corpus = values.get("corpus", "").strip() or None
         mode = values.get("preprocess") or "clean"
         key = (corpus, mode)
-        size = _VOCAB_SIZES.get(key)
+        size = self._known_vocab(key)
         if size is None:
             label.update("parameters: …")
             if self._may_measure and self._pending_vocab != key:
@@ -70,13 +70,22 @@ class FormParams(VerticalScroll):
         text = f"{counts[0]:,}" if len(counts) == 1 else f"{counts[0]:,} – {counts[-1]:,}"
         label.update(f"parameters: {text}  (vocab {size})")
 
+    def _known_vocab(self, key: tuple[str | None, str]) -> int | str | None:
+        """The corpus's vocabulary size if measured as it is now, why it cannot be, or None."""
+        if self._vocab_problem is not None and self._vocab_problem[0] == key:
+            return self._vocab_problem[1]
+        stats = measured_corpus_stats(*key)
+        return None if stats is None else stats.vocab_size
+
     @property
     def param_count_text(self) -> str:
         return str(self.query_one("#param-count", Static).render())
 
     def refresh_vocab(self) -> None:
         """Measure the corpus again (after the file changed)."""
-        _VOCAB_SIZES.pop(self._current_vocab_key(), None)
+        key = self._current_vocab_key()
+        forget_corpus_stats(*key)
+        self._vocab_problem = None
         self._pending_vocab = None
         self._update_params(self.values())
 
@@ -98,7 +107,11 @@ class FormParams(VerticalScroll):
 
     def on_vocab_measured(self, message: VocabMeasured) -> None:
         message.stop()
-        _VOCAB_SIZES[message.key] = message.result
+        # A size is in the engine's cache now; a reason is kept here until the key changes.
+        if isinstance(message.result, str):
+            self._vocab_problem = (message.key, message.result)
+        elif self._vocab_problem is not None and self._vocab_problem[0] == message.key:
+            self._vocab_problem = None
         if self._pending_vocab == message.key:
             self._pending_vocab = None
         if self.is_mounted:
