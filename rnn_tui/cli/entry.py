@@ -75,9 +75,19 @@ def choose_store(flag: str | None) -> None:
     $RNN_TUI_STORE (a relative path made absolute), so a password stays out of any argv."""
     if flag is None:
         return
+    from rnn_tui.errors import StoreError
     from rnn_tui.store import ENV_STORE, parse_store_url
 
     location = parse_store_url(flag)
+    if location.is_postgres:
+        # A parent hands its children the database's URL without the password, which stays
+        # in $RNN_TUI_STORE: keep that URL when it names the same database.
+        try:
+            same = parse_store_url(os.environ.get(ENV_STORE, "")).text == location.text
+        except StoreError:
+            same = False
+        if same:
+            return
     os.environ[ENV_STORE] = flag if location.is_postgres else location.text
 
 
