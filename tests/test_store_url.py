@@ -94,7 +94,7 @@ def test_a_child_command_line_carries_the_store_without_its_password(tmp_path, m
     from rnn_tui.ui.training import TrainingController
 
     monkeypatch.setenv("RNN_TUI_STORE", "postgresql://ann:pw@h:1/d")
-    controller = TrainingController(app=None)  # type: ignore[arg-type]
+    controller = TrainingController(post=lambda message: None, run_worker=None)  # type: ignore[arg-type]
     argv = train_argv({}, store_path=controller.location.text)
     assert "--store=postgresql+psycopg://ann@h:1/d" in argv
     assert not any("pw" in arg for arg in argv)

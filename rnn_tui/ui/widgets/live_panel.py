@@ -114,7 +114,7 @@ class LivePanel(Vertical):
             return
         self._shown_version = live.version
         wait = self._chart_drawn_at + CHART_S - time.monotonic()
-        if now or wait <= 0:
+        if now or wait <= 0 or live.ended:  # a run's end shows its whole curve at once
             self.paint_chart()
         elif self._chart_timer is None:
             self._chart_timer = self.set_timer(wait, self.paint_chart)
