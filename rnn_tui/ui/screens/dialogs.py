@@ -17,6 +17,7 @@ from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from rnn_tui.ui.widgets.key_order import KeysInOrder, keys_are_held
 from rnn_tui.ui.widgets.text_field import TextField
 
 
@@ -30,7 +31,7 @@ class Answer:
     variant: str = "default"  # a Button variant: default, primary, success, warning, error
 
 
-class ConfirmModal(ModalScreen[Any]):
+class ConfirmModal(KeysInOrder, ModalScreen[Any]):
     """A question and its answers as buttons; the first answer has the focus (enter takes it).
 
     Dismisses with the chosen answer's value, or None on escape.
@@ -84,6 +85,8 @@ class ConfirmModal(ModalScreen[Any]):
         self.query_one("#answer-0", Button).focus()
 
     def on_key(self, event: Any) -> None:
+        if keys_are_held(self.app) or self.app.screen is not self:
+            return  # KeysInOrder hands it on in its turn
         for answer in self.answers:
             if event.key == answer.key:
                 event.stop()
@@ -106,7 +109,7 @@ def yes_no(question: str, yes: str, no: str, *, danger: bool = True) -> ConfirmM
     return ConfirmModal(question, answers, danger=danger)
 
 
-class TextPrompt(ModalScreen["str | None"]):
+class TextPrompt(KeysInOrder, ModalScreen["str | None"]):
     """One line of text (rename, tags); enter saves, escape cancels (None)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -16,6 +16,8 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
+from rnn_tui.ui.widgets.key_order import KeysInOrder
+
 INTRO = (
     "F2–F6 switch screens; ctrl+p searches every command, preset and theme. "
     "Letter keys act when no text field has focus: escape leaves a field, enter submits it."
@@ -66,7 +68,7 @@ def help_rows(bindings: list[Binding], app: App) -> list[tuple[str, str]]:
     return [(" / ".join(keys), description) for (_action, description), keys in rows.items()]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(KeysInOrder, ModalScreen[None]):
     """A list of keys over the screen it was opened from; escape closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

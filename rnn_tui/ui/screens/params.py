@@ -32,12 +32,13 @@ from rnn_tui.ui.screens.params_table import (
 )
 from rnn_tui.ui.typed_app import app_of
 from rnn_tui.ui.widgets.app_footer import AppFooter
+from rnn_tui.ui.widgets.key_order import KeysInOrder
 from rnn_tui.ui.widgets.text_field import TextField
 
 DEFAULT_VOCAB = 28  # The Time Machine after "clean"/"d2l" preprocessing: 26 letters, space, …
 
 
-class ParamsScreen(Screen):
+class ParamsScreen(KeysInOrder, Screen):
     """Layer-by-layer parameter table with a side form that recomputes it live."""
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]

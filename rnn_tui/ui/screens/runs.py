@@ -41,6 +41,7 @@ from rnn_tui.ui.screens.runs_snapshot import (
 )
 from rnn_tui.ui.typed_app import app_of, remember
 from rnn_tui.ui.widgets.app_footer import AppFooter
+from rnn_tui.ui.widgets.key_order import KeysInOrder
 from rnn_tui.ui.widgets.runs_chart import RunsChart
 from rnn_tui.ui.widgets.runs_table import RunsTable, sort_chooser
 from rnn_tui.ui.widgets.text_field import TextField
@@ -48,7 +49,7 @@ from rnn_tui.ui.widgets.text_field import TextField
 REFRESH_S = 1.0  # at most one read of the store this often while the queue shown changes
 
 
-class RunsScreen(Screen):
+class RunsScreen(KeysInOrder, Screen):
     """Runs table on top, their perplexity curves below; actions on the highlighted run."""
 
     AUTO_FOCUS = "#runs-table"

@@ -36,12 +36,13 @@ from rnn_tui.ui.screens.sample_worker import (
 )
 from rnn_tui.ui.widgets.app_footer import AppFooter
 from rnn_tui.ui.widgets.checkpoint_picker import NO_CHECKPOINT, CheckpointPicker
+from rnn_tui.ui.widgets.key_order import KeysInOrder
 from rnn_tui.ui.widgets.text_field import TextField
 
 __all__ = ["NO_CHECKPOINT", "SampleScreen"]
 
 
-class SampleScreen(Screen):
+class SampleScreen(KeysInOrder, Screen):
     """Prompt, sampling options and checkpoint in; streamed text out."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -35,6 +35,7 @@ from rnn_tui.reports.compare import (
 )
 from rnn_tui.store import RunRow, RunStore
 from rnn_tui.ui.typed_app import app_of
+from rnn_tui.ui.widgets.key_order import KeysInOrder
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ METRIC_COLUMNS: tuple[tuple[str, str, Any], ...] = (
 )
 
 
-class SweepSummaryScreen(ModalScreen[None]):
+class SweepSummaryScreen(KeysInOrder, ModalScreen[None]):
     """A modal table of a sweep's configurations and their results."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -27,6 +27,7 @@ from rnn_tui.ui.screens.runs_snapshot import RunCurves, apply_metrics, known_row
 from rnn_tui.ui.screens.sweeps_reader import SweepsReader, SweepsSnapshot, charted_runs
 from rnn_tui.ui.typed_app import app_of
 from rnn_tui.ui.widgets.importance_table import ImportanceTable
+from rnn_tui.ui.widgets.key_order import KeysInOrder
 from rnn_tui.ui.widgets.leaderboard_table import LeaderboardTable, fmt_param
 from rnn_tui.ui.widgets.trials_chart import TrialsChart
 
@@ -44,7 +45,7 @@ def summary_line(summary: StudySummary | None) -> str:
     )
 
 
-class SweepsScreen(Screen[None]):
+class SweepsScreen(KeysInOrder, Screen[None]):
     AUTO_FOCUS = "#sweeps-board"
 
     BINDINGS: ClassVar[list[BindingType]] = [

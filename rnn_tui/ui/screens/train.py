@@ -31,6 +31,7 @@ from rnn_tui.ui.state import SettingsChanged, state_of
 from rnn_tui.ui.typed_app import app_of
 from rnn_tui.ui.widgets.app_footer import AppFooter
 from rnn_tui.ui.widgets.config_form import ConfigForm
+from rnn_tui.ui.widgets.key_order import KeysInOrder
 from rnn_tui.ui.widgets.live_panel import LivePanel
 from rnn_tui.ui.widgets.run_log import RunLog
 
@@ -44,7 +45,7 @@ NARROW_WIDTH = 110  # below this the form and the live panel stack vertically
 STOP_ASKS_AFTER_S = 10.0  # a run older than this is worth a question before it stops
 
 
-class TrainScreen(Screen):
+class TrainScreen(KeysInOrder, Screen):
     """Form on the left (or on top when narrow); chart, progress and log beside it."""
 
     # Nothing typed into a field can start or stop a run: Start is ctrl+r (no text holds

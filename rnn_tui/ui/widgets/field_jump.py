@@ -18,6 +18,8 @@ from textual.containers import Grid
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from rnn_tui.ui.widgets.key_order import KeysInOrder, keys_are_held
+
 HINT_KEYS = string.ascii_lowercase + string.digits
 
 
@@ -26,7 +28,7 @@ def jump_hints(names: Sequence[str]) -> dict[str, str]:
     return dict(zip(HINT_KEYS, names, strict=False))
 
 
-class JumpScreen(ModalScreen[str | None]):
+class JumpScreen(KeysInOrder, ModalScreen[str | None]):
     """Shows `hint name` for every choice; dismisses with the chosen name (None: closed).
 
     The form's fields by default; the Runs screen lists its columns with it to sort by one.
@@ -82,8 +84,8 @@ class JumpScreen(ModalScreen[str | None]):
                 yield Static(label, classes="jump-item", markup=False)
 
     def on_key(self, event: events.Key) -> None:
-        if event.key == "escape":
-            return
+        if event.key == "escape" or keys_are_held(self.app) or self.app.screen is not self:
+            return  # escape is a binding; KeysInOrder hands a held key on in its turn
         event.stop()
         event.prevent_default()
         self.dismiss(self.hints.get(event.character or ""))
