@@ -90,6 +90,7 @@ class ConfirmModal(KeysInOrder, ModalScreen[Any]):
         for answer in self.answers:
             if event.key == answer.key:
                 event.stop()
+                event.prevent_default()  # not KeysInOrder's too: it would hand it on
                 self.dismiss(answer.value)
                 return
 

@@ -94,7 +94,8 @@ class KeysInOrder:
     key typed for another screen or behind held keys is handed on in order.
 
     Put it first among a screen's bases. A screen's own `on_key` runs before this one: it
-    returns at once while `keys_are_held`, so the held keys keep their turn.
+    returns at once while `keys_are_held`, so the held keys keep their turn, and prevents
+    the default of a key it handles (else this one would hand it on as well).
     """
 
     async def _on_key(self, event: events.Key) -> None:
