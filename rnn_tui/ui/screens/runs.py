@@ -3,9 +3,14 @@
 Everything comes from the run database, so a run that `rnn-tui train` records in another
 process shows up, and the TUI may come and go. A thread worker reads the store when the
 screen is shown, when the user acts, and when the app's watcher says the queue shown
-changed (`QueueUpdated`; at most once every `REFRESH_S` seconds, see runs_snapshot.py):
-nothing polls here. The UI thread then updates the table in place, so the cursor and the
-marks stay where they were. The actions on a run live in runs_actions.py.
+changed (`QueueUpdated`; at most once every `REFRESH_S` seconds, see runs_snapshot.py).
+The watcher follows one queue only, so while this screen is on top and no such read came
+for `LOOK_S`, the worker reads anyway: a run started elsewhere beside the followed one
+(another `rnn-tui train`, a search's worker) shows, and its progress moves, within
+`LOOK_S` plus one read. A read is incremental (only new metric rows of charted runs whose
+row changed), and nothing is read while another screen is on top. The UI thread then
+updates the table in place, so the cursor and the marks stay where they were. The actions
+on a run live in runs_actions.py.
 
 The chart overlays the marked runs (space), or the highlighted run when none is marked:
 validation perplexity per epoch, and with `t` the training perplexity of every recorded
@@ -47,6 +52,7 @@ from rnn_tui.ui.widgets.runs_table import RunsTable, sort_chooser
 from rnn_tui.ui.widgets.text_field import TextField
 
 REFRESH_S = 1.0  # at most one read of the store this often while the queue shown changes
+LOOK_S = 1.5  # on top, without the watcher's news: a read this long after the last one
 
 
 class RunsScreen(KeysInOrder, Screen):
@@ -139,6 +145,7 @@ class RunsScreen(KeysInOrder, Screen):
         self.curves: dict[int, RunCurves] = {}
         self.actions = RunActions(self)
         self._reload_timer: Timer | None = None
+        self._look_timer: Timer | None = None
         self._loaded_at = 0.0
         self.store_error: str | None = None
         self.loads = 0  # snapshots applied (tests wait on it)
@@ -176,6 +183,11 @@ class RunsScreen(KeysInOrder, Screen):
 
     def on_screen_resume(self) -> None:
         self.request_load()
+
+    def on_screen_suspend(self) -> None:
+        if self._look_timer is not None:
+            self._look_timer.stop()
+            self._look_timer = None
 
     def on_unmount(self) -> None:
         self.reader.close()
@@ -224,6 +236,17 @@ class RunsScreen(KeysInOrder, Screen):
         if self.is_current:
             self.request_load()
 
+    def _look_later(self) -> None:
+        """After a read while on top: the next one in LOOK_S, unless one comes sooner."""
+        if self._look_timer is not None:
+            self._look_timer.stop()
+        self._look_timer = self.set_timer(LOOK_S, self._look) if self.is_current else None
+
+    def _look(self) -> None:
+        self._look_timer = None
+        if self.is_current:
+            self.request_load()
+
     def request_load(self) -> None:
         """Read the store in a thread worker (at most one at a time)."""
         if self._loading:
@@ -260,6 +283,8 @@ class RunsScreen(KeysInOrder, Screen):
             self._apply(snap)
         if self._dirty:
             self.request_load()
+        else:
+            self._look_later()
 
     def _apply(self, snap: Snapshot) -> None:
         apply_metrics(self.curves, snap)
@@ -267,12 +292,16 @@ class RunsScreen(KeysInOrder, Screen):
             self.table.marked.difference_update(snap.gone)
             self._remember_marks()
         self._others = snap.others
+        changed = bool(snap.metrics or snap.gone)
         if snap.text_filter == self.filter_text:
+            shown = {run.id: run for run in self.table.runs}
+            changed = changed or {run.id: run for run in snap.runs} != shown
             self.table.set_runs(snap.runs)
         else:
             self._dirty = True  # typed meanwhile: the next read has the new filter
-        self.update_chart()
-        self.update_info()
+        if changed or self.loads == 1:  # a look that found nothing new repaints nothing
+            self.update_chart()
+            self.update_info()
 
     # -- the chart and the info lines
 
