@@ -130,7 +130,9 @@ def three_runs(tmp_path: Path) -> tuple[int, int, int]:
 
 
 async def fresh(pilot, screen: RunsScreen) -> None:
-    """Wait until a read of the store started now has been applied."""
+    """Wait until a read of the store started now has been applied (after every write the
+    screen's workers were doing)."""
+    await pilot.app.workers.wait_for_complete()
     await wait_until(pilot, lambda: not screen._loading, "the read in progress ends")
     before = screen.loads
     screen.request_load()
@@ -513,8 +515,16 @@ def sweep_of_three(tmp_path: Path) -> int:
 async def test_sweep_summary_marks_the_best_configuration(tmp_path: Path) -> None:
     sweep_id = sweep_of_three(tmp_path)
     async with RnnTuiApp().run_test(size=(120, 40)) as pilot:
-        screen = show_sweep_summary(pilot.app, sweep_id)
-        await pilot.pause()
+        show_sweep_summary(pilot.app, sweep_id)  # read in a thread worker, then shown
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(pilot.app.screen, SweepSummaryScreen)
+                and pilot.app.screen.query_one(DataTable).row_count == 3
+            ),
+            "the summary's three rows",
+        )
+        screen = pilot.app.screen
         assert isinstance(screen, SweepSummaryScreen)
         table = screen.query_one(DataTable)
         keys = [column.key.value for column in table.ordered_columns]

@@ -1,5 +1,6 @@
-"""The sweep summary of a search: the study's leaderboard with trial numbers, hosts and the
-settings' importances; a comma-list sweep's summary stays as it was (test_ui_runs)."""
+"""A search's run on the Runs screen: `u` shows its study on the Sweeps screen (the one view
+of a study), whose `o` overlays the trials' curves in Runs; a comma-list sweep's `u` opens
+the sweep summary (test_ui_runs)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,11 @@ from optuna.distributions import IntDistribution
 from optuna.trial import TrialState, create_trial
 from run_processes import async_wait_until
 from test_ui_runs import T0, db_path, fake_run, open_runs
-from textual.widgets import DataTable, Static
 
 from rnn_tui.runs.space import parse_space
 from rnn_tui.runs.study import HOST_ATTR, RUN_ATTR, StudySpec, create_study, storage_for
 from rnn_tui.store import RunStore
 from rnn_tui.ui.app import RnnTuiApp
-from rnn_tui.ui.screens.sweep_summary import SweepSummaryScreen, show_sweep_summary
 from rnn_tui.ui.screens.sweeps import SweepsScreen
 
 
@@ -48,22 +47,6 @@ def study_of_three(tmp_path: Path) -> int:
                 )
             )  # fmt: skip
     return sweep_id
-
-
-async def test_a_search_sweep_shows_trials_hosts_and_importances(tmp_path: Path) -> None:
-    sweep_id = study_of_three(tmp_path)
-    async with RnnTuiApp().run_test(size=(140, 40)) as pilot:
-        screen = show_sweep_summary(pilot.app, sweep_id)
-        await pilot.pause()
-        assert isinstance(screen, SweepSummaryScreen) and screen.study is not None
-        table = screen.query_one(DataTable)
-        keys = [column.key.value for column in table.ordered_columns]
-        assert keys[:3] == ["best", "id", "trial"] and keys[-2:] == ["status", "host"]
-        rows = [[str(c) for c in table.get_row(key)] for key in table.rows]
-        assert [(r[2], r[-1]) for r in rows] == [("0", "host0"), ("1", "host1"), ("2", "host2")]
-        assert "Study st: 3 trials" in str(screen.query_one("#summary-title").render())
-        line = str(screen.query_one("#summary-importances", Static).render())
-        assert line == "importance to best val ppl (PED-ANOVA): hidden 1.00"
 
 
 async def test_o_overlays_the_trials_curves_in_the_runs_chart(tmp_path: Path) -> None:

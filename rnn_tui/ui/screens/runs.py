@@ -32,11 +32,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 
-from rnn_tui.reports.curves import X_AXES
 from rnn_tui.store import RunRow
 from rnn_tui.ui.live_messages import QueueUpdated
+from rnn_tui.ui.screens.chart_controls import ChartControls
 from rnn_tui.ui.screens.runs_actions import RunActions
 from rnn_tui.ui.screens.runs_info import detail_line, info_line, queue_line
+from rnn_tui.ui.screens.runs_messages import MarkRuns
 from rnn_tui.ui.screens.runs_snapshot import (
     RunCurves,
     RunsReader,
@@ -55,7 +56,7 @@ REFRESH_S = 1.0  # at most one read of the store this often while the queue show
 LOOK_S = 1.5  # on top, without the watcher's news: a read this long after the last one
 
 
-class RunsScreen(KeysInOrder, Screen):
+class RunsScreen(KeysInOrder, ChartControls, Screen):
     """Runs table on top, their perplexity curves below; actions on the highlighted run."""
 
     AUTO_FOCUS = "#runs-table"
@@ -412,6 +413,9 @@ class RunsScreen(KeysInOrder, Screen):
         self.update_chart()
         self.update_info()
 
+    def on_mark_runs(self, message: MarkRuns) -> None:
+        self.mark_runs(message.run_ids)
+
     def mark_runs(self, run_ids: list[int]) -> None:
         """Mark exactly these runs for the chart (a sweep's trials, overlaid)."""
         self.table.clear_marks()
@@ -456,22 +460,6 @@ class RunsScreen(KeysInOrder, Screen):
         self.table.reverse_sort()
         self.update_info()
 
-    def action_cycle_x_axis(self) -> None:
-        """Step, epoch, training tokens, training seconds."""
-        axes = list(X_AXES)
-        self.x_axis = axes[(axes.index(self.x_axis) + 1) % len(axes)]
-
-    def action_toggle_train(self) -> None:
-        self.show_train = not self.show_train
-
-    def action_toggle_log(self) -> None:
-        self.chart.action_toggle_log()
-
-    def watch_x_axis(self) -> None:
-        if self.is_mounted:
-            self.update_chart()
-
-    def watch_show_train(self) -> None:
-        if self.is_mounted:
-            self.update_chart()
-            self.update_info()
+    def redraw_chart(self) -> None:
+        self.update_chart()
+        self.update_info()  # it says whether the training perplexity shows

@@ -2,11 +2,13 @@
 open its sweep. Each acts on the highlighted run and writes through the run store.
 
 `RunActions` is a part the Runs screen holds (rnn_tui.ui.screens.runs), given the screen:
-the screen binds the keys and calls these; each reads the screen's table and asks it to
-read the store again after a write."""
+the screen binds the keys and calls these; each reads the screen's table, writes in a
+thread worker (never a store call on the UI thread), and asks the screen to read the store
+again after the write."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rnn_tui.errors import RnnTuiError
@@ -99,10 +101,13 @@ class RunActions:
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
-            if self._store_action(lambda store: store.delete_run(run.id)):
+
+            def deleted(_: object) -> None:
                 self.screen.table.marked.discard(run.id)
                 self.screen.curves.pop(run.id, None)
                 self.notify(f"run {run.id} deleted")
+
+            self._store_action(lambda store: store.delete_run(run.id), deleted)
 
         question = (
             f"Delete run {run.id} ({run.name}), its metrics and its checkpoints? "
@@ -117,12 +122,13 @@ class RunActions:
             return
         from rnn_tui.runs.processes import stop_run
 
-        outcome: list[str] = []
-        if self._store_action(lambda store: outcome.append(stop_run(store, run.id))):
-            if outcome == ["stopping"]:
+        def stopped(outcome: object) -> None:
+            if outcome == "stopping":
                 self.notify(f"run {run.id} is stopping: it saves a checkpoint and ends")
             else:
                 self.notify(f"run {run.id}'s process was gone: marked interrupted")
+
+        self._store_action(lambda store: stop_run(store, run.id), stopped)
 
     def sweep_summary(self) -> None:
         """The highlighted run's sweep: a search's leaderboard, or a sweep's summary table."""
@@ -136,12 +142,27 @@ class RunActions:
 
         open_sweep(self.screen, run.sweep_id)
 
-    def _store_action(self, do: Any) -> bool:
-        """Run a store write on the UI thread (they take milliseconds); errors notify."""
-        try:
-            do(self.screen.reader.open(app_of(self.screen).state.store_path))
-        except RnnTuiError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return False
+    def _store_action(
+        self, do: Callable[[Any], object], done: Callable[[object], None] | None = None
+    ) -> None:
+        """Run a store write in a thread worker; then, on the UI thread, `done(its result)`
+        and a fresh read of the store. An error notifies (and nothing else happens)."""
+        screen = self.screen
+        app = screen.app
+        reader = screen.reader
+        path = app_of(screen).state.store_path
+
+        def write() -> None:
+            try:
+                result = do(reader.open(path))
+            except RnnTuiError as exc:
+                app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+                return
+            app.call_from_thread(self._written, done, result)
+
+        screen.run_worker(write, thread=True, group="runs-write", exit_on_error=False)
+
+    def _written(self, done: Callable[[object], None] | None, result: object) -> None:
+        if done is not None:
+            done(result)
         self.screen.request_load()
-        return True

@@ -3,17 +3,15 @@
 Built from `compare.summary_rows(store.sweep_runs(sweep_id))`, the same rows as
 `rnn-tui runs compare`: the settings that differ between the runs as columns, then the
 best and final validation perplexity, the final training perplexity, time, tokens/s and
-parameter count. `show_sweep_summary(app, sweep_id)` opens it; the training queue calls it
-when a sweep ends, and the Runs screen's `u` key opens it for the highlighted run's sweep.
-
-A search's sweep (an Optuna study) is shown as its leaderboard: each run's trial number and
-host too, and the settings' importances (PED-ANOVA) under the table.
+parameter count. `show_sweep_summary(app, sweep_id)` reads the sweep in a thread worker and
+opens it; the app calls it when its queue (a sweep) ends, and the Runs screen's `u` key opens
+it for the highlighted run's sweep when that is a comma-list sweep. A search's sweep (an
+Optuna study) is shown by the Sweeps screen, the one view of a study.
 """
 
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.style import Style
@@ -34,24 +32,9 @@ from rnn_tui.reports.compare import (
     summary_rows,
 )
 from rnn_tui.store import RunRow, RunStore
+from rnn_tui.ui.screens.runs_messages import overlay_in_runs
 from rnn_tui.ui.typed_app import app_of
 from rnn_tui.ui.widgets.key_order import KeysInOrder
-
-
-@dataclass(frozen=True)
-class StudyView:
-    """What a search's sweep shows beyond a plain sweep's summary."""
-
-    name: str
-    trials: dict[int, tuple[int, str]]  # run id -> (trial number, host)
-    importances: dict[str, float]
-
-    def importance_line(self) -> str:
-        if not self.importances:
-            return "importances: after 3 finished trials"
-        shares = " · ".join(f"{name} {share:.2f}" for name, share in self.importances.items())
-        return f"importance to best val ppl (PED-ANOVA): {shares}"
-
 
 if TYPE_CHECKING:
     from rnn_tui.ui.app import RnnTuiApp
@@ -109,19 +92,16 @@ class SweepSummaryScreen(KeysInOrder, ModalScreen[None]):
     }
     """
 
-    def __init__(self, sweep_id: int, runs: list[RunRow], study: StudyView | None = None) -> None:
+    def __init__(self, sweep_id: int, runs: list[RunRow]) -> None:
         super().__init__()
         self.sweep_id = sweep_id
         self.runs = runs
-        self.study = study
         self.varied, self.rows, self.best = summary_rows(runs)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="summary-dialog"):
             yield Static(self.title_text(), id="summary-title", markup=False)
             yield DataTable(id="summary-table", cursor_type="row", zebra_stripes=True)
-            if self.study is not None:
-                yield Static(self.study.importance_line(), id="summary-importances", markup=False)
             yield Static(
                 f"{BEST_MARK} lowest best validation perplexity · c clone into the Train form "
                 "· o overlay the curves in Runs · escape close",
@@ -131,8 +111,6 @@ class SweepSummaryScreen(KeysInOrder, ModalScreen[None]):
     def title_text(self) -> str:
         n = len(self.runs)
         text = f"Sweep {self.sweep_id}: {n} run{'s' if n != 1 else ''}"
-        if self.study is not None:
-            text = f"Study {self.study.name}: {n} trial{'s' if n != 1 else ''}"
         if self.best is not None:
             row = self.rows[self.best]
             text += f" · best #{row['id']} {row['name']} (val ppl {fmt_ppl(row['best_val_ppl'])})"
@@ -142,15 +120,11 @@ class SweepSummaryScreen(KeysInOrder, ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_column(" ", key="best")
         table.add_column(Text("Run", justify="right"), key="id")
-        if self.study is not None:
-            table.add_column(Text("Trial", justify="right"), key="trial")
         for name in self.varied:
             table.add_column(name, key=f"config.{name}")
         for key, header, _ in METRIC_COLUMNS:
             table.add_column(Text(header, justify="right"), key=key)
         table.add_column("Status", key="status")
-        if self.study is not None:
-            table.add_column("Host", key="host")
         best_style = self._best_style()
         for row in self.rows:
             style = best_style if row["best"] else ""
@@ -158,16 +132,11 @@ class SweepSummaryScreen(KeysInOrder, ModalScreen[None]):
                 Text(BEST_MARK if row["best"] else "", style=best_style),
                 Text(f"#{row['id']}", justify="right", style=style),
             ]
-            trial = self.study.trials.get(row["id"]) if self.study is not None else None
-            if self.study is not None:
-                cells.append(Text(str(trial[0]) if trial else "-", justify="right", style=style))
             cells += [Text(fmt_value(row["config"][name]), style=style) for name in self.varied]
             cells += [
                 Text(fmt(row[key]), justify="right", style=style) for key, _, fmt in METRIC_COLUMNS
             ]
             cells.append(Text(row["status"], style=style))
-            if self.study is not None:
-                cells.append(Text(trial[1] if trial else "-", style=style))
             table.add_row(*cells, key=str(row["id"]))
         if self.best is not None:
             table.move_cursor(row=self.best, animate=False)
@@ -192,13 +161,10 @@ class SweepSummaryScreen(KeysInOrder, ModalScreen[None]):
 
     def action_overlay(self) -> None:
         """Mark the sweep's runs in the Runs screen, whose chart overlays their curves."""
-        for screen in reversed(self.app.screen_stack):
-            mark = getattr(screen, "mark_runs", None)
-            if mark is not None:
-                self.dismiss(None)
-                mark([run.id for run in self.runs])
-                return
-        self.notify("open the Runs screen to overlay the curves", severity="warning")
+        app = self.app
+        self.dismiss(None)
+        # On the app's queue: this screen's own task ends as it closes.
+        app.call_later(overlay_in_runs, app, [run.id for run in self.runs])
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -213,48 +179,45 @@ class SweepSummaryScreen(KeysInOrder, ModalScreen[None]):
 _SHOWN: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
 
 
-def show_sweep_summary(
-    app: RnnTuiApp, sweep_id: int, *, once: bool = False
-) -> SweepSummaryScreen | None:
-    """Open the summary of a sweep, unless it is open already. Errors notify.
+def show_sweep_summary(app: RnnTuiApp, sweep_id: int, *, once: bool = False) -> None:
+    """Read the sweep's runs in a thread worker, then open its summary, unless it is open
+    already. Errors notify.
 
     `once`: only if it was never shown with `once` in this app (for end-of-queue hooks,
     so that two of them never show it twice).
     """
-    for screen in app.screen_stack:
-        if isinstance(screen, SweepSummaryScreen) and screen.sweep_id == sweep_id:
-            return None
+    if _summary_open(app, sweep_id):
+        return
     if once:
         shown = _SHOWN.setdefault(app, set())
         if sweep_id in shown:
-            return None
+            return
         shown.add(sweep_id)
-    try:
-        with RunStore(app.store_path) as store:
-            runs = store.sweep_runs(sweep_id)
-            study = study_view(store, sweep_id)
-    except RnnTuiError as exc:
-        app.notify(str(exc), severity="error", title="sweep summary", markup=False)
-        return None
+    store_path = app.store_path
+
+    def read() -> None:
+        try:
+            with RunStore(store_path) as store:
+                runs = store.sweep_runs(sweep_id)
+        except RnnTuiError as exc:
+            app.call_from_thread(
+                app.notify, str(exc), severity="error", title="sweep summary", markup=False
+            )
+            return
+        app.call_from_thread(_open, app, sweep_id, runs)
+
+    app.run_worker(read, thread=True, group="sweep-summary", exit_on_error=False)
+
+
+def _summary_open(app: RnnTuiApp, sweep_id: int) -> bool:
+    return any(
+        isinstance(screen, SweepSummaryScreen) and screen.sweep_id == sweep_id
+        for screen in app.screen_stack
+    )
+
+
+def _open(app: RnnTuiApp, sweep_id: int, runs: list[RunRow]) -> None:
     if not runs:
         app.notify(f"sweep {sweep_id} has no recorded runs", severity="warning")
-        return None
-    screen = SweepSummaryScreen(sweep_id, runs, study)
-    app.push_screen(screen)
-    return screen
-
-
-def study_view(store: RunStore, sweep_id: int) -> StudyView | None:
-    """The leaderboard's extras when the sweep is a search's study (Optuna is imported only
-    when the store keeps studies)."""
-    from rnn_tui.runs.leaderboard import importances, leaderboard, study_of_sweep
-
-    study = study_of_sweep(store, sweep_id)
-    if study is None:
-        return None
-    trials = {
-        int(row.run_id): (row.number, row.host)
-        for row in leaderboard(study)
-        if row.run_id is not None
-    }
-    return StudyView(study.study_name, trials, importances(study))
+    elif not _summary_open(app, sweep_id):  # opened meanwhile by another key or hook
+        app.push_screen(SweepSummaryScreen(sweep_id, runs))

@@ -21,8 +21,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
 from rnn_tui.reports.compare import fmt_ppl
-from rnn_tui.reports.curves import X_AXES
 from rnn_tui.runs.studies import StudySummary
+from rnn_tui.ui.screens.chart_controls import ChartControls
+from rnn_tui.ui.screens.runs_messages import overlay_in_runs
 from rnn_tui.ui.screens.runs_snapshot import RunCurves, apply_metrics, known_rows
 from rnn_tui.ui.screens.sweeps_reader import SweepsReader, SweepsSnapshot, charted_runs
 from rnn_tui.ui.typed_app import app_of
@@ -45,7 +46,7 @@ def summary_line(summary: StudySummary | None) -> str:
     )
 
 
-class SweepsScreen(KeysInOrder, Screen[None]):
+class SweepsScreen(KeysInOrder, ChartControls, Screen[None]):
     AUTO_FOCUS = "#sweeps-board"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -271,29 +272,10 @@ class SweepsScreen(KeysInOrder, Screen[None]):
         if view is None:
             return
         run_ids = [row.run_id for row in view.rows if row.run_id is not None]
-        await self.app.switch_mode("runs")
-        mark = getattr(self.app.screen, "mark_runs", None)
-        if callable(mark):
-            mark(run_ids)
+        await overlay_in_runs(self.app, run_ids)
 
     def action_focus_board(self) -> None:
         self.board.focus()
 
-    def action_cycle_x_axis(self) -> None:
-        """Step, epoch, training tokens, training seconds."""
-        axes = list(X_AXES)
-        self.x_axis = axes[(axes.index(self.x_axis) + 1) % len(axes)]
-
-    def action_toggle_train(self) -> None:
-        self.show_train = not self.show_train
-
-    def action_toggle_log(self) -> None:
-        self.chart.action_toggle_log()
-
-    def watch_x_axis(self) -> None:
-        if self.is_mounted:
-            self.update_chart()
-
-    def watch_show_train(self) -> None:
-        if self.is_mounted:
-            self.update_chart()
+    def redraw_chart(self) -> None:
+        self.update_chart()
