@@ -31,18 +31,28 @@ def new_study_name() -> str:
     return time.strftime("sweep-%Y%m%d-%H%M%S")
 
 
-def start_search(screen: Screen, spec: StudySpec, name: str | None = None) -> Launch | None:
-    """Launch the search; None (with a notification) when it cannot start."""
+async def start_search(screen: Screen, spec: StudySpec, name: str | None = None) -> Launch | None:
+    """Launch the search (the store is opened and the child started in a thread worker);
+    None (with a notification) when it cannot start."""
     app = app_of(screen)
     name = name or new_study_name()
-    try:
-        with RunStore(app.state.store_path) as store:
-            where, files = store.url.text, store.files_dir  # as a trial's are: no password
-        child = launch(search_argv(spec, name=name, store_path=where), files)
-    except RnnTuiError as exc:
-        app.notify(str(exc), severity="error", title="cannot start", markup=False)
-        return None
+    store_path = app.state.store_path
 
+    def start() -> Launch | RnnTuiError:
+        try:
+            with RunStore(store_path) as store:
+                where, files = store.url.text, store.files_dir  # as a trial's: no password
+            return launch(search_argv(spec, name=name, store_path=where), files)
+        except RnnTuiError as exc:
+            return exc
+
+    started = await screen.run_worker(
+        start, thread=True, group="search-start", exit_on_error=False
+    ).wait()
+    if not isinstance(started, Launch):
+        app.notify(str(started), severity="error", title="cannot start", markup=False)
+        return None
+    child = started
     launched.append(child)
 
     def wait() -> None:

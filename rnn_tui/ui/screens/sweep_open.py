@@ -1,6 +1,7 @@
 """The Runs screen's `u` on a run of a sweep: a search's run opens the Sweeps screen on its
 study; a comma-list sweep's run opens the sweep summary as before. Which one it is comes
-from the study storage, read in a thread worker (Optuna is imported then, not before)."""
+from the store and the study storage, read in a thread worker (Optuna is imported then, and
+only when the store ever held a search)."""
 
 from __future__ import annotations
 
@@ -25,24 +26,19 @@ def study_name_of_sweep(store_path: str | None, sweep_id: int) -> str | None:
 
 
 def open_sweep(screen: Screen, sweep_id: int) -> None:
-    """Show the sweep's study, or its summary when it is not a search."""
-    from rnn_tui.runs.studies import may_hold_studies
-
+    """Show the sweep's study, or its summary when it is not a search; the store is read in
+    a thread worker."""
     app = app_of(screen)
     store_path = app.state.store_path
-    try:
-        with RunStore(store_path) as store:
-            searches = may_hold_studies(store)
-    except RnnTuiError as exc:
-        app.notify(str(exc), severity="error", markup=False)
-        return
-    if not searches:  # no search was ever run here: a comma-list sweep, shown at once
-        show_sweep_summary(app, sweep_id)
-        return
 
     def find() -> None:
+        from rnn_tui.runs.studies import may_hold_studies
+
         try:
-            name = study_name_of_sweep(store_path, sweep_id)
+            with RunStore(store_path) as store:
+                searches = may_hold_studies(store)
+            # No search was ever run here: a comma-list sweep (Optuna is not imported).
+            name = study_name_of_sweep(store_path, sweep_id) if searches else None
         except RnnTuiError as exc:
             app.call_from_thread(app.notify, str(exc), severity="error", markup=False)
             return

@@ -48,7 +48,7 @@ class TrainStarter:
         if form.search is not None and form.is_valid:  # a search: its own processes
             from rnn_tui.ui.screens.search_start import start_search
 
-            return start_search(self.screen, form.search) is not None
+            return await start_search(self.screen, form.search) is not None
         bad = {name: message for name, message in form.errors.items() if name != "sweep"}
         if bad:  # a sweep too large to start without a question is the planner's to ask
             listed = ", ".join(f"{name} {message}" for name, message in bad.items())
