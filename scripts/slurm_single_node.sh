@@ -74,7 +74,7 @@ leftovers() {  # processes whose environment or working dir names the temp dir, 
 }
 
 teardown() {
-    local code=$? i p
+    local code=$? i p cmd
     trap - EXIT INT TERM
     set +e
     say "tearing down"
@@ -85,7 +85,8 @@ teardown() {
     fi
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
     for p in $(leftovers); do
-        say "stopping leftover process $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-80)"
+        cmd=$({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null) || continue  # gone meanwhile
+        say "stopping leftover process $p: ${cmd:0:80}"
         stop_pid "$p"
     done
     p=$(leftovers)  # no pipe here: a pipe's other end would inherit our env and be listed
@@ -121,13 +122,16 @@ free_port() {  # the first free port from $1 up
     echo "$p"
 }
 
+# The daemons run in their own sessions (setsid, which keeps the pid), so a Ctrl-C in the
+# terminal reaches this script alone and the teardown cancels the job before stopping them.
+
 # --- munge: its own key, socket and logs under the temp dir --------------------------------
 MUNGE_SOCKET=$WORK/munge/munge.socket.2
 dd if=/dev/urandom of="$WORK/munge/munge.key" bs=1024 count=1 status=none
 chmod 400 "$WORK/munge/munge.key"
 say "starting munged (socket $MUNGE_SOCKET)"
 # --force: munged otherwise refuses a socket below a world-writable dir such as /tmp
-munged --foreground --force --socket="$MUNGE_SOCKET" --key-file="$WORK/munge/munge.key" \
+setsid munged --foreground --force --socket="$MUNGE_SOCKET" --key-file="$WORK/munge/munge.key" \
     --pid-file="$WORK/munge/munged.pid" --seed-file="$WORK/munge/munged.seed" \
     --log-file="$WORK/logs/munged.log" >>"$WORK/logs/munged.out" 2>&1 &
 PIDS+=($!)
@@ -177,10 +181,10 @@ EOF
 say "slurm.conf: node $NODE ($HW), partition local, ports $CTLD_PORT/$SLURMD_PORT"
 
 say "starting slurmctld and slurmd"
-slurmctld -D -i -f "$SLURM_CONF" >>"$WORK/logs/slurmctld.out" 2>&1 &
+setsid slurmctld -D -i -f "$SLURM_CONF" >>"$WORK/logs/slurmctld.out" 2>&1 &
 PIDS+=($!)
 wait_for 30 "slurmctld answering" scontrol ping
-slurmd -D -N "$NODE" -f "$SLURM_CONF" >>"$WORK/logs/slurmd.out" 2>&1 &
+setsid slurmd -D -N "$NODE" -f "$SLURM_CONF" >>"$WORK/logs/slurmd.out" 2>&1 &
 PIDS+=($!)
 node_idle() { [[ $(sinfo -h -n "$NODE" -o %T) == idle ]]; }
 wait_for 60 "node $NODE idle" node_idle
