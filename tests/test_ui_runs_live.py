@@ -6,7 +6,9 @@ A real `rnn-tui train` process is started after the screen opened and killed by 
 
 from __future__ import annotations
 
+import threading
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from test_ui_runs import row_texts
 from rnn_tui.store import RunStore, default_db_path
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.runs import RunsScreen
+from rnn_tui.ui.widgets.text_field import TextField
 
 
 @pytest.fixture
@@ -59,3 +62,57 @@ async def test_a_run_started_elsewhere_shows_and_moves_within_2_s(
         await async_wait_until(lambda: row_texts(screen)[0]["steps"] != first, 4,
                                "the listed steps move", pilot)  # fmt: skip
         assert time.monotonic() - moved <= 2.5
+
+
+async def test_the_runs_actions_never_call_the_store_on_the_ui_thread(
+    isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rename, tag, stop, delete and `u` (a comma-list sweep's summary) give the same results
+    as before, with every store connection made off the UI thread."""
+    from test_ui_runs import db_path, fresh, names, open_runs, sweep_of_three
+
+    from rnn_tui.store.connection import Database
+    from rnn_tui.ui.screens.dialogs import ConfirmModal, TextPrompt
+    from rnn_tui.ui.screens.sweep_summary import SweepSummaryScreen
+
+    sweep_of_three(isolated_dirs)
+    on_ui_thread: list[str] = []
+    connection = Database._connection
+
+    def recorded(self: Database):
+        if threading.current_thread() is threading.main_thread():
+            on_ui_thread.append("".join(traceback.format_stack(limit=8)))
+        return connection(self)
+
+    async with RnnTuiApp().run_test(size=(120, 40)) as pilot:
+        app = pilot.app
+        screen = await open_runs(pilot)
+        assert names(screen)[0] == "sweep [b]h64"
+        monkeypatch.setattr(Database, "_connection", recorded)
+        await pilot.press("n")
+        await async_wait_until(lambda: isinstance(app.screen, TextPrompt), 10, "rename", pilot)
+        app.screen.query_one(TextField).value = "renamed"
+        await pilot.press("enter")
+        await fresh(pilot, screen)
+        await pilot.press("g")
+        await async_wait_until(lambda: isinstance(app.screen, TextPrompt), 10, "tags", pilot)
+        app.screen.query_one(TextField).value = "a, b"
+        await pilot.press("enter")
+        await fresh(pilot, screen)
+        await pilot.press("k")  # stop: the run is not running, nothing stops
+        await fresh(pilot, screen)
+        await pilot.press("u")
+        await async_wait_until(
+            lambda: isinstance(app.screen, SweepSummaryScreen), 10, "the summary", pilot
+        )
+        await pilot.press("escape")
+        await pilot.press("d")
+        await async_wait_until(lambda: isinstance(app.screen, ConfirmModal), 10, "delete", pilot)
+        await pilot.press("y")
+        await fresh(pilot, screen)
+        monkeypatch.setattr(Database, "_connection", connection)
+        assert names(screen) == ["sweep [b]h32", "sweep [b]h16"]
+        with RunStore(db_path(isolated_dirs)) as store:
+            assert [run.name for run in store.list_runs()] == names(screen)
+            assert not [run for run in store.list_runs() if run.tags]
+        assert on_ui_thread == []
