@@ -10,6 +10,7 @@ import pytest
 from fake_runs import attached, fake_live_run
 from textual.widgets import Label, Static
 from textual.widgets._footer import FooterKey
+from ui_helpers import wait_until
 
 from rnn_tui.config import FIELDS
 from rnn_tui.ui.app import RnnTuiApp
@@ -66,10 +67,14 @@ async def test_quit_is_the_footer_first_key_on_every_screen(
                     fields[0].focus()
                 elif not focus_text:
                     app.screen.set_focus(None)
-                await pilot.pause()
                 footer = app.screen.query_one(AppFooter)
+
+                def first_key_is_quit(footer: AppFooter = footer) -> bool:
+                    keys = list(footer.query(FooterKey))
+                    return bool(keys) and keys[0].action == "quit"
+
+                await wait_until(pilot, first_key_is_quit, f"{screen_key}: quit comes first")
                 keys = list(footer.query(FooterKey))
-                assert keys and keys[0].action == "quit", (screen_key, keys[:2])
                 assert keys[0].region.right <= size[0] and keys[0].region.width > 0
 
 

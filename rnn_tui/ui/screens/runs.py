@@ -292,8 +292,8 @@ class RunsScreen(KeysInOrder, ChartControls, Screen):
         if snap.gone:
             self.table.marked.difference_update(snap.gone)
             self._remember_marks()
+        changed = bool(snap.metrics or snap.gone) or snap.others != self._others
         self._others = snap.others
-        changed = bool(snap.metrics or snap.gone)
         if snap.text_filter == self.filter_text:
             shown = {run.id: run for run in self.table.runs}
             changed = changed or {run.id: run for run in snap.runs} != shown
