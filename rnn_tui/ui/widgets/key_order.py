@@ -12,7 +12,8 @@ has the cause and the smallest reproduction.
 Three parts keep the order:
 - `run_in_order` (the text and choice fields) and `KeysInOrder` (every screen) run a key's
   binding when the key arrives, not when it has bubbled up to the App;
-- after a binding ran, the keys behind it are held until the App has handled what the
+- after a binding that may have moved the focus or opened a screen (it posted to the App
+  or changed the screen), the keys behind it are held until the App has handled what the
   binding asked for (a focus moves on the App's queue, a pushed screen mounts on its own),
   then handed, in order, to the widget that has the focus now;
 - a key that arrives at a widget or screen the focus has left is handed on the same way.
@@ -72,9 +73,8 @@ async def run_in_order(widget: Widget, event: events.Key, *, consumed: bool) -> 
         return True
     if consumed:
         return False
-    if await app._check_bindings(event.key):
+    if await run_binding(app, event.key):
         _stop(event)
-        _hold_behind_binding(app)
         return True
     return False
 
@@ -105,9 +105,8 @@ class KeysInOrder:
             _stop(event)
             hand_on(app, _copy(event))
             return
-        if await app._check_bindings(event.key):
+        if await run_binding(app, event.key):
             _stop(event)
-            _hold_behind_binding(app)
 
 
 def hand_on(app: App, event: Typed) -> None:
@@ -126,9 +125,19 @@ def _unsettled(app: App) -> bool:
     return app.focused is None and app.screen not in _settled
 
 
-def _hold_behind_binding(app: App) -> None:
-    if app not in _holds:
+async def run_binding(app: App, key: str) -> bool:
+    """Run `key`'s binding now, if it has one; True when one ran. When it may have moved
+    the focus or opened a screen, the keys behind it are held until that is done."""
+    screen, focused, queued = app.screen, app.focused, app.message_queue_size
+    if not await app._check_bindings(key):
+        return False
+    # A focus() or a pushed screen's work lands on the App's queue (or changed the screen
+    # at once); a binding that did neither (backspace, end, a cursor move) holds nothing,
+    # so a burst of them costs no extra turn of the App's queue.
+    moved = app.screen is not screen or app.focused is not focused
+    if (moved or app.message_queue_size != queued) and app not in _holds:
         _start_hold(app)
+    return True
 
 
 def _start_hold(app: App) -> _Hold:
