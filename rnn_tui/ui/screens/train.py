@@ -217,7 +217,11 @@ class TrainScreen(Screen):
         x_axis = state.settings.x_axis if state is not None else "step"  # the last session's
         yield Header()
         with Horizontal(id="train-body"):
-            yield ConfigForm(state.form_config if state is not None else None, id="form")
+            yield ConfigForm(
+                state.form_config if state is not None else None,
+                visible_rows=self._form_rows(),
+                id="form",
+            )
             yield LivePanel(x_axis=x_axis, id="live")
         yield AppFooter()
 
@@ -260,6 +264,13 @@ class TrainScreen(Screen):
         if self.focused is None:  # a folded form (a run shown at 80 columns): the log
             (panel.log_view if self.has_class("-folded") else form).focus()
         form.start_measuring()
+
+    def _form_rows(self) -> int:
+        """At most how many of the form's rows show (the CSS above: the Header and the
+        Footer take a row each, and a narrow form 3fr of 5); the form mounts the groups
+        below them after the first frame."""
+        rows = self.app.size.height - 2
+        return rows * 3 // 5 if self.has_class("-narrow") else rows
 
     def on_resize(self, event: Resize) -> None:
         self._apply_width(event.size.width)
