@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import App, ComposeResult
+from textual.css.scalar import Scalar
 from textual.widgets import Input
 
 from rnn_tui.ui.app import RnnTuiApp
@@ -18,7 +19,8 @@ class FormApp(App[None]):
     def __init__(self, visible_rows: int | None) -> None:
         super().__init__()
         self.visible_rows = visible_rows
-        self.before_first_frame: dict[str, object] = {}
+        self.before_first_frame: dict[str, bool] = {}
+        self.blank_rows: Scalar | None = None
 
     def compose(self) -> ComposeResult:
         yield ConfigForm(visible_rows=self.visible_rows, id="form")
@@ -26,11 +28,11 @@ class FormApp(App[None]):
     def on_mount(self) -> None:
         form = self.query_one(ConfigForm)
         self.before_first_frame = {
-            "lr widget": bool(form.query("#field-lr")),
-            "blank rows": blanks.first().styles.height
-            if (blanks := form.query("#form-later"))
-            else None,
+            f"{name} widget": bool(form.query(f"#field-{name}"))
+            for name in ("cell", "layers", "lr")
         }
+        blanks = form.query("#form-later")
+        self.blank_rows = blanks.first().styles.height if blanks else None
         form.set_values({"lr": "-1", "epochs": "3"})  # fields not mounted yet
 
 
@@ -48,9 +50,10 @@ async def test_groups_below_the_fold_arrive_after_the_first_frame_with_their_val
         tall_height = tall.query_one(ConfigForm).virtual_size.height
     async with short.run_test(size=(60, 60)) as pilot:
         before = short.before_first_frame
-        assert before["lr widget"] is False, before  # Optimization waits
-        blank = before["blank rows"]
-        assert blank is not None and blank.cells == 2 + 11 + 2 + 1, before  # and Run's
+        # 10 rows: the preset, the count, Data (title and 3 fields), Model's title and cell.
+        assert before == {"cell widget": True, "layers widget": False, "lr widget": False}
+        blank = short.blank_rows
+        assert blank is not None and blank.cells == 8 + (2 + 11) + (2 + 1)  # Model's rest...
         await pilot.pause()
         form = short.query_one(ConfigForm)
         assert not form.query("#form-later")

@@ -13,11 +13,10 @@ label, the help line) is form_focus.py's.
 The form is the Train screen's first frame, so it is built lean: one Grid of label and
 field cells (no container per row), an error line mounted under a field only once it has
 a problem, and the less-used Run fields (all but epochs) in a collapsed section whose
-widgets are built when it is first opened. Groups that start below the form's visible rows
-(`visible_rows`, the screen's estimate) are mounted right after the first frame, in place
-of a blank of their height (the scrollbar is the same from the first frame). The form's
-values live in `_texts`, so a field that has no widget yet still has a value, and
-`values()` never queries widgets.
+widgets are built when it is first opened. The fields below the form's visible rows
+(`visible_rows`, the screen's estimate) are mounted right after the first frame
+(form_fold.py). The form's values live in `_texts`, so a field that has no widget yet still
+has a value, and `values()` never queries widgets.
 """
 
 from __future__ import annotations
@@ -49,6 +48,7 @@ from rnn_tui.ui.widgets.form_fields import (
     format_value,
 )
 from rnn_tui.ui.widgets.form_focus import field_blurred, field_focused
+from rnn_tui.ui.widgets.form_fold import Part, split_at_fold
 from rnn_tui.ui.widgets.form_params import ParamCount, model_configs
 from rnn_tui.ui.widgets.search_group import SearchGroup, check_search, describe
 
@@ -157,7 +157,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
         self._folded = folded_fields()
         self._unfolded = False  # the collapsed section's widgets are built
         self._visible_rows = visible_rows  # None: build every group before the first frame
-        self._later: dict[str, list[str]] = {}  # group -> fields, mounted after the first frame
+        self._later: list[Part] = []  # the fields mounted after the first frame
         self._later_mounting = False
         self._later_mounted = asyncio.Event()
         self._errors: dict[str, str] = {}
@@ -186,20 +186,15 @@ class ConfigForm(VerticalScroll, can_focus=False):
         for spec in FIELDS.values():
             if spec.name not in self._folded:
                 groups.setdefault(spec.group, []).append(spec.name)
-        rows = 2  # the preset and the parameter count
-        for group, names in groups.items():
-            # A group's title sits under a blank line; its grid has a row per field.
-            if self._visible_rows is not None and rows + 1 >= self._visible_rows:
-                self._later[group] = names
-            else:
-                yield Static(group, classes="group-title")
-                with Grid(classes="form-grid"):
-                    for name in names:
-                        yield from self._field_cells(name)
-            rows += 2 + len(names)
-        if self._later:
+        now, self._later = split_at_fold(groups, self._visible_rows)
+        for part in now:
+            yield Static(part.group, classes="group-title")
+            with Grid(classes="form-grid"):
+                for name in part.names:
+                    yield from self._field_cells(name)
+        if self._later:  # stands in for them: the same height, the same scrollbar
             blank = Static("", id="form-later")
-            blank.styles.height = sum(2 + len(names) for names in self._later.values())
+            blank.styles.height = sum(part.rows for part in self._later)
             yield blank
         if self._folded:
             yield Collapsible(title=folded_title(self._folded), collapsed=True, id="more")
@@ -250,20 +245,22 @@ class ConfigForm(VerticalScroll, can_focus=False):
         if not self._later or not self.is_attached:
             return
         self._later_mounting = True
-        groups = self._later
+        parts = self._later
         widgets: list[Widget] = []
         built: dict[str, str] = {}  # the errors their cells are built with
-        for group, names in groups.items():
-            cells = [cell for name in names for cell in self._field_cells(name)]
-            built.update({n: self._errors[n] for n in names if n in self._errors})
-            widgets += [Static(group, classes="group-title"), Grid(*cells, classes="form-grid")]
+        for part in parts:
+            cells = [cell for name in part.names for cell in self._field_cells(name)]
+            built.update({n: self._errors[n] for n in part.names if n in self._errors})
+            if part.titled:
+                widgets.append(Static(part.group, classes="group-title"))
+            widgets.append(Grid(*cells, classes="form-grid"))
         blank = self.query_one("#form-later")
         with self.app.batch_update():
             await self.mount_all(widgets, before=blank)
             await blank.remove()
-        self._later = {}
+        self._later = []
         self._later_mounted.set()
-        later = {name for names in groups.values() for name in names}
+        later = {name for part in parts for name in part.names}
         self._shown_errors = {k: v for k, v in self._shown_errors.items() if k not in later} | built
         self._show_errors(self._errors)  # what changed while they were being mounted
 
@@ -308,7 +305,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
 
     async def focus_field(self, name: str) -> None:
         """Focus a field by name, building and opening the folded section when needed."""
-        if any(name in names for names in self._later.values()):
+        if any(name in part.names for part in self._later):
             await self._mount_later()
         if name in self._folded:
             await self.unfold(expand=True)
@@ -377,7 +374,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
         """Whether a field's widget has been built (it may be mounting still)."""
         if name in self._folded:
             return self._unfolded
-        return not any(name in names for names in self._later.values())
+        return not any(name in part.names for part in self._later)
 
     def apply_preset(self, name: str) -> None:
         """Overwrite the preset's fields; the others (corpus, seed, ...) stay as typed."""
