@@ -54,10 +54,17 @@ class ReflowLog(RichLog):
             kwargs = {**dict(zip(names, args, strict=False)), **kwargs}
         # Until its size is known a RichLog defers the write and calls write again later:
         # recorded then, once.
-        if self._size_known:
-            self._written.append((content, kwargs))
-            self._wrapped_at = self.scrollable_content_region.width
-        return super().write(content, **kwargs)
+        if not self._size_known:
+            return super().write(content, **kwargs)
+        self._written.append((content, kwargs))
+        self._wrapped_at = self.scrollable_content_region.width
+        # RichLog scrolls to the end after the next screen update, which costs a second
+        # one; the virtual size is known at once here (no layout), so scroll in this one.
+        scroll_end = kwargs.pop("scroll_end", None)
+        super().write(content, **kwargs, scroll_end=False)
+        if self.auto_scroll if scroll_end is None else scroll_end:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        return self
 
     def clear(self) -> ReflowLog:
         self._written.clear()
