@@ -43,6 +43,9 @@ SURPLUS_ATTR = "surplus"  # asked beyond --trials by a racing worker: never coun
 # Median pruning compares with finished trials only after this many, at any report.
 MEDIAN_STARTUP_TRIALS = 3
 ASHA_REDUCTION = 3
+# A trial's Optuna steps: epoch k ends at k * STEPS_PER_EPOCH, evaluations within the epoch
+# (--eval-interval) between (the worker's Reports); so ASHA's first rung is one epoch.
+STEPS_PER_EPOCH = 1000
 
 
 class StudyError(RnnTuiError):
@@ -218,7 +221,9 @@ def make_pruner(name: str) -> Any:
     if name == "median":
         return pruners.MedianPruner(n_startup_trials=MEDIAN_STARTUP_TRIALS, n_warmup_steps=0)
     if name == "asha":
-        return pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=ASHA_REDUCTION)
+        return pruners.SuccessiveHalvingPruner(
+            min_resource=STEPS_PER_EPOCH, reduction_factor=ASHA_REDUCTION
+        )
     if name == "none":
         return pruners.NopPruner()
     raise StudyError(f"unknown pruner {name!r}; one of {', '.join(PRUNERS)}")
