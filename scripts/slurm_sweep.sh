@@ -16,7 +16,7 @@
 set -euo pipefail
 
 : "${SWEEP:?set SWEEP to the name of the study (rnn-tui sweep list shows them)}"
-: "${RNN_TUI_STORE:?set RNN_TUI_STORE to the PostgreSQL URL every worker shares}"
+: "${RNN_TUI_STORE:?set RNN_TUI_STORE to the store every worker shares (a PostgreSQL URL across machines; a SQLite path on one node)}"
 export RNN_TUI_STORE
 
 RNN_TUI=${RNN_TUI:-rnn-tui}  # or the path of a virtual environment's rnn-tui
