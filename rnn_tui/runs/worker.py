@@ -2,8 +2,9 @@
 run's validation rows through the store to report them and prune, and tells the study how it
 ended. It loops until the study has its trials, the study is stopped, or it is told to stop.
 
-Pruning across processes: the trial is the run process; the worker reads its epoch rows
-(RunFollower), calls trial.report and should_prune, and stops a pruned run cleanly
+Pruning across processes: the trial is the run process; the worker reads its epoch rows and
+the evaluations within an epoch that its row shows (RunFollower, Reports), calls
+trial.report and should_prune, and stops a pruned run cleanly
 (SIGTERM, as `runs stop` does), then marks it `pruned`.
 """
 
