@@ -16,6 +16,7 @@ from fake_study import TRIALS, fake_study
 from pg_server import PASSWORD
 from test_search import tiny
 from test_ui_sweeps import board_rows, shown
+from textual.widgets import Static
 from ui_helpers import make_app, wait_until
 
 from rnn_tui.runs.leaderboard import leaderboard
@@ -81,6 +82,13 @@ async def test_the_tui_on_postgresql_shows_two_workers_live_trials(
             assert [w.poll() for w in workers] == [None, None], workers[0].stderr.read()
             assert {r.hostname for r in live_runs()} == {"host-a", "host-b"}
             assert sorted(r.name for r in live_runs()) == ["live #0", "live #1"]
+            detail = runs.query_one("#runs-detail", Static)
+            await wait_until(
+                pilot,
+                lambda: "running on host-" in str(detail.render()),
+                f"the highlighted trial's host in its detail line: {detail.render()}",
+                timeout=10,
+            )
             await pilot.press("f6")
             sweeps = await shown(pilot, "live")
             await wait_until(
