@@ -76,12 +76,12 @@ def hold_run_age(monkeypatch, run_id: int, age_s: float) -> None:
     the run's start plus `age_s`: an app that starts slowly on a loaded machine cannot make
     the run older (12 min ago turning 13, a young run turning old enough to ask)."""
     from rnn_tui.reports import lines
-    from rnn_tui.ui import app
+    from rnn_tui.ui import stop_and_quit
 
     with RunStore(default_db_path()) as store:
         clock = HeldClock(store.get_run(run_id).created + age_s)
     monkeypatch.setattr(lines, "time", clock)
-    monkeypatch.setattr(app, "time", clock)
+    monkeypatch.setattr(stop_and_quit, "time", clock)
 
 
 async def attached(pilot) -> TrainScreen:

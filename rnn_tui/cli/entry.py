@@ -93,26 +93,26 @@ def choose_store(flag: str | None) -> None:
 
 def _open_tui(attach: int | None = None, fresh: bool = False) -> int:
     """The TUI (on run `attach`, or from defaults with `fresh`); each refusal is one line:
-    a store that cannot be opened (unreachable, refused, someone else's, newer) among them."""
-    from rnn_tui.store import RunStore
+    a store that cannot be opened (unreachable, refused, someone else's, newer) among them.
+    In a terminal the app checks the store after its first frame (opening it costs the
+    start about 0.2 s) and ends with the same line; without one, it is checked here."""
+    from rnn_tui.runs.follow import check_store
 
     try:
-        with RunStore() as store:  # the TUI writes: it may create or upgrade the store
-            if attach is not None:
-                store.get_run(attach)
+        if not (sys.stdout.isatty() and sys.stdin.isatty()):
+            check_store(run_id=attach)
+            print(NO_TERMINAL_MESSAGE, file=sys.stderr)
+            return EXIT_USER_ERROR
+        # COLUMNS and LINES in the environment would pin the app at that size (shutil reads
+        # them before the terminal): a resize, to below the minimum or back, would never show.
+        for name in ("COLUMNS", "LINES"):
+            os.environ.pop(name, None)
+        from rnn_tui.ui.app import run_app
+
+        return run_app(attach=attach, fresh=fresh)
     except RnnTuiError as exc:
         print(f"rnn-tui: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
-    if not (sys.stdout.isatty() and sys.stdin.isatty()):
-        print(NO_TERMINAL_MESSAGE, file=sys.stderr)
-        return EXIT_USER_ERROR
-    # COLUMNS and LINES in the environment would pin the app at that size (shutil reads them
-    # before the terminal): a resize, to below the minimum or back, would never show.
-    for name in ("COLUMNS", "LINES"):
-        os.environ.pop(name, None)
-    from rnn_tui.ui.app import run_app
-
-    return run_app(attach=attach, fresh=fresh)
 
 
 # -- train -------------------------------------------------------------------------------------

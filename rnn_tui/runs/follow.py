@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rnn_tui.reports.curves import RunMetrics
 from rnn_tui.reports.lines import (  # the names a view of a followed run reads from here
@@ -26,7 +26,10 @@ from rnn_tui.reports.lines import (  # the names a view of a followed run reads 
     epoch_lines,
     start_line,
 )
-from rnn_tui.store import RunRow, RunStore
+from rnn_tui.store import RunRow
+
+if TYPE_CHECKING:
+    from rnn_tui.store import RunStore, StoreURL
 
 
 @dataclass
@@ -162,6 +165,20 @@ class WatchedRun:
         return (float(total) if total else None), step
 
 
+def check_store(location: StoreURL | None = None, run_id: int | None = None) -> None:
+    """Open the store as a viewer that starts runs does (it may create or upgrade it) and,
+    with `run_id`, find that run; RnnTuiError (one line) says why not. The TUI calls this
+    off its UI thread after its first frame, the command line before saying it has no
+    terminal."""
+    # Imported here: the store is built on SQLAlchemy, which the TUI's first frame does
+    # without (this module is on its start-up path).
+    from rnn_tui.store import RunStore
+
+    with RunStore(location) as store:
+        if run_id is not None:
+            store.get_run(run_id)
+
+
 def newest_live_run(store: RunStore) -> RunRow | None:
     """The newest run whose process is alive on this machine, if any."""
     from rnn_tui.runs.processes import run_is_alive
@@ -194,6 +211,7 @@ __all__ = [
     "WatchedRun",
     "ago",
     "attached_line",
+    "check_store",
     "end_lines",
     "epoch_lines",
     "newest_live_run",

@@ -34,7 +34,6 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +66,10 @@ class Versions:
 
 
 def _installed(name: str) -> str:
+    # Imported when a plan is made: importlib.metadata (with email and zipfile) costs the
+    # TUI's first frame about 10 ms, and the TUI plans only on Start.
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

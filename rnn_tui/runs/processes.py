@@ -20,12 +20,16 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rnn_tui.config import FIELDS, flag
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.runs.plan import RunPlan, save_plan
-from rnn_tui.store import ENV_DATA_DIR, RunRow, RunStore, is_this_host, process_alive, process_token
+from rnn_tui.store import ENV_DATA_DIR, RunRow, is_this_host, process_alive, process_token
 from rnn_tui.store.liveness import identify
+
+if TYPE_CHECKING:
+    from rnn_tui.store import RunStore
 
 LOG_NAME = "train.log"  # the child's stdout and stderr, in each run's folder
 LAUNCH_DIR = "launches"  # logs of children that have not created a run (yet)

@@ -8,7 +8,6 @@ process of its own, which this app starts, follows through the run store and sto
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
@@ -16,8 +15,8 @@ from textual.binding import Binding, BindingType
 from textual.events import Event, Key, MouseDown, Resize
 from textual.geometry import Size
 
-from rnn_tui.config import TrainConfig
-from rnn_tui.runs.follow import ago, attached_line
+from rnn_tui.errors import RnnTuiError
+from rnn_tui.runs.follow import attached_line, check_store
 from rnn_tui.store import StoreURL, default_db_path
 from rnn_tui.ui.blink import BlinkLimit
 from rnn_tui.ui.live_messages import (
@@ -28,8 +27,7 @@ from rnn_tui.ui.live_messages import (
     RunEnded,
     StoreTrouble,
 )
-from rnn_tui.ui.screens.quit import LEAVE, STOP, quit_question
-from rnn_tui.ui.screens.train import STOP_ASKS_AFTER_S, TrainScreen
+from rnn_tui.ui.screens.train import TrainScreen
 from rnn_tui.ui.state import (
     AppState,
     CheckpointSaved,
@@ -38,6 +36,7 @@ from rnn_tui.ui.state import (
     SettingsChanged,
     ShownRunChanged,
 )
+from rnn_tui.ui.stop_and_quit import StopAndQuit
 from rnn_tui.ui.training import TrainingController
 
 if TYPE_CHECKING:
@@ -89,9 +88,10 @@ def _commands() -> type[Provider]:
     return RnnTuiCommands
 
 
-class RnnTuiApp(HasState, App):
+class RnnTuiApp(HasState, StopAndQuit, App):
     """Shared state lives in `self.state` (rnn_tui.ui.state); screens read it and post
-    messages to change it, which the app applies here."""
+    messages to change it, which the app applies here. Stopping and quitting:
+    rnn_tui.ui.stop_and_quit."""
 
     TITLE = "rnn-tui"
     SUB_TITLE = "character-level RNN, GRU and LSTM language models"
@@ -126,8 +126,17 @@ class RnnTuiApp(HasState, App):
     COMMANDS: ClassVar = App.COMMANDS | {_commands}
 
     def __init__(
-        self, *, store_path: str | None = None, attach: int | None = None, fresh: bool = False
+        self,
+        *,
+        store_path: str | None = None,
+        attach: int | None = None,
+        fresh: bool = False,
+        check_store: bool = False,
     ) -> None:
+        """`check_store` (the command line's `rnn-tui`): after the first frame, open the
+        store (creating or upgrading it) and find run `attach`, and end the app with the
+        refusal (an RnnTuiError as its result) when either fails; without it, a store that
+        cannot be read is said in a notice and retried."""
         super().__init__()
         # What the last session left (form, theme, chart options, marks); saved on exit.
         from rnn_tui.settings import Settings, load_settings
@@ -142,8 +151,7 @@ class RnnTuiApp(HasState, App):
         self.offered_run: int | None = None  # a run started elsewhere that `a` attaches to
         self._announced_run: int | None = None  # attached to with its own notice
         self._blink = BlinkLimit(self)  # a text cursor blinks a while after a key, then rests
-        self._confirming_quit = False
-        self._confirming_stop = False
+        self._check_store = check_store
         store = store_title(self.controller.location)
         if store:  # instead of the tagline: another store than the default file is in use
             self.sub_title = store
@@ -171,27 +179,6 @@ class RnnTuiApp(HasState, App):
         if changed:
             self.save_settings()
 
-    # Views of `state` kept for code that predates it (tests, the sweep summary).
-    @property
-    def form_config(self) -> TrainConfig:
-        return self.state.form_config
-
-    @form_config.setter
-    def form_config(self, config: TrainConfig) -> None:
-        self.state.form_config = config  # older callers; new code posts FormConfigChanged
-
-    @property
-    def latest_checkpoint(self) -> str | None:
-        return self.state.latest_checkpoint
-
-    @latest_checkpoint.setter
-    def latest_checkpoint(self, path: str | None) -> None:
-        self.state.latest_checkpoint = path  # older callers; new code posts CheckpointSaved
-
-    @property
-    def store_path(self) -> str | None:
-        return self.state.store_path
-
     # -- training (the Train screen's keys and the command palette call these)
 
     async def _train_screen(self) -> TrainScreen:
@@ -205,43 +192,6 @@ class RnnTuiApp(HasState, App):
         """Start the Train form's run (or sweep)."""
         await (await self._train_screen()).start_training()
 
-    def action_stop_training(self, confirmed: bool = False) -> None:
-        """Stop the current run (it saves a checkpoint) and cancel the rest of the queue;
-        a run that has gone on for more than STOP_ASKS_AFTER_S asks first."""
-        controller = self.controller
-        if not controller.running or controller.stopping or self._confirming_stop:
-            return
-        current = controller.current
-        if confirmed or current is None or current.ended:
-            self._stop_now()
-            return
-        age = time.time() - current.run.created
-        if age <= STOP_ASKS_AFTER_S:
-            self._stop_now()
-            return
-        from rnn_tui.ui.screens.dialogs import yes_no
-
-        self._confirming_stop = True
-
-        def answered(stop: bool | None) -> None:
-            self._confirming_stop = False
-            if stop:
-                self._stop_now()
-
-        question = (
-            f"Stop run {current.run_id}? It has gone on for {ago(age).removesuffix(' ago')}; "
-            "it saves a checkpoint and ends (a sweep's queued runs are cancelled)."
-        )
-        self.push_screen(yes_no(question, "Stop it", "Keep it going"), answered)
-
-    def _stop_now(self) -> None:
-        if self.controller.stop() is None:
-            return
-        for screen in self.screen_stack:
-            if isinstance(screen, TrainScreen):
-                screen.stop_training()
-                return
-
     async def action_apply_preset(self, name: str) -> None:
         """Fill the Train form from a preset (seed, d2l, best, quick)."""
         (await self._train_screen()).form.apply_preset(name)
@@ -253,48 +203,6 @@ class RnnTuiApp(HasState, App):
             return
         self.offered_run = None
         self.controller.attach(run_id)
-
-    async def action_quit(self) -> None:
-        """Quit; while a run is going, ask once: leave it running (it goes on without this
-        app), stop it (and wait for its checkpoint), or cancel."""
-        controller = self.controller
-        if not controller.running:
-            self.exit()
-            return
-        if self._confirming_quit:
-            return
-        self._confirming_quit = True
-        current = controller.current
-        run_id = current.run_id if current is not None and not current.ended else None
-
-        async def answered(answer: str | None) -> None:
-            self._confirming_quit = False
-            if answer == LEAVE:
-                self.exit(result=self._left_running_line())
-            elif answer == STOP:
-                controller.summary_on_end = False
-                controller.stop()
-                self.notify("stopping: saving the checkpoint…", timeout=30)
-                # In a worker: the app goes on taking the watcher's messages meanwhile.
-                self.run_worker(self._exit_when_stopped(), group="quit")
-
-        self.push_screen(quit_question(run_id), answered)
-
-    async def _exit_when_stopped(self) -> None:
-        await self.controller.wait()
-        self.exit()
-
-    def _left_running_line(self) -> str:
-        """What quitting prints when the run goes on without the app."""
-        current = self.controller.current
-        if current is not None and not current.ended:
-            return (
-                f"run {current.run_id} goes on in the background; "
-                f"follow it with: rnn-tui runs watch {current.run_id}"
-            )
-        child = self.controller.launch
-        pid = f" (pid {child.pid})" if child is not None else ""
-        return f"the training process{pid} goes on in the background; see: rnn-tui runs list"
 
     # -- following runs (the watcher posts these; the app owns the queue shown)
 
@@ -371,7 +279,6 @@ class RnnTuiApp(HasState, App):
     async def clone_into_form(self, run: RunRow) -> bool:
         """Show the Train screen with its form filled from a stored run's settings; False
         (with a notification) when its settings cannot be read."""
-        from rnn_tui.errors import RnnTuiError
         from rnn_tui.ui.screens.runs_snapshot import stored_config
 
         try:
@@ -439,8 +346,32 @@ class RnnTuiApp(HasState, App):
         if self._settings_notice:
             self.notify(self._settings_notice, severity="warning", timeout=10, markup=False)
         self._check_size(self.size)
-        # After the first frame: reading the store is not needed to show it.
-        self.call_after_refresh(self._training.open, self.state.attach_to)
+        # After the first frame: reading the store (and importing SQLAlchemy) is not needed
+        # to show it.
+        self.call_after_refresh(self._open_store)
+
+    def _open_store(self) -> None:
+        if not self._check_store:
+            self._training.open(self.state.attach_to)
+            return
+        self.run_worker(
+            self._check_then_follow, name="store", group="store", thread=True, exit_on_error=False
+        )
+
+    def _check_then_follow(self) -> None:
+        """In a worker thread: check the store as the command line used to before the
+        first frame, then follow runs in it, or end the app with the refusal."""
+        attach = self.state.attach_to
+        try:
+            check_store(self.controller.location, attach)
+        except RnnTuiError as exc:
+            self.call_from_thread(self._refuse_store, exc)
+            return
+        self.call_from_thread(self._training.open, attach)
+
+    def _refuse_store(self, error: RnnTuiError) -> None:
+        self._remember_settings = False  # nothing was shown long enough to change
+        self.exit(result=error)
 
     def on_unmount(self) -> None:
         self._training.close()
@@ -492,8 +423,11 @@ def store_title(location: StoreURL) -> str:
 
 
 def run_app(attach: int | None = None, *, fresh: bool = False) -> int:
-    """Run the TUI; a run left going prints one line saying how to follow it."""
-    left_running = RnnTuiApp(attach=attach, fresh=fresh).run()
-    if isinstance(left_running, str):
-        print(left_running)
+    """Run the TUI; a run left going prints one line saying how to follow it. A store it
+    cannot use (or no run `attach`) ends it with that RnnTuiError raised."""
+    ended = RnnTuiApp(attach=attach, fresh=fresh, check_store=True).run()
+    if isinstance(ended, RnnTuiError):
+        raise ended
+    if isinstance(ended, str):
+        print(ended)
     return 0

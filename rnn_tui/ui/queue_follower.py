@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -36,7 +36,7 @@ from rnn_tui.runs.processes import (
     signal_if_ours,
     stop_run,
 )
-from rnn_tui.store import RunRow, RunStore, StoreURL, process_alive
+from rnn_tui.store import RunRow, StoreURL, process_alive
 from rnn_tui.ui.live_messages import (
     LiveChanged,
     LiveSnapshot,
@@ -45,6 +45,9 @@ from rnn_tui.ui.live_messages import (
     RunEnded,
     StoreTrouble,
 )
+
+if TYPE_CHECKING:
+    from rnn_tui.store import RunStore
 
 WRITER_CHECK_S = 1.0  # a dead writer is noticed within this (plus a poll)
 BUSY_TIMEOUT_S = 0.2  # a locked store costs the thread this much, then one message
@@ -94,6 +97,10 @@ class QueueFollower:
 
     def _open(self) -> RunStore | None:
         if self._store is None:
+            # Imported here, in the watcher thread after the first frame: the store is
+            # built on SQLAlchemy, which would cost the app's start about 0.2 s.
+            from rnn_tui.store import RunStore
+
             try:
                 self._store = RunStore(self.location, busy_timeout=BUSY_TIMEOUT_S)
             except StoreError as exc:

@@ -42,9 +42,31 @@ class AppState:
 
 
 class HasState:
-    """Mixed into the app class: `state_of` recognises the app by it."""
+    """Mixed into the app class: `state_of` recognises the app by it; it holds `state`
+    and the views of it that older code reads."""
 
     state: AppState
+
+    # Views of `state` kept for code that predates it (tests, the sweep summary).
+    @property
+    def form_config(self) -> TrainConfig:
+        return self.state.form_config
+
+    @form_config.setter
+    def form_config(self, config: TrainConfig) -> None:
+        self.state.form_config = config  # older callers; new code posts FormConfigChanged
+
+    @property
+    def latest_checkpoint(self) -> str | None:
+        return self.state.latest_checkpoint
+
+    @latest_checkpoint.setter
+    def latest_checkpoint(self, path: str | None) -> None:
+        self.state.latest_checkpoint = path  # older callers; new code posts CheckpointSaved
+
+    @property
+    def store_path(self) -> str | None:
+        return self.state.store_path
 
 
 def state_of(app: App[Any]) -> AppState | None:

@@ -29,7 +29,7 @@ from rnn_tui.runs.follow import LogLine, Update, WatchedRun
 from rnn_tui.runs.plan import RunPlan
 from rnn_tui.runs.planner import Question, plan_resume, plan_start
 from rnn_tui.runs.processes import Launch, launch_plan
-from rnn_tui.store import RunStore, data_dir, resolve_store_url
+from rnn_tui.store import data_dir, resolve_store_url
 from rnn_tui.ui.live_messages import LiveSnapshot, QueueEnded
 from rnn_tui.ui.state import ShownRunChanged
 from rnn_tui.ui.training_queue import ShownQueue
@@ -146,6 +146,8 @@ class TrainingController(ShownQueue):
             raise RnnTuiError("a run is already going: stop it first (k)")
         resumed = options.get("resume_run_id")
         if resumed is not None:
+            from rnn_tui.store import RunStore  # SQLAlchemy: off the app's start-up path
+
             with RunStore(self.location) as store:
                 planned: RunPlan | Question = plan_resume(store, resumed, values)
         else:
