@@ -89,6 +89,9 @@ async def test_the_tui_on_postgresql_shows_two_workers_live_trials(
                 f"the highlighted trial's host in its detail line: {detail.render()}",
                 timeout=10,
             )
+            text = str(detail.render())  # "#7 live #1 · running on host-b · … · sweep 1 #1 (u)"
+            trial = text.split(" · ")[0].rsplit("#", 1)[1]
+            assert text.endswith(f" #{trial} (u)"), text  # the trial's number as its name has it
             await pilot.press("f6")
             sweeps = await shown(pilot, "live")
             await wait_until(

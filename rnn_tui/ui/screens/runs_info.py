@@ -47,7 +47,8 @@ def detail_line(run: RunRow | None, filtered: bool) -> str:
     if run.tags:
         parts.append("tags: " + ", ".join(run.tags))
     if run.sweep_id is not None:
-        parts.append(f"sweep {run.sweep_id} #{(run.sweep_index or 0) + 1} (u)")
+        # The index as the CLI, the run's name and the leaderboard show it (trial numbers from 0).
+        parts.append(f"sweep {run.sweep_id} #{run.sweep_index or 0} (u)")
     return " · ".join(parts)
 
 
