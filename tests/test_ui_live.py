@@ -110,7 +110,8 @@ async def test_the_watcher_posts_nothing_while_no_row_arrives(isolated_dirs: Pat
         assert watcher.posts == posts, "posted with no new row"
         assert screen.paints == paints, "repainted with nothing new"
 
-        # One new step: it is posted once, reaches the status line within 0.5 s, and the
+        # One new step: it is posted once, reaches the status line at the next poll (the
+        # 0.5 s target is measured by `rnn-tui bench --ui`, not timed here), and the
         # chart (which redraws at most every CHART_S, longer when a drawing costs more, but
         # never later than CHART_MAX_S plus CHART_LATE_S) soon after.
         steps = len(app.controller.current.metrics.step)
@@ -118,14 +119,12 @@ async def test_the_watcher_posts_nothing_while_no_row_arrives(isolated_dirs: Pat
             record = store.recorder(run_id)
             record(StepEnd(steps + 1, 4, 1.5, 4.48, 1.0, 25000.0, 320 * (steps + 1), 15.1))
             record.flush()
-        written = time.monotonic()
         await async_wait_until(
             lambda: "25,000 tok/s" in str(screen.query_one("#status", Static).render()),
             2,
             "the new step in the status line",
             pilot,
         )
-        assert time.monotonic() - written <= 0.5 + 0.1  # the target, and the test's polling
         await async_wait_until(
             lambda: screen.chart.point_counts().get("train", 0) > steps,
             CHART_MAX_S + CHART_LATE_S + 1,
