@@ -39,7 +39,10 @@ if TYPE_CHECKING:
     from rnn_tui.ui.training import TrainingController
     from rnn_tui.ui.widgets.ppl_chart import PplChart
 
-REPAINT_S = 0.25  # at most 4 repaints a second, and only when the watcher posted
+# At most 2 repaints a second (the watcher's poll, ui/watcher.py POLL_S), and only when
+# the watcher posted: each paint is a screen update of a few ms on the UI thread, and it
+# shows the newest rows the watcher read, so waiting for it does not age what it shows.
+REPAINT_S = 0.5
 NARROW_WIDTH = 110  # below this the form and the live panel stack vertically
 STOP_ASKS_AFTER_S = 10.0  # a run older than this is worth a question before it stops
 
