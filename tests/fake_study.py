@@ -15,7 +15,7 @@ from rnn_tui.runs.study import (
     RUN_ATTR,
     StudySpec,
     create_study,
-    open_storage,
+    storage_for,
 )
 from rnn_tui.runs.study import distributions as study_distributions
 from rnn_tui.store import RunStore
@@ -33,16 +33,17 @@ TRIALS = (
 SPACE = {"hidden": "64..512", "lr": "1e-4..1e-2:log", "epochs": "3"}
 
 
-def fake_study(store_path: Path, name: str = "demo") -> list[int]:
-    """Study `name` (tpe, median pruning, 5 trials over hidden and lr) beside the store at
-    `store_path`, each trial with a stored run of its epochs; the runs' ids in trial order."""
+def fake_study(store_path: Path | str, name: str = "demo") -> list[int]:
+    """Study `name` (tpe, median pruning, 5 trials over hidden and lr) with the store at
+    `store_path` (beside a SQLite file, in a PostgreSQL database), each trial with a stored
+    run of its epochs; the runs' ids in trial order."""
     import optuna
 
     space = parse_space(SPACE, "tpe")
     spec = StudySpec(space.to_dict(), "tpe", "median", len(TRIALS))
-    storage = open_storage(store_path)
     run_ids = []
     with RunStore(store_path) as store:
+        storage = storage_for(store)
         sweep_id = store.create_sweep(name, [])
         study = create_study(name, spec, storage, sweep_id)
         for number, (state, hidden, lr, ppls, seconds) in enumerate(TRIALS):

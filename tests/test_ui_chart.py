@@ -163,3 +163,27 @@ async def test_without_colour_series_differ_by_marker() -> None:
         assert chart.marker_for(0) != chart.marker_for(1)
         legend = chart.render().plain.splitlines()[0]
         assert f"{chart.marker_for(1)} validation" in legend
+
+
+async def test_the_live_chart_waits_longer_when_a_drawing_costs_more() -> None:
+    from rnn_tui.ui.widgets import live_panel
+    from rnn_tui.ui.widgets.live_panel import LivePanel
+
+    class PanelApp(App):
+        def compose(self) -> ComposeResult:
+            yield LivePanel(id="live")
+
+    async with PanelApp().run_test(size=(120, 40)) as pilot:
+        panel = pilot.app.query_one(LivePanel)
+        chart = panel.chart
+        await pilot.pause()
+        chart.draw_seconds = 0.001  # cheap: the fixed pace
+        assert panel._chart_interval() == live_panel.CHART_S
+        chart.draw_seconds = 0.03  # a long run's curve: CHART_COST times its cost
+        assert math.isclose(panel._chart_interval(), live_panel.CHART_COST * 0.03)
+        chart.draw_seconds = 5.0  # one slow drawing never stops the chart for long
+        assert panel._chart_interval() == live_panel.CHART_MAX_S
+        # A real drawing records what it cost.
+        chart.set_series([("train", list(range(2000)), [5.0 + i % 7 for i in range(2000)])])
+        chart.render()
+        assert 0 < chart.draw_seconds < 5.0

@@ -13,7 +13,7 @@ from textual.widgets._footer import FooterKey
 from ui_helpers import wait_until
 
 from rnn_tui.config import FIELDS
-from rnn_tui.ui.app import RnnTuiApp
+from rnn_tui.ui.app import SCREEN_KEYS, RnnTuiApp
 from rnn_tui.ui.widgets.app_footer import AppFooter
 from rnn_tui.ui.widgets.reflow_log import ReflowLog
 from rnn_tui.ui.widgets.text_field import TextField
@@ -60,22 +60,26 @@ async def test_quit_is_the_footer_first_key_on_every_screen(
     async with app.run_test(size=size) as pilot:
         for screen_key in ("f2", "f3", "f4", "f5"):
             await pilot.press(screen_key)
-            await pilot.pause()
+            mode = next(name for name, (key, _) in SCREEN_KEYS.items() if key == screen_key)
+            await wait_until(
+                pilot, lambda mode=mode: app.current_mode == mode, f"{screen_key} opened"
+            )
             for focus_text in (False, True):
                 fields = list(app.screen.query(TextField))
                 if focus_text and fields:
                     fields[0].focus()
                 elif not focus_text:
                     app.screen.set_focus(None)
-                footer = app.screen.query_one(AppFooter)
 
-                def first_key_is_quit(footer: AppFooter = footer) -> bool:
-                    keys = list(footer.query(FooterKey))
-                    return bool(keys) and keys[0].action == "quit" and keys[0].region.width > 0
+                def first_key() -> FooterKey | None:
+                    # The footer recomposes after a focus change: wait for it, not a pause.
+                    keys = list(app.screen.query_one(AppFooter).query(FooterKey))
+                    return keys[0] if keys and keys[0].region.width > 0 else None
 
-                await wait_until(pilot, first_key_is_quit, f"{screen_key}: quit comes first")
-                keys = list(footer.query(FooterKey))
-                assert keys[0].region.right <= size[0] and keys[0].region.width > 0
+                await wait_until(pilot, first_key, f"{screen_key}: the footer shows its keys")
+                key = first_key()
+                assert key is not None and key.action == "quit", (screen_key, key)
+                assert key.region.right <= size[0]
 
 
 async def test_the_maximized_log_wraps_its_lines_at_its_new_width(isolated_dirs: Path) -> None:

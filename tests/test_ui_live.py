@@ -20,7 +20,7 @@ from rnn_tui.store import RunStore, default_db_path
 from rnn_tui.training.events import StepEnd
 from rnn_tui.ui.app import RnnTuiApp
 from rnn_tui.ui.screens.train import TrainScreen
-from rnn_tui.ui.widgets.live_panel import CHART_S
+from rnn_tui.ui.widgets.live_panel import CHART_LATE_S, CHART_MAX_S
 
 
 @pytest.fixture
@@ -106,28 +106,28 @@ async def test_the_watcher_posts_nothing_while_no_row_arrives(isolated_dirs: Pat
         watcher = app.controller.watcher
         await pilot.pause(0.5)  # the attach's own posts and repaints are over
         posts, paints = watcher.posts, screen.paints
-        await pilot.pause(1.0)  # a quiet second: 5 polls of the store
+        await pilot.pause(1.0)  # a quiet second: 2 polls of the store
         assert watcher.posts == posts, "posted with no new row"
         assert screen.paints == paints, "repainted with nothing new"
 
-        # One new step: it is posted once, reaches the status line within 0.5 s, and the
-        # chart (which redraws at most every CHART_S) soon after.
+        # One new step: it is posted once, reaches the status line at the next poll (the
+        # 0.5 s target is measured by `rnn-tui bench --ui`, not timed here), and the
+        # chart (which redraws at most every CHART_S, longer when a drawing costs more, but
+        # never later than CHART_MAX_S plus CHART_LATE_S) soon after.
         steps = len(app.controller.current.metrics.step)
         with RunStore(default_db_path()) as store:
             record = store.recorder(run_id)
             record(StepEnd(steps + 1, 4, 1.5, 4.48, 1.0, 25000.0, 320 * (steps + 1), 15.1))
             record.flush()
-        written = time.monotonic()
         await async_wait_until(
             lambda: "25,000 tok/s" in str(screen.query_one("#status", Static).render()),
             2,
             "the new step in the status line",
             pilot,
         )
-        assert time.monotonic() - written <= 0.5 + 0.1  # the target, and the test's polling
         await async_wait_until(
             lambda: screen.chart.point_counts().get("train", 0) > steps,
-            CHART_S + 1,
+            CHART_MAX_S + CHART_LATE_S + 1,
             "the new step on the chart",
             pilot,
         )
@@ -139,7 +139,8 @@ async def test_a_text_cursor_blinks_a_while_after_a_key_then_rests(
 ) -> None:
     from rnn_tui.ui import blink
 
-    monkeypatch.setattr(blink, "BLINK_FOR_S", 0.3)
+    # Long enough that a loaded machine handles the key and the check inside it; still short.
+    monkeypatch.setattr(blink, "BLINK_FOR_S", 2.0)
     app = RnnTuiApp()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await watching(pilot)
@@ -147,7 +148,7 @@ async def test_a_text_cursor_blinks_a_while_after_a_key_then_rests(
         hidden.focus()
         await pilot.press("end")
         assert hidden.cursor_blink
-        await async_wait_until(lambda: not hidden.cursor_blink, 2, "the cursor to rest", pilot)
+        await async_wait_until(lambda: not hidden.cursor_blink, 10, "the cursor to rest", pilot)
         await pilot.press("backspace")  # a key: it blinks again
         await pilot.pause()
         assert hidden.cursor_blink

@@ -104,7 +104,6 @@ def _check_validation_split(space: SearchSpace) -> None:
 def run_search(args: argparse.Namespace, spec: Any) -> int:
     from rnn_tui.cli.sweep import print_leaderboard, work
     from rnn_tui.runs.study import create_study, load_study, storage_for, study_names
-    from rnn_tui.runs.trial_run import store_argument
     from rnn_tui.store import RunStore
 
     _preflight(spec)
@@ -132,7 +131,7 @@ def run_search(args: argparse.Namespace, spec: Any) -> int:
             outcomes = work(name, store, storage)
             code = 1 if outcomes and all(o.state == "failed" for o in outcomes) else 0
         else:
-            code = _run_workers(name, store_argument(store), workers)  # no password: env has it
+            code = _run_workers(name, store.url.text, workers)  # no password: env has it
         study, _ = load_study(name, storage)
         print_leaderboard(study, store)
     return code

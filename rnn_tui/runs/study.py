@@ -14,6 +14,7 @@ failed and re-queued once by Optuna's own callback).
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 import warnings
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from rnn_tui.errors import RnnTuiError
 from rnn_tui.runs.space import PRUNERS, SAMPLERS, SearchSpace
+from rnn_tui.store.heartbeat import grace_period, heartbeat_interval
 
 if TYPE_CHECKING:
     import optuna
@@ -41,9 +43,9 @@ SURPLUS_ATTR = "surplus"  # asked beyond --trials by a racing worker: never coun
 # Median pruning compares with finished trials only after this many, at any report.
 MEDIAN_STARTUP_TRIALS = 3
 ASHA_REDUCTION = 3
-# PostgreSQL: a worker's heartbeat; a trial silent for the grace period is failed and retried.
-HEARTBEAT_S = 10
-GRACE_S = 60
+# A trial's Optuna steps: epoch k ends at k * STEPS_PER_EPOCH, evaluations within the epoch
+# (--eval-interval) between (the worker's Reports); so ASHA's first rung is one epoch.
+STEPS_PER_EPOCH = 1000
 
 
 class StudyError(RnnTuiError):
@@ -110,10 +112,11 @@ def open_storage(store_path: Path | None = None, url: str | None = None) -> Any:
         with optuna_errors("cannot open the study database"):
             from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 
+            interval, grace = trial_heartbeat_seconds()
             return RDBStorage(
                 url,
-                heartbeat_interval=HEARTBEAT_S,
-                grace_period=GRACE_S,
+                heartbeat_interval=interval,
+                grace_period=grace,
                 heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
             )
     assert store_path is not None
@@ -124,6 +127,14 @@ def open_storage(store_path: Path | None = None, url: str | None = None) -> Any:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Its default lock (a symlink beside the file), the one optuna-dashboard takes too.
         return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+
+
+def trial_heartbeat_seconds() -> tuple[int, int]:
+    """(interval, grace period) of a worker's trial heartbeat on PostgreSQL: the run
+    heartbeat's settings (store/heartbeat.py), so one setting times both and tests can use
+    1-2 s; rounded up to the whole seconds Optuna takes."""
+    interval = max(1, math.ceil(heartbeat_interval()))
+    return interval, max(interval, math.ceil(grace_period()))
 
 
 def storage_for(store: Any) -> Any:
@@ -210,7 +221,9 @@ def make_pruner(name: str) -> Any:
     if name == "median":
         return pruners.MedianPruner(n_startup_trials=MEDIAN_STARTUP_TRIALS, n_warmup_steps=0)
     if name == "asha":
-        return pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=ASHA_REDUCTION)
+        return pruners.SuccessiveHalvingPruner(
+            min_resource=STEPS_PER_EPOCH, reduction_factor=ASHA_REDUCTION
+        )
     if name == "none":
         return pruners.NopPruner()
     raise StudyError(f"unknown pruner {name!r}; one of {', '.join(PRUNERS)}")

@@ -24,22 +24,11 @@ def start_trial_run(values: dict[str, str], store: RunStore, *, name: str) -> La
     """Plan one trial's values (every field as the flags give it) and start the run process
     on the plan, recording into `store`, its output in the run's folder. RnnTuiError (a
     ConfigError for a field) when the planner refuses them or the process cannot start."""
-    # The store's text carries no password: the plan file never holds one.
-    planned = plan_start(values, store=store_argument(store), name=name, confirmed=True)
+    # StoreURL.text carries no password: the plan file never holds one (the child finds it
+    # where this process did: $RNN_TUI_STORE, PGPASSWORD or ~/.pgpass).
+    planned = plan_start(values, store=store.url.text, name=name, confirmed=True)
     assert not isinstance(planned, Question)  # confirmed: a trial is one run
-    return launch_plan(planned, files_dir(store))
-
-
-def store_argument(store: RunStore) -> str:
-    """The store as a child's --store or a plan's store: the SQLite file or the database
-    URL, never with a password (the child finds it where this process did: $RNN_TUI_STORE,
-    PGPASSWORD or ~/.pgpass)."""
-    return store.url.text
-
-
-def files_dir(store: RunStore) -> Path:
-    """Where this host keeps the store's run folders and launch logs."""
-    return store.files_dir
+    return launch_plan(planned, store.files_dir)
 
 
 def wait_for_run(store: RunStore, child: Launch, timeout: float = 600.0) -> int | None:

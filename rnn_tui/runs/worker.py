@@ -2,8 +2,9 @@
 run's validation rows through the store to report them and prune, and tells the study how it
 ended. It loops until the study has its trials, the study is stopped, or it is told to stop.
 
-Pruning across processes: the trial is the run process; the worker reads its epoch rows
-(RunFollower), calls trial.report and should_prune, and stops a pruned run cleanly
+Pruning across processes: the trial is the run process; the worker reads its epoch rows and
+the evaluations within an epoch that its row shows (RunFollower, Reports), calls
+trial.report and should_prune, and stops a pruned run cleanly
 (SIGTERM, as `runs stop` does), then marks it `pruned`.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from rnn_tui.runs.study import (
     HOST_ATTR,
     REASON_ATTR,
     RUN_ATTR,
+    STEPS_PER_EPOCH,
     SURPLUS_ATTR,
     WORKER_ATTR,
     StudySpec,
@@ -41,8 +42,10 @@ from rnn_tui.runs.study import (
 )
 from rnn_tui.runs.trial_run import mark_pruned, start_trial_run, wait_for_run
 from rnn_tui.store import RunStore, process_token
+from rnn_tui.store.host import this_host
 
 POLL_S = 0.25  # how often the worker reads its run's rows
+
 STOP_CHECK_S = 2.0  # how often it reads the study's stop flag
 USER_STOP_REASON = "stopped by the user (rnn-tui runs stop)"
 SWEEP_STOP_REASON = "the sweep was stopped"
@@ -127,7 +130,7 @@ class Worker:
                 trial.set_user_attr(SURPLUS_ATTR, True)
                 self.study.tell(trial, state=TrialState.FAIL)
                 return None
-            trial.set_user_attr(HOST_ATTR, socket.gethostname())
+            trial.set_user_attr(HOST_ATTR, this_host())
             trial.set_user_attr(WORKER_ATTR, [os.getpid(), process_token(os.getpid())])
         with self._heartbeat_thread(trial):
             outcome = self._run(trial)
@@ -167,11 +170,11 @@ class Worker:
         return outcome
 
     def _follow(self, trial: Any, run_id: int, outcome: TrialOutcome) -> None:
-        """Report each validation row; stop the run when pruned or told to stop; fill
-        `outcome` from the run's end."""
+        """Report each validation (epoch ends and evaluations within epochs); stop the run
+        when pruned or told to stop; fill `outcome` from the run's end."""
         follower = RunFollower(self.store, run_id)
-        reports = 0
-        pruned_at: tuple[int, float] | None = None
+        reports = Reports()
+        pruned_at: str | None = None
         stopped_for: str | None = None
         while True:
             try:
@@ -179,16 +182,14 @@ class Worker:
             except StoreError:  # locked or unreachable for now: the next poll retries
                 time.sleep(POLL_S)
                 continue
-            for row in update.epochs:
-                value = row.get("val_ppl")
-                if pruned_at is not None or value is None or not math.isfinite(value):
-                    continue
-                reports += 1
+            for step, value, where in reports.new(update):
+                if pruned_at is not None:
+                    break
                 with optuna_errors(f"cannot report trial {trial.number}"):
-                    trial.report(float(value), reports)
+                    trial.report(value, step)
                     prune = trial.should_prune()
                 if prune:
-                    pruned_at = (row["epoch"], float(value))
+                    pruned_at = f"val ppl {value:.3f} {where}"
                     self._stop_run(run_id)
             if update.ended:
                 run = update.run
@@ -204,9 +205,8 @@ class Worker:
             else:
                 outcome.state, outcome.value = "finished", float(run.best_val_ppl)
         elif run.status == "stopped" and pruned_at is not None and stopped_for is None:
-            epoch, value = pruned_at
             outcome.state = "pruned"
-            outcome.reason = f"val ppl {value:.3f} at epoch {epoch}, worse than the others"
+            outcome.reason = f"{pruned_at}, worse than the others"
             mark_pruned(
                 self.store, run_id, f"pruned: {outcome.reason}",
                 keep_checkpoints=self.spec.keep_checkpoints,
@@ -251,6 +251,51 @@ class Worker:
         from optuna.storages._heartbeat import get_heartbeat_thread
 
         return get_heartbeat_thread(trial._trial_id, self.study._storage)
+
+
+class Reports:
+    """The validations a trial reports to the study, with Optuna steps that only grow and
+    that line up across trials: epoch k ends at k * STEPS_PER_EPOCH whatever the trial's
+    batch size; the j-th evaluation within epoch k (--eval-interval) at
+    (k - 1) * STEPS_PER_EPOCH + j. An evaluation within an epoch shows in the run's row (its
+    last validation perplexity, final_val_ppl, newer than its last epoch row)."""
+
+    def __init__(self) -> None:
+        self.epoch = 0  # the last epoch reported
+        self.within = 0  # evaluations reported within the epoch after it
+        self.last_value: float | None = None  # the last validation perplexity seen
+        self.step = 0
+
+    def new(self, update: Any) -> list[tuple[int, float, str]]:
+        """(step, val ppl, where) for each validation the update shows for the first time."""
+        found: list[tuple[int, float, str]] = []
+        for row in update.epochs:
+            value = row.get("val_ppl")
+            self.epoch, self.within = int(row["epoch"]), 0
+            if value is None or not math.isfinite(value):
+                continue
+            self.last_value = float(value)
+            found.append((self.epoch * STEPS_PER_EPOCH, float(value), f"at epoch {self.epoch}"))
+        run = update.run
+        value = run.final_val_ppl
+        # The row was read before the epoch rows: an epoch that ended in between shows its
+        # row now, and the row's value may be an evaluation of that epoch (reported there).
+        if (
+            not update.ended
+            and run.epochs == self.epoch
+            and value is not None
+            and math.isfinite(value)
+            and value != self.last_value
+            and self.within < STEPS_PER_EPOCH - 1
+        ):
+            self.within += 1
+            self.last_value = float(value)
+            step = self.epoch * STEPS_PER_EPOCH + self.within
+            found.append((step, float(value), f"in epoch {self.epoch + 1}"))
+        found = [item for item in found if item[0] > self.step]
+        if found:
+            self.step = found[-1][0]
+        return found
 
 
 def _refusal(child: Launch) -> str:

@@ -2,7 +2,9 @@
 
 `RunRecorder` buffers step rows in a list and writes them with one `executemany` per flush
 (every `flush_every` steps or `flush_seconds`, at every epoch end and at the run end), so
-recording costs next to nothing per step.
+recording costs next to nothing per step. An evaluation within an epoch (`--eval-interval`)
+is written at once into the run's row (its last and best validation perplexity), where a
+search's worker reads it to report it to the trial.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from rnn_tui.errors import StoreError, StoreFull
 from rnn_tui.store.heartbeat import Heartbeat
-from rnn_tui.training.events import EpochEnd, RunEnd, RunStart, StepEnd
+from rnn_tui.training.events import EpochEnd, EvalEnd, RunEnd, RunStart, StepEnd
 
 if TYPE_CHECKING:
     from rnn_tui.store.runs import RunStore
@@ -137,6 +139,7 @@ class RunRecorder:
         self._steps: list[tuple[Any, ...]] = []
         self._epochs: list[tuple[Any, ...]] = []
         self._progress: dict[str, Any] = {}
+        self._evaluated = False  # an evaluation changed the progress since the last flush
         self._last_flush = clock()
         self._lock = threading.Lock()
         # The run's heartbeat in the store, from its start to its end (see heartbeat.py).
@@ -166,6 +169,8 @@ class RunRecorder:
                 self._flush_or_wait()
         elif isinstance(event, EpochEnd):
             self._on_epoch(event)
+        elif isinstance(event, EvalEnd):
+            self._on_evaluation(event)
         elif isinstance(event, RunStart):
             self._on_start(event)
         elif isinstance(event, RunEnd):
@@ -274,6 +279,18 @@ class RunRecorder:
                     progress["best_checkpoint"] = event.checkpoint
         self._flush_or_wait()
 
+    def _on_evaluation(self, event: EvalEnd) -> None:
+        """An evaluation within an epoch: the run's last (final_val_ppl) and maybe best
+        validation perplexity, written now rather than at the epoch's end."""
+        with self._lock:
+            progress = self._progress
+            progress["final_val_ppl"] = event.val_ppl
+            best = progress.get("best_val_ppl")
+            if event.is_best or best is None or event.val_ppl < best:
+                progress["best_val_ppl"] = event.val_ppl
+            self._evaluated = True
+        self._flush_or_wait()
+
     def _on_end(self, event: RunEnd) -> None:
         """Write the rest and the run's end; if the store stays unavailable, set `error`.
 
@@ -313,9 +330,10 @@ class RunRecorder:
         with self._lock:
             steps, self._steps = self._steps, []
             epochs, self._epochs = self._epochs, []
+            evaluated, self._evaluated = self._evaluated, False
             progress = dict(self._progress)
             self._last_flush = self._clock()
-            if not steps and not epochs:
+            if not steps and not epochs and not evaluated:
                 return
             if steps:
                 last = steps[-1]
@@ -340,4 +358,5 @@ class RunRecorder:
             except BaseException:
                 self._steps = steps + self._steps
                 self._epochs = epochs + self._epochs
+                self._evaluated = self._evaluated or evaluated
                 raise

@@ -28,9 +28,12 @@ from rnn_tui.runs.processes import Launch
 from rnn_tui.store import StoreURL
 from rnn_tui.ui.queue_follower import QueueFollower
 
-# A step reaches the screen within POLL_S plus the screen's repaint interval (0.25 s):
-# a snapshot that comes 0.25 s or more after the last paint is painted at once.
-POLL_S = 0.25
+# As often as the Train screen paints (REPAINT_S): a poll reads the rows, builds a snapshot
+# and wakes the UI thread (about 1 ms of CPU each), and polling faster than the screen
+# paints only hands it snapshots that it folds into one paint. A step reaches the screen
+# within the run's flush (0.2 s) plus POLL_S: a snapshot that comes REPAINT_S or more after
+# the last paint is painted at once.
+POLL_S = 0.5
 IDLE_S = 0.5  # nothing followed: how often a run started elsewhere is looked for
 
 

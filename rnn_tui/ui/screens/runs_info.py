@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rnn_tui.reports.compare import fmt_count, fmt_ppl, fmt_seconds
 from rnn_tui.store import RunRow
+from rnn_tui.store.host import is_this_host
 
 if TYPE_CHECKING:
     from rnn_tui.ui.training import TrainingController
@@ -35,6 +36,8 @@ def detail_line(run: RunRow | None, filtered: bool) -> str:
     parts = [f"#{run.id} {run.name}", run.status]
     if run.message:
         parts[-1] += f" ({run.message})"
+    if run.hostname and not is_this_host(run.hostname):  # a worker on another machine
+        parts[-1] += f" on {run.hostname}"
     if run.params:
         parts.append(f"{fmt_count(run.params)} params")
     parts.append(f"{run.epochs} epoch{'s' if run.epochs != 1 else ''}")
@@ -44,7 +47,8 @@ def detail_line(run: RunRow | None, filtered: bool) -> str:
     if run.tags:
         parts.append("tags: " + ", ".join(run.tags))
     if run.sweep_id is not None:
-        parts.append(f"sweep {run.sweep_id} #{(run.sweep_index or 0) + 1} (u)")
+        # The index as the CLI, the run's name and the leaderboard show it (trial numbers from 0).
+        parts.append(f"sweep {run.sweep_id} #{run.sweep_index or 0} (u)")
     return " · ".join(parts)
 
 

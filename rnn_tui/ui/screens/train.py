@@ -40,7 +40,10 @@ if TYPE_CHECKING:
     from rnn_tui.ui.training import TrainingController
     from rnn_tui.ui.widgets.ppl_chart import PplChart
 
-REPAINT_S = 0.25  # at most 4 repaints a second, and only when the watcher posted
+# At most 2 repaints a second (the watcher's poll, ui/watcher.py POLL_S), and only when
+# the watcher posted: each paint is a screen update of a few ms on the UI thread, and it
+# shows the newest rows the watcher read, so waiting for it does not age what it shows.
+REPAINT_S = 0.5
 NARROW_WIDTH = 110  # below this the form and the live panel stack vertically
 STOP_ASKS_AFTER_S = 10.0  # a run older than this is worth a question before it stops
 
@@ -218,7 +221,11 @@ class TrainScreen(KeysInOrder, Screen):
         x_axis = state.settings.x_axis if state is not None else "step"  # the last session's
         yield Header()
         with Horizontal(id="train-body"):
-            yield ConfigForm(state.form_config if state is not None else None, id="form")
+            yield ConfigForm(
+                state.form_config if state is not None else None,
+                visible_rows=self._form_rows(),
+                id="form",
+            )
             yield LivePanel(x_axis=x_axis, id="live")
         yield AppFooter()
 
@@ -261,6 +268,13 @@ class TrainScreen(KeysInOrder, Screen):
         if self.focused is None:  # a folded form (a run shown at 80 columns): the log
             (panel.log_view if self.has_class("-folded") else form).focus()
         form.start_measuring()
+
+    def _form_rows(self) -> int:
+        """At most how many of the form's rows show (the CSS above: the Header and the
+        Footer take a row each, and a narrow form 3fr of 5); the form mounts the groups
+        below them after the first frame."""
+        rows = self.app.size.height - 2
+        return rows * 3 // 5 if self.has_class("-narrow") else rows
 
     def on_resize(self, event: Resize) -> None:
         self._apply_width(event.size.width)

@@ -13,12 +13,15 @@ label, the help line) is form_focus.py's.
 The form is the Train screen's first frame, so it is built lean: one Grid of label and
 field cells (no container per row), an error line mounted under a field only once it has
 a problem, and the less-used Run fields (all but epochs) in a collapsed section whose
-widgets are built when it is first opened. The form's values live in `_texts`, so a
-field that has no widget yet still has a value, and `values()` never queries widgets.
+widgets are built when it is first opened. The fields below the form's visible rows
+(`visible_rows`, the screen's estimate) are mounted right after the first frame
+(form_fold.py). The form's values live in `_texts`, so a field that has no widget yet still
+has a value, and `values()` never queries widgets.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -45,6 +48,7 @@ from rnn_tui.ui.widgets.form_fields import (
     format_value,
 )
 from rnn_tui.ui.widgets.form_focus import field_blurred, field_focused
+from rnn_tui.ui.widgets.form_fold import Part, split_at_fold
 from rnn_tui.ui.widgets.form_params import ParamCount, model_configs
 from rnn_tui.ui.widgets.search_group import SearchGroup, check_search, describe
 
@@ -141,6 +145,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
         self,
         config: TrainConfig | None = None,
         *,
+        visible_rows: int | None = None,
         name: str | None = None,
         id: str | None = None,  # noqa: A002 - Textual's spelling
         classes: str | None = None,
@@ -151,6 +156,10 @@ class ConfigForm(VerticalScroll, can_focus=False):
         self._texts = {name: format_value(getattr(initial, name)) for name in FIELDS}
         self._folded = folded_fields()
         self._unfolded = False  # the collapsed section's widgets are built
+        self._visible_rows = visible_rows  # None: build every group before the first frame
+        self._later: list[Part] = []  # the fields mounted after the first frame
+        self._later_mounting = False
+        self._later_mounted = asyncio.Event()
         self._errors: dict[str, str] = {}
         self._configs: list[TrainConfig] = []
         self._shown_errors: dict[str, str] = {}
@@ -177,11 +186,16 @@ class ConfigForm(VerticalScroll, can_focus=False):
         for spec in FIELDS.values():
             if spec.name not in self._folded:
                 groups.setdefault(spec.group, []).append(spec.name)
-        for group, names in groups.items():
-            yield Static(group, classes="group-title")
+        now, self._later = split_at_fold(groups, self._visible_rows)
+        for part in now:
+            yield Static(part.group, classes="group-title")
             with Grid(classes="form-grid"):
-                for name in names:
+                for name in part.names:
                     yield from self._field_cells(name)
+        if self._later:  # stands in for them: the same height, the same scrollbar
+            blank = Static("", id="form-later")
+            blank.styles.height = sum(part.rows for part in self._later)
+            yield blank
         if self._folded:
             yield Collapsible(title=folded_title(self._folded), collapsed=True, id="more")
         yield SearchGroup(id="search")
@@ -220,6 +234,35 @@ class ConfigForm(VerticalScroll, can_focus=False):
 
     def on_mount(self) -> None:
         self._revalidate()
+        if self._later:  # the app's "after refresh": after the first frame is painted
+            self.app.call_after_refresh(self._mount_later)
+
+    async def _mount_later(self) -> None:
+        """Mount the groups below the fold in place of their blank (once)."""
+        if self._later_mounting:  # e.g. a jump to one of them while they are mounted
+            await self._later_mounted.wait()
+            return
+        if not self._later or not self.is_attached:
+            return
+        self._later_mounting = True
+        parts = self._later
+        widgets: list[Widget] = []
+        built: dict[str, str] = {}  # the errors their cells are built with
+        for part in parts:
+            cells = [cell for name in part.names for cell in self._field_cells(name)]
+            built.update({n: self._errors[n] for n in part.names if n in self._errors})
+            if part.titled:
+                widgets.append(Static(part.group, classes="group-title"))
+            widgets.append(Grid(*cells, classes="form-grid"))
+        blank = self.query_one("#form-later")
+        with self.app.batch_update():
+            await self.mount_all(widgets, before=blank)
+            await blank.remove()
+        self._later = []
+        self._later_mounted.set()
+        later = {name for part in parts for name in part.names}
+        self._shown_errors = {k: v for k, v in self._shown_errors.items() if k not in later} | built
+        self._show_errors(self._errors)  # what changed while they were being mounted
 
     def start_measuring(self) -> None:
         """Let the parameter count measure the vocabulary from now on (the screen calls
@@ -262,6 +305,8 @@ class ConfigForm(VerticalScroll, can_focus=False):
 
     async def focus_field(self, name: str) -> None:
         """Focus a field by name, building and opening the folded section when needed."""
+        if any(name in part.names for part in self._later):
+            await self._mount_later()
         if name in self._folded:
             await self.unfold(expand=True)
         widget = self.query_one("#preset") if name == "preset" else self._widget(name)
@@ -319,11 +364,17 @@ class ConfigForm(VerticalScroll, can_focus=False):
         self._revalidate()
 
     def _widget(self, name: str) -> Input | ChoiceField | None:
-        """A field's widget; None while it is in the unopened section."""
-        if name in self._folded and not self._unfolded:
+        """A field's widget; None while it is in the unopened section or not yet mounted."""
+        if not self._built(name):
             return None
         widgets = self.query(f"#field-{name}")
         return widgets.first() if widgets else None  # type: ignore[return-value]
+
+    def _built(self, name: str) -> bool:
+        """Whether a field's widget has been built (it may be mounting still)."""
+        if name in self._folded:
+            return self._unfolded
+        return not any(name in part.names for part in self._later)
 
     def apply_preset(self, name: str) -> None:
         """Overwrite the preset's fields; the others (corpus, seed, ...) stay as typed."""
@@ -423,8 +474,4 @@ class ConfigForm(VerticalScroll, can_focus=False):
             widget = self._widget(name)
             if widget is not None:
                 show_field_error(self, widget, name, errors.get(name, ""))
-        self._shown_errors = {
-            k: v
-            for k, v in errors.items()
-            if k in FIELDS and (k not in self._folded or self._unfolded)
-        }
+        self._shown_errors = {k: v for k, v in errors.items() if k in FIELDS and self._built(k)}

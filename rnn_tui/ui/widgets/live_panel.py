@@ -4,8 +4,9 @@ perplexity chart and the run's log, painted from the queue shown (`app.controlle
 `paint(queue)` sets each part only when its text or data changed: the chart redraws when
 new rows arrived (or the x axis changed), the log writes only its new lines. The screen
 decides when to paint (at most 4 times a second, and only when the watcher posted); the
-chart, whose drawing costs the most (plotext), redraws at most once every `CHART_S`, so a
-step reaches the status line and the bar within 0.5 s and the curve within a second.
+chart, whose drawing costs the most (plotext), redraws at most once every `CHART_S`, at the
+first paint due after it (one screen update for both), so a step reaches the status line and
+the bar within 0.5 s and the curve within CHART_S plus a paint.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ from rnn_tui.ui.widgets.run_log import RunLog
 from rnn_tui.ui.widgets.train_status import bar_progress, config_summary, eta_text, status_text
 
 CHART_S = 2.0  # the chart redraws at most this often while rows arrive
+CHART_LATE_S = 1.0  # when no paint came CHART_S after the last drawing, it draws this later
+# ... and no more often than this many times what its last drawing cost, so that the chart
+# never takes more than 1/CHART_COST of a core: its points are gathered and downsampled again
+# at each drawing, which costs more as the run grows (tens of ms past 50,000 steps).
+CHART_COST = 200
+CHART_MAX_S = 10.0  # but never staler than this (one slow drawing on a busy machine)
 
 if TYPE_CHECKING:
     from rnn_tui.runs.follow import WatchedRun
@@ -46,7 +53,8 @@ class LivePanel(Vertical):
         self._start_label = "Start (^r)"
         self._texts: dict[str, str] = {}
         self._chart_drawn_at = 0.0
-        self._bar_shown: tuple[float | None, float] | None = None
+        self._chart_prepare_s = 0.0  # what gathering the last drawing's points took
+        self._bar_shown: tuple[bool, int] | None = None
         self._chart_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -113,11 +121,14 @@ class LivePanel(Vertical):
         if live.version == self._shown_version:
             return
         self._shown_version = live.version
-        wait = self._chart_drawn_at + CHART_S - time.monotonic()
+        wait = self._chart_drawn_at + self._chart_interval() - time.monotonic()
         if now or wait <= 0 or live.ended:  # a run's end shows its whole curve at once
             self.paint_chart()
         elif self._chart_timer is None:
-            self._chart_timer = self.set_timer(wait, self.paint_chart)
+            # While rows keep coming, the paint after CHART_S draws the chart, in the same
+            # screen update as the status line (a chart drawn from its own timer costs a
+            # second update). The timer only finishes the curve when the rows stop.
+            self._chart_timer = self.set_timer(wait + CHART_LATE_S, self.paint_chart)
 
     def set_buttons(self, *, running: bool, stopping: bool, valid: bool, runs: int) -> None:
         # Assign only on change: every assignment restyles and may re-layout the screen.
@@ -143,8 +154,9 @@ class LivePanel(Vertical):
     def _paint_progress(self, live: WatchedRun) -> None:
         total, done = bar_progress(live)
         # The bar moves when its percentage does: updating Textual's ProgressBar repaints
-        # the whole screen around it (the chart included), so not at every step.
-        shown = (total, int(100 * done / total) if total else 0)
+        # the whole screen around it (the chart included), so not at every step. Not the
+        # total either: under a time budget it is re-estimated from the rate at every step.
+        shown = (total is None, int(100 * done / total) if total else 0)
         if shown != self._bar_shown:
             self._bar_shown = shown
             bar = self.query_one("#progress", ProgressBar)
@@ -161,6 +173,14 @@ class LivePanel(Vertical):
             self.chart.x_label = self.x_axis
             self.paint_chart()
 
+    def _chart_interval(self) -> float:
+        """Seconds between two drawings of the live chart: CHART_S, longer when a drawing
+        costs more than CHART_S / CHART_COST."""
+        cost = self._chart_prepare_s
+        if self._chart_mounted:
+            cost += self.chart.draw_seconds
+        return min(max(CHART_S, CHART_COST * cost), CHART_MAX_S)
+
     def paint_chart(self) -> None:
         if self._chart_timer is not None:
             self._chart_timer.stop()
@@ -173,7 +193,7 @@ class LivePanel(Vertical):
         if key == self._chart_key:
             return
         self._chart_key = key
-        self._chart_drawn_at = time.monotonic()
+        started = self._chart_drawn_at = time.monotonic()
         if self.x_axis == "epoch":  # one training point an epoch: its mean perplexity
             epochs = metrics.epochs
             train = ([e["epoch"] for e in epochs], [e["train_ppl"] for e in epochs])
@@ -181,3 +201,4 @@ class LivePanel(Vertical):
             train = metrics.train_xy(self.x_axis)
         series = [("train", *train), ("validation", *metrics.val_xy(self.x_axis))]
         self.chart.set_series([s for s in series if s[1]])
+        self._chart_prepare_s = time.monotonic() - started

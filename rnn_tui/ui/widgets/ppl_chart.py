@@ -10,6 +10,7 @@ live run; the Runs screen overlays several runs with `set_series`.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Hashable, Mapping, Sequence
 from typing import ClassVar
 
@@ -109,6 +110,7 @@ class PplChart(PlotextPlot):
         self._version = 0
         self._render_key: tuple[object, ...] | None = None
         self._rendered: RenderResult | None = None
+        self.draw_seconds = 0.0  # what the last drawing took (its points and plotext)
         self.set_reactive(PplChart.title, title)
         self.set_reactive(PlotextPlot.theme, "clear")  # no per-cell background: 2-3× faster
         self.set_reactive(PplChart.x_label, x_label)
@@ -226,8 +228,10 @@ class PplChart(PlotextPlot):
             self.plain_markers(),
         )
         if key != self._render_key or self._rendered is None:
+            started = time.perf_counter()
             self._rendered = self._render_chart()
             self._render_key = key
+            self.draw_seconds = time.perf_counter() - started
         return self._rendered
 
     def _render_chart(self) -> RenderResult:

@@ -4,6 +4,14 @@ A RichLog wraps a line once, at the width it has when the line is written. Lines
 while the Train screen's log was narrow stayed narrow when it was maximized (`g`): an epoch
 line was wrapped at about 20 columns on a 120-column screen. This log keeps what it was
 given and writes it again at the new width.
+
+A RichLog also sets its virtual size at every write, and Textual's `virtual_size` asks for
+a layout of the whole screen when it changes: every widget of the Train screen was arranged
+and drawn again for each epoch line (half of the TUI's CPU while it showed a run that logs
+an epoch a second). The log's own size does not change with its lines, so here a new line
+costs a layout only when it makes a scrollbar appear or go; otherwise the scrollbars are
+updated and the log alone is drawn again. This leans on `Widget._refresh_scrollbars` and
+`Widget._scroll_update`, internals of the exact Textual version pyproject.toml pins.
 """
 
 from __future__ import annotations
@@ -13,11 +21,24 @@ from typing import Any
 
 from rich.console import RenderableType
 from textual.events import Resize
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import RichLog
 
 
 class ReflowLog(RichLog):
     """A RichLog whose lines always wrap at its current width."""
+
+    # Widget's is Reactive(Size(0, 0), layout=True): see the module's docstring.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def watch_virtual_size(self, virtual_size: Size) -> None:
+        shown = (self.show_vertical_scrollbar, self.show_horizontal_scrollbar)
+        self._refresh_scrollbars()
+        if (self.show_vertical_scrollbar, self.show_horizontal_scrollbar) != shown:
+            self.refresh(layout=True)  # a scrollbar came or went: the log's content moves
+        else:
+            self._scroll_update(virtual_size)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -33,10 +54,17 @@ class ReflowLog(RichLog):
             kwargs = {**dict(zip(names, args, strict=False)), **kwargs}
         # Until its size is known a RichLog defers the write and calls write again later:
         # recorded then, once.
-        if self._size_known:
-            self._written.append((content, kwargs))
-            self._wrapped_at = self.scrollable_content_region.width
-        return super().write(content, **kwargs)
+        if not self._size_known:
+            return super().write(content, **kwargs)
+        self._written.append((content, kwargs))
+        self._wrapped_at = self.scrollable_content_region.width
+        # RichLog scrolls to the end after the next screen update, which costs a second
+        # one; the virtual size is known at once here (no layout), so scroll in this one.
+        scroll_end = kwargs.pop("scroll_end", None)
+        super().write(content, **kwargs, scroll_end=False)
+        if self.auto_scroll if scroll_end is None else scroll_end:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        return self
 
     def clear(self) -> ReflowLog:
         self._written.clear()
