@@ -161,9 +161,9 @@ async def test_unknown_prompt_before_the_model_loaded_then_follow_latest(
         fill(screen, prompt="QZ€", length="5")
         field.value = str(checkpoint)
         screen.action_generate()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert "'z', '€'" in text_of(screen, "#sample-status")  # lowercased first
+        await wait_until(  # lowercased first
+            pilot, lambda: "'z', '€'" in text_of(screen, "#sample-status"), "the prompt's check"
+        )
         assert "'z', '€'" in text_of(screen, "#sample-errors")
 
         # A run ends while another screen is shown: F3 follows its checkpoint.
@@ -172,7 +172,9 @@ async def test_unknown_prompt_before_the_model_loaded_then_follow_latest(
         app.latest_checkpoint = str(checkpoint)
         await open_sample(pilot)
         assert field.value == str(checkpoint)
-        assert "RNN 1×16" in text_of(screen, "#model-info")
+        await wait_until(
+            pilot, lambda: "RNN 1×16" in text_of(screen, "#model-info"), "the model info shows"
+        )
 
 
 async def test_open_checkpoint_shows_it_and_stops_following_latest(
