@@ -164,7 +164,9 @@ async def test_unknown_prompt_before_the_model_loaded_then_follow_latest(
         await wait_until(  # lowercased first
             pilot, lambda: "'z', '€'" in text_of(screen, "#sample-status"), "the prompt's check"
         )
-        assert "'z', '€'" in text_of(screen, "#sample-errors")
+        await wait_until(
+            pilot, lambda: "'z', '€'" in text_of(screen, "#sample-errors"), "the field's error"
+        )
 
         # A run ends while another screen is shown: F3 follows its checkpoint.
         field.value = ""
