@@ -13,7 +13,7 @@ from textual.widgets._footer import FooterKey
 from ui_helpers import wait_until
 
 from rnn_tui.config import FIELDS
-from rnn_tui.ui.app import SCREEN_KEYS, RnnTuiApp
+from rnn_tui.ui.app import SCREEN_KEYS, SWEEPS_KEY, RnnTuiApp
 from rnn_tui.ui.widgets.app_footer import AppFooter
 from rnn_tui.ui.widgets.reflow_log import ReflowLog
 from rnn_tui.ui.widgets.text_field import TextField
@@ -58,9 +58,10 @@ async def test_quit_is_the_footer_first_key_on_every_screen(
 ) -> None:
     app = RnnTuiApp()
     async with app.run_test(size=size) as pilot:
-        for screen_key in ("f2", "f3", "f4", "f5"):
+        for screen_key in ("f2", "f3", "f4", "f5", SWEEPS_KEY):
             await pilot.press(screen_key)
-            mode = next(name for name, (key, _) in SCREEN_KEYS.items() if key == screen_key)
+            keys = {key: name for name, (key, _) in SCREEN_KEYS.items()} | {SWEEPS_KEY: "sweeps"}
+            mode = keys[screen_key]
             await wait_until(
                 pilot, lambda mode=mode: app.current_mode == mode, f"{screen_key} opened"
             )

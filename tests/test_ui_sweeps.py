@@ -71,7 +71,7 @@ async def test_the_leaderboard_curves_and_importances_of_a_study() -> None:
         assert {k for k, c in screen.curves.items() if c.epochs} == {
             run_ids[n] for n in (0, 1, 2, 4)
         }  # the curves are the trials' stored runs
-        assert "tpe · pruner median · 5/5 done · best 4.90" in str(
+        assert "best 4.90 · 5/5 done · tpe · pruner median" in str(
             screen.query_one("#sweeps-info").render()
         )
         # A trial another process adds shows up at the next read, the cursor where it was.

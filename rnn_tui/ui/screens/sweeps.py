@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Select, Static
+from textual.widgets import DataTable, Header, Select, Static
 
 from rnn_tui.reports.compare import fmt_ppl
 from rnn_tui.runs.studies import StudySummary
@@ -27,6 +27,7 @@ from rnn_tui.ui.screens.runs_messages import overlay_in_runs
 from rnn_tui.ui.screens.runs_snapshot import RunCurves, apply_metrics, known_rows
 from rnn_tui.ui.screens.sweeps_reader import SweepsReader, SweepsSnapshot, charted_runs
 from rnn_tui.ui.typed_app import app_of
+from rnn_tui.ui.widgets.app_footer import AppFooter
 from rnn_tui.ui.widgets.importance_table import ImportanceTable
 from rnn_tui.ui.widgets.key_order import KeysInOrder
 from rnn_tui.ui.widgets.leaderboard_table import LeaderboardTable, fmt_param
@@ -40,9 +41,10 @@ def summary_line(summary: StudySummary | None) -> str:
         return "no searches yet: fill the Train form's Search group (or a range) and start"
     best = fmt_ppl(summary.best_val_ppl) if summary.best_val_ppl is not None else "-"
     running = f", {summary.running} running" if summary.running else ""
+    # What changes first: at 80 columns, beside the study chooser, the end may be cut.
     return (
-        f"{summary.sampler} · pruner {summary.pruner} · {summary.done}/{summary.trials} done"
-        f"{running} · best {best}"
+        f"best {best} · {summary.done}/{summary.trials} done{running}"
+        f" · {summary.sampler} · pruner {summary.pruner}"
     )
 
 
@@ -115,7 +117,7 @@ class SweepsScreen(KeysInOrder, ChartControls, Screen[None]):
             with Vertical(id="sweeps-importance-box"):
                 yield Static("parameter importance", id="sweeps-importance-title")
                 yield ImportanceTable(id="sweeps-importance")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.request_load()
