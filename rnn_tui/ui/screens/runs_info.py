@@ -62,4 +62,5 @@ def queue_line(controller: TrainingController) -> str:
     which = f" (#{run_id})" if run_id is not None else ""
     if total > 1:
         return f"sweep run {controller.queue_index + 1}/{total}{which}"
-    return f"training{which}"
+    # A run this app attached to (started by the command line or a worker) is followed here.
+    return f"{'training' if controller.launch is not None else 'following'}{which}"
