@@ -64,6 +64,8 @@ async def start_search(screen: Screen, spec: StudySpec, name: str | None = None)
             )
 
     app.run_worker(wait, thread=True, group="search-child", exit_on_error=False)
-    app.notify(f"search {name} started (pid {child.pid}): F6 shows its trials", timeout=6)
+    app.notify(
+        f"search {name} started (pid {child.pid}): F6 shows its trials", timeout=6, markup=False
+    )
     app.run_worker(app.show_study(name), exit_on_error=False)
     return child

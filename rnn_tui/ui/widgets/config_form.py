@@ -199,7 +199,7 @@ class ConfigForm(VerticalScroll, can_focus=False):
         if self._folded:
             yield Collapsible(title=folded_title(self._folded), collapsed=True, id="more")
         yield SearchGroup(id="search")
-        yield Static("tab next field · ctrl+o jump · a,b,… sweeps", id="field-help")
+        yield Static("tab next field · ctrl+o jump · a,b,… sweeps", id="field-help", markup=False)
 
     def _restore_session(self) -> None:
         """Start from the values the last session left (the app's settings), where they fit."""
